@@ -1,0 +1,564 @@
+//! Stage 8, chart: draw the themes and their trends with plotters.
+//!
+//! Four charts, each written as PNG and SVG into the charts folder:
+//! `theme_share_area` (stacked share of every theme per period, with a
+//! legend and labels inside the larger bands), `theme_small_multiples` (one
+//! line chart per theme), `theme_heatmap` (theme × period, darker = larger
+//! share) and `theme_top_terms` (bars of each theme's characteristic words).
+//! A theme has the same colour in every chart. Text is drawn with a checked
+//! CJK font (see [`font`]), so Chinese never turns into boxes.
+
+pub mod font;
+pub mod palette;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::error::{Error, Result};
+use crate::label::Theme;
+use crate::trend::{Granularity, TrendMatrix};
+use palette::theme_color;
+
+/// Parameters of the chart stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartParams {
+    width: u32,
+    height: u32,
+    font: Option<PathBuf>,
+}
+
+impl Default for ChartParams {
+    fn default() -> Self {
+        ChartParams {
+            width: 1600,
+            height: 900,
+            font: None,
+        }
+    }
+}
+
+impl ChartParams {
+    /// Chart size in pixels (each side 400–8000).
+    pub fn size(mut self, width: u32, height: u32) -> Result<Self> {
+        if !(400..=8000).contains(&width) || !(300..=8000).contains(&height) {
+            return Err(Error::param(
+                "--chart-size",
+                "width must be 400–8000 and height 300–8000 pixels",
+            ));
+        }
+        self.width = width;
+        self.height = height;
+        Ok(self)
+    }
+
+    /// A font file with Chinese glyphs to draw with.
+    pub fn font(mut self, font: Option<PathBuf>) -> Self {
+        self.font = font;
+        self
+    }
+
+    /// (width, height) in pixels.
+    pub fn get_size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// The explicit font file, if any.
+    pub fn get_font(&self) -> Option<&Path> {
+        self.font.as_deref()
+    }
+}
+
+/// Parses `WxH` (e.g. `1600x900`).
+pub fn parse_size(s: &str) -> std::result::Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X', '×'])
+        .ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT, e.g. 1600x900"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("'{s}' is not WIDTHxHEIGHT, e.g. 1600x900"))
+    };
+    Ok((parse(w)?, parse(h)?))
+}
+
+/// What the charts show.
+pub struct ChartInput<'a> {
+    /// Themes, index = theme_id.
+    pub themes: &'a [Theme],
+    /// Counts and shares per theme and period.
+    pub trend: &'a TrendMatrix,
+    /// Period length, for axis labels and titles.
+    pub granularity: Granularity,
+}
+
+type DrawResult<DB> =
+    std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// One chart, drawable on any plotters backend.
+trait Chart {
+    const STEM: &'static str;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        input: &ChartInput,
+    ) -> DrawResult<DB>;
+}
+
+/// Draws every chart into `dir` as PNG and SVG; returns the files written.
+pub fn draw_all(dir: &Path, input: &ChartInput, params: &ChartParams) -> Result<Vec<PathBuf>> {
+    font::ensure_font(params.get_font())?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    let size = params.get_size();
+    let mut files = Vec::new();
+    files.extend(render(&StackedShare, dir, input, size)?);
+    files.extend(render(&SmallMultiples, dir, input, size)?);
+    files.extend(render(&Heatmap, dir, input, size)?);
+    files.extend(render(&TopTerms, dir, input, size)?);
+    Ok(files)
+}
+
+fn render<C: Chart>(
+    chart: &C,
+    dir: &Path,
+    input: &ChartInput,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>> {
+    let fail = |e: String| Error::Chart {
+        name: C::STEM.to_string(),
+        reason: e,
+    };
+    let png = dir.join(format!("{}.png", C::STEM));
+    let svg = dir.join(format!("{}.svg", C::STEM));
+    {
+        let root = BitMapBackend::new(&png, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+        chart.draw(&root, input).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    {
+        let root = SVGBackend::new(&svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+        chart.draw(&root, input).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(vec![png, svg])
+}
+
+fn text_style<'a>(size: f64) -> TextStyle<'a> {
+    (font::FAMILY, size).into_font().color(&BLACK)
+}
+
+/// How a period is written on an axis.
+pub fn period_label(d: NaiveDate, g: Granularity) -> String {
+    match g {
+        Granularity::Month => d.format("%Y-%m").to_string(),
+        _ => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+fn granularity_zh(g: Granularity) -> &'static str {
+    match g {
+        Granularity::Day => "按日",
+        Granularity::Week => "按周",
+        Granularity::Month => "按月",
+    }
+}
+
+/// "T3 春运·铁路·旅客" — how a theme is named in charts.
+fn theme_name(t: &Theme) -> String {
+    format!("T{} {}", t.id, t.label)
+}
+
+/// Cuts a name to `max` characters with an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Index-based x range that also works for a single period.
+fn x_range(n_periods: usize) -> std::ops::Range<f64> {
+    if n_periods <= 1 {
+        -0.5..0.5
+    } else {
+        0.0..(n_periods - 1) as f64
+    }
+}
+
+fn x_formatter<'a>(periods: &'a [NaiveDate], g: Granularity) -> impl Fn(&f64) -> String + 'a {
+    move |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() > 1e-6 || i < 0.0 || i as usize >= periods.len() {
+            String::new()
+        } else {
+            period_label(periods[i as usize], g)
+        }
+    }
+}
+
+/// Number of x labels that fit: about one per 110 pixels.
+fn x_label_count(width: u32, n_periods: usize) -> usize {
+    ((width / 110) as usize).clamp(2, 24).min(n_periods.max(2))
+}
+
+struct StackedShare;
+
+impl Chart for StackedShare {
+    const STEM: &'static str = "theme_share_area";
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        input: &ChartInput,
+    ) -> DrawResult<DB> {
+        let (w, h) = root.dim_in_pixel();
+        let k = input.themes.len();
+        let periods = &input.trend.periods;
+        let legend_w = (w as f64 * 0.26) as u32;
+        let (plot, legend) = root.split_horizontally(w - legend_w);
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(
+                format!(
+                    "各主题占比（{}）· share of posts per theme",
+                    granularity_zh(input.granularity)
+                ),
+                text_style(26.0),
+            )
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_range(periods.len()), 0f64..1f64)?;
+        let fmt = x_formatter(periods, input.granularity);
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(x_label_count(w - legend_w, periods.len()))
+            .x_label_formatter(&fmt)
+            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+            .label_style(text_style(15.0))
+            .draw()?;
+
+        let xs: Vec<f64> = if periods.len() == 1 {
+            vec![-0.5, 0.5]
+        } else {
+            (0..periods.len()).map(|i| i as f64).collect()
+        };
+        let share_at = |t: usize, i: usize| -> f64 {
+            let col = if periods.len() == 1 { 0 } else { i };
+            input.trend.share[t][col]
+        };
+        let mut lower = vec![0f64; xs.len()];
+        let mut bands = Vec::with_capacity(k);
+        for t in 0..k {
+            let upper: Vec<f64> = (0..xs.len()).map(|i| lower[i] + share_at(t, i)).collect();
+            let mut pts: Vec<(f64, f64)> = xs.iter().copied().zip(upper.iter().copied()).collect();
+            pts.extend(xs.iter().copied().zip(lower.iter().copied()).rev());
+            chart.draw_series(std::iter::once(Polygon::new(pts, theme_color(t).filled())))?;
+            bands.push((lower.clone(), upper.clone()));
+            lower = upper;
+        }
+        // Labels inside bands thick enough to hold them.
+        let plot_h = h as f64 - 120.0;
+        for (t, (lo, up)) in bands.iter().enumerate() {
+            let (best, thick) = (0..xs.len())
+                .map(|i| (i, up[i] - lo[i]))
+                .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+            if thick * plot_h < 22.0 {
+                continue;
+            }
+            let x = xs[best].clamp(
+                xs[0] + (xs[xs.len() - 1] - xs[0]) * 0.06,
+                xs[xs.len() - 1] - (xs[xs.len() - 1] - xs[0]) * 0.06,
+            );
+            let style = text_style(15.0).pos(Pos::new(HPos::Center, VPos::Center));
+            chart.draw_series(std::iter::once(Text::new(
+                shorten(&theme_name(&input.themes[t]), 18),
+                (x, (lo[best] + up[best]) / 2.0),
+                style,
+            )))?;
+        }
+
+        // Legend: one row per theme, same order as the stack (top row = top band).
+        let row_h = ((h as f64 - 80.0) / k.max(1) as f64).clamp(10.0, 30.0);
+        let font_px = (row_h * 0.7).clamp(9.0, 17.0);
+        legend.draw(&Text::new(
+            "主题 · themes (share of all posts)",
+            (8, 20),
+            text_style(17.0),
+        ))?;
+        for (row, t) in (0..k).rev().enumerate() {
+            let y = 48 + (row as f64 * row_h) as i32;
+            legend.draw(&Rectangle::new(
+                [(8, y), (8 + font_px as i32, y + font_px as i32)],
+                theme_color(t).filled(),
+            ))?;
+            let theme = &input.themes[t];
+            legend.draw(&Text::new(
+                format!(
+                    "{} ({:.1}%)",
+                    shorten(&theme_name(theme), 22),
+                    theme.share * 100.0
+                ),
+                (14 + font_px as i32, y - 1),
+                text_style(font_px),
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// Splits `n` panels into a grid that suits a wide canvas: (rows, cols).
+fn grid(n: usize) -> (usize, usize) {
+    let cols = ((n as f64 * 1.8).sqrt().ceil() as usize).clamp(1, 10);
+    let rows = n.div_ceil(cols).max(1);
+    (rows, cols)
+}
+
+struct SmallMultiples;
+
+impl Chart for SmallMultiples {
+    const STEM: &'static str = "theme_small_multiples";
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        input: &ChartInput,
+    ) -> DrawResult<DB> {
+        let periods = &input.trend.periods;
+        let (title, body) = root.split_vertically(44);
+        title.draw(&Text::new(
+            format!(
+                "各主题占比走势（{}，各图纵轴独立）· share per theme, own scale",
+                granularity_zh(input.granularity)
+            ),
+            (12, 10),
+            text_style(22.0),
+        ))?;
+        let k = input.themes.len();
+        let (rows, cols) = grid(k);
+        let cells = body.split_evenly((rows, cols));
+        let (cell_w, cell_h) = cells.first().map(|c| c.dim_in_pixel()).unwrap_or((0, 0));
+        let font_px = (cell_h as f64 / 11.0).clamp(10.0, 16.0);
+        let fmt = x_formatter(periods, input.granularity);
+        for (t, cell) in cells.iter().enumerate().take(k) {
+            let series = &input.trend.share[t];
+            let max = series.iter().copied().fold(0.0, f64::max).max(1e-3) * 1.1;
+            let mut chart = ChartBuilder::on(cell)
+                .caption(
+                    shorten(
+                        &theme_name(&input.themes[t]),
+                        (cell_w as f64 / font_px) as usize,
+                    ),
+                    text_style(font_px + 1.0).color(&theme_color(t).mix(1.0)),
+                )
+                .margin(6)
+                .x_label_area_size(font_px * 1.8)
+                .y_label_area_size(font_px * 3.2)
+                .build_cartesian_2d(x_range(periods.len()), 0f64..max)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(3)
+                .y_labels(4)
+                .x_label_formatter(&fmt)
+                .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+                .label_style(text_style(font_px * 0.8))
+                .draw()?;
+            let pts: Vec<(f64, f64)> = series
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| (i as f64, s))
+                .collect();
+            chart.draw_series(AreaSeries::new(pts.clone(), 0.0, theme_color(t).mix(0.15)))?;
+            chart.draw_series(LineSeries::new(pts, theme_color(t).stroke_width(2)))?;
+        }
+        Ok(())
+    }
+}
+
+struct Heatmap;
+
+impl Chart for Heatmap {
+    const STEM: &'static str = "theme_heatmap";
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        input: &ChartInput,
+    ) -> DrawResult<DB> {
+        let (w, h) = root.dim_in_pixel();
+        let periods = &input.trend.periods;
+        let k = input.themes.len();
+        let p = periods.len();
+        let max = input
+            .trend
+            .share
+            .iter()
+            .flatten()
+            .copied()
+            .fold(0.0, f64::max)
+            .max(1e-9);
+        let font_px = ((h as f64 - 140.0) / k.max(1) as f64 * 0.7).clamp(9.0, 16.0);
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!(
+                    "主题 × 时间热力图（{}，颜色越深占比越高，最深 = {:.1}%）· theme share heatmap",
+                    granularity_zh(input.granularity),
+                    max * 100.0
+                ),
+                text_style(22.0),
+            )
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size((w as f64 * 0.2) as u32)
+            .build_cartesian_2d((0..p).into_segmented(), (0..k).into_segmented())?;
+        let label_of = |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) if *i < k => {
+                shorten(&theme_name(&input.themes[k - 1 - i]), 20)
+            }
+            _ => String::new(),
+        };
+        let period_of = |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) if *i < p => period_label(periods[*i], input.granularity),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(x_label_count(w, p))
+            .y_labels(k)
+            .x_label_formatter(&period_of)
+            .y_label_formatter(&label_of)
+            .label_style(text_style(font_px))
+            .draw()?;
+        chart.draw_series((0..k).flat_map(|t| {
+            let row = k - 1 - t;
+            (0..p).map(move |i| {
+                let v = (input.trend.share[t][i] / max).sqrt();
+                let shade = RGBColor(
+                    (255.0 - v * (255.0 - 8.0)) as u8,
+                    (255.0 - v * (255.0 - 48.0)) as u8,
+                    (255.0 - v * (255.0 - 107.0)) as u8,
+                );
+                Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), SegmentValue::Exact(row)),
+                        (SegmentValue::Exact(i + 1), SegmentValue::Exact(row + 1)),
+                    ],
+                    shade.filled(),
+                )
+            })
+        }))?;
+        Ok(())
+    }
+}
+
+struct TopTerms;
+
+/// Bars shown per theme.
+const BARS: usize = 8;
+
+impl Chart for TopTerms {
+    const STEM: &'static str = "theme_top_terms";
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        input: &ChartInput,
+    ) -> DrawResult<DB> {
+        let (title, body) = root.split_vertically(44);
+        title.draw(&Text::new(
+            "各主题特征词（c-TF-IDF 权重）· characteristic words per theme",
+            (12, 10),
+            text_style(22.0),
+        ))?;
+        let k = input.themes.len();
+        let (rows, cols) = grid(k);
+        let cells = body.split_evenly((rows, cols));
+        let (cell_w, cell_h) = cells.first().map(|c| c.dim_in_pixel()).unwrap_or((0, 0));
+        let font_px = (cell_h as f64 / (BARS as f64 + 3.0) * 0.75).clamp(9.0, 16.0);
+        for (t, cell) in cells.iter().enumerate().take(k) {
+            let terms: Vec<&(String, f32)> = input.themes[t].top_terms.iter().take(BARS).collect();
+            let n = terms.len().max(1);
+            let max = terms
+                .iter()
+                .map(|(_, w)| *w as f64)
+                .fold(0.0, f64::max)
+                .max(1e-9);
+            let mut chart = ChartBuilder::on(cell)
+                .caption(
+                    shorten(
+                        &theme_name(&input.themes[t]),
+                        (cell_w as f64 / font_px) as usize,
+                    ),
+                    text_style(font_px + 1.0).color(&theme_color(t).mix(1.0)),
+                )
+                .margin(6)
+                .x_label_area_size(0)
+                .y_label_area_size(font_px * 5.5)
+                .build_cartesian_2d(0f64..max * 1.05, (0..n).into_segmented())?;
+            let term_of = |v: &SegmentValue<usize>| match v {
+                SegmentValue::CenterOf(i) if *i < n => terms
+                    .get(n - 1 - i)
+                    .map(|(s, _)| shorten(s, 6))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .disable_x_axis()
+                .y_labels(n)
+                .y_label_formatter(&term_of)
+                .label_style(text_style(font_px))
+                .draw()?;
+            chart.draw_series(terms.iter().enumerate().map(|(rank, (_, weight))| {
+                let row = n - 1 - rank;
+                Rectangle::new(
+                    [
+                        (0.0, SegmentValue::Exact(row)),
+                        (*weight as f64, SegmentValue::Exact(row + 1)),
+                    ],
+                    theme_color(t).mix(0.85).filled(),
+                )
+            }))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("1600x900"), Ok((1600, 900)));
+        assert_eq!(parse_size("800X600"), Ok((800, 600)));
+        assert!(parse_size("big").is_err());
+        assert!(ChartParams::default().size(10, 10).is_err());
+    }
+
+    #[test]
+    fn grids_hold_every_panel() {
+        for n in 1..70 {
+            let (r, c) = grid(n);
+            assert!(r * c >= n, "{n}");
+            assert!(c <= 10);
+        }
+    }
+
+    #[test]
+    fn long_names_are_shortened_with_an_ellipsis() {
+        assert_eq!(shorten("一二三四五", 3), "一二…");
+        assert_eq!(shorten("一二", 3), "一二");
+    }
+}

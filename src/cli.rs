@@ -1,0 +1,266 @@
+//! The command line: argument definitions and their translation into
+//! [`RunParams`]. `main.rs` only parses and calls [`execute`]; tests drive
+//! the same code.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::chart::{self, ChartParams};
+use crate::cluster::ClusterParams;
+use crate::error::{Error, Result};
+use crate::ingest::IngestParams;
+use crate::label::LabelParams;
+use crate::log::Log;
+use crate::pipeline::{self, RunParams, RunSummary};
+use crate::reduce::ReduceParams;
+use crate::segment::SegmentParams;
+use crate::trend::Granularity;
+use crate::vectorize::{DocFreq, VectorizeParams};
+
+/// Find the themes in an archive of Chinese news posts and show how each
+/// rises and falls over time.
+#[derive(Debug, Parser)]
+#[command(name = "theme-trends", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse an archive and write themes, trends, charts and reports.
+    ///
+    /// Example: theme-trends run --input data/demo/_posts --out reports/demo
+    Run(RunArgs),
+}
+
+/// Flags of `theme-trends run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Folder of Jekyll posts (*.md, *.markdown, *.html, searched
+    /// recursively), or a table file (.csv, .tsv, .parquet, .jsonl) with a
+    /// `text` column and optional `title`, `date`, `id` columns.
+    #[arg(long, short = 'i', value_name = "PATH")]
+    pub input: PathBuf,
+
+    /// Folder for the reports (created if missing; must not be inside the input).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Number of themes.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub k: usize,
+
+    /// Length of a trend period: day, week (ISO, from Monday) or month.
+    #[arg(long, value_enum, default_value_t = Granularity::Month)]
+    pub granularity: Granularity,
+
+    /// Dense dimensions of the LSA reduction that k-means works on.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub dims: usize,
+
+    /// Drop words found in fewer posts than this: a count (2) or a fraction
+    /// of all posts (0.001).
+    #[arg(long, default_value = "2", value_name = "N|FRACTION")]
+    pub min_df: DocFreq,
+
+    /// Drop words found in more posts than this: a count or a fraction (0.5
+    /// = in more than half of the posts).
+    #[arg(long, default_value = "0.5", value_name = "N|FRACTION")]
+    pub max_df: DocFreq,
+
+    /// Keep only this many words, the most frequent (default: all).
+    #[arg(long, value_name = "N")]
+    pub max_features: Option<usize>,
+
+    /// How many times a word of the title counts (1 = like a body word).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub title_weight: u32,
+
+    /// Seed for the random parts (SVD sampling, k-means++): the same seed,
+    /// input and flags give the same themes.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Independent k-means runs; the one with the lowest inertia is kept.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub kmeans_runs: usize,
+
+    /// Iteration cap of each k-means run.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub kmeans_iters: u64,
+
+    /// Power iterations of the randomized SVD (more = more exact, slower).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub svd_iters: usize,
+
+    /// Extra stop words, one per line (`#` starts a comment); adds to the
+    /// built-in list (data/stopwords.txt). May be repeated.
+    #[arg(long, value_name = "FILE")]
+    pub stopwords: Vec<PathBuf>,
+
+    /// A jieba user dictionary (`word [freq] [tag]` per line) for names and
+    /// terms jieba splits wrongly.
+    #[arg(long, value_name = "FILE")]
+    pub user_dict: Option<PathBuf>,
+
+    /// Shortest word kept, in characters.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub min_word_chars: usize,
+
+    /// Do not let jieba guess unknown words (names) with its HMM.
+    #[arg(long)]
+    pub no_hmm: bool,
+
+    /// Cut post bodies longer than this many characters (with a warning).
+    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    pub max_chars: usize,
+
+    /// A post sharing at least this fraction of its text (character
+    /// 5-grams) with an earlier post is a re-publication and is dropped.
+    #[arg(long, default_value_t = 0.9, value_name = "FRACTION")]
+    pub near_duplicate: f64,
+
+    /// Keep near-duplicate posts (exact copies are still dropped).
+    #[arg(long)]
+    pub keep_near_duplicates: bool,
+
+    /// Characteristic words listed per theme.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top_terms: usize,
+
+    /// Chart size in pixels.
+    #[arg(long, default_value = "1600x900", value_name = "WxH", value_parser = chart::parse_size)]
+    pub chart_size: (u32, u32),
+
+    /// Font file with Chinese glyphs for the charts (default: the first
+    /// installed of WenQuanYi Micro Hei, Noto Sans CJK, ...).
+    #[arg(long, value_name = "FILE")]
+    pub font: Option<PathBuf>,
+
+    /// Do not draw charts.
+    #[arg(long)]
+    pub no_charts: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print only warnings and errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Print every warning and each stage as it starts.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+impl RunArgs {
+    /// Checks every value and builds the run's parameters.
+    pub fn to_params(&self) -> Result<RunParams> {
+        let mut p = RunParams::new(&self.input, &self.out);
+        p.ingest = IngestParams::default()
+            .max_chars(self.max_chars)?
+            .near_duplicate((!self.keep_near_duplicates).then_some(self.near_duplicate))?;
+        let mut seg = SegmentParams::default()
+            .user_dict(self.user_dict.clone())
+            .min_chars(self.min_word_chars)?
+            .hmm(!self.no_hmm);
+        for f in &self.stopwords {
+            seg = seg.stopwords(f);
+        }
+        p.segment = seg;
+        p.vectorize = VectorizeParams::default()
+            .min_df(self.min_df)
+            .max_df(self.max_df)
+            .max_features(self.max_features)?
+            .title_weight(self.title_weight)?;
+        p.reduce = ReduceParams::default()
+            .dims(self.dims)?
+            .power_iters(self.svd_iters)?
+            .seed(self.seed);
+        p.cluster = ClusterParams::default()
+            .k(self.k)?
+            .seed(self.seed)
+            .n_runs(self.kmeans_runs)?
+            .max_iter(self.kmeans_iters)?;
+        p.label = LabelParams::default().top_terms(self.top_terms)?;
+        p.granularity = self.granularity;
+        p.chart = if self.no_charts {
+            None
+        } else {
+            Some(
+                ChartParams::default()
+                    .size(self.chart_size.0, self.chart_size.1)?
+                    .font(self.font.clone()),
+            )
+        };
+        Ok(p)
+    }
+}
+
+/// Process exit codes.
+pub mod exit {
+    /// The run finished.
+    pub const OK: i32 = 0;
+    /// The run failed.
+    pub const FAILURE: i32 = 1;
+    /// The command line or a parameter is wrong.
+    pub const USAGE: i32 = 2;
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn execute(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Run(args) => {
+            let log = Log::new(args.quiet, args.verbose);
+            match run_command(&args, &log) {
+                Ok(summary) => {
+                    print_summary(&args, &summary, &log);
+                    exit::OK
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    if matches!(e, Error::Param { .. }) {
+                        exit::USAGE
+                    } else {
+                        exit::FAILURE
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn run_command(args: &RunArgs, log: &Log) -> Result<RunSummary> {
+    let params = args.to_params()?;
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        if n == 0 {
+            return Err(Error::param("--threads", "must be at least 1"));
+        }
+        pool = pool.num_threads(n);
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| Error::param("--threads", e.to_string()))?;
+    pool.install(|| pipeline::run(&params, log))
+}
+
+fn print_summary(args: &RunArgs, s: &RunSummary, log: &Log) {
+    let a = &s.analysis;
+    let c = &a.counts;
+    log.info(&format!(
+        "{} posts read, {} analysed into {} themes, {} rejected ({} duplicates); {:.1} s. Reports in {} (open index.html).",
+        c.posts,
+        a.assignments.len(),
+        a.themes.len(),
+        c.rejected,
+        c.duplicates,
+        a.timings.total(),
+        args.out.display()
+    ));
+}

@@ -1,0 +1,272 @@
+//! Stage 5, cluster: group the reduced posts into `k` themes with
+//! linfa-clustering's k-means (k-means++ initialisation).
+//!
+//! The rows are unit vectors, so Euclidean k-means here ranks posts by
+//! cosine similarity. Several independent runs (different seeds derived from
+//! `seed`) are fitted in parallel with rayon and the one with the lowest
+//! inertia wins; runs are compared in a fixed order, so the result does not
+//! depend on the thread count. Themes are numbered by size, largest first.
+//! A post's score is the cosine similarity of its row to its theme's centre.
+
+use linfa::prelude::*;
+use linfa_clustering::{KMeans, KMeansInit};
+use ndarray::{Array2, ArrayView2, Axis};
+use rand_xoshiro::rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256Plus;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Parameters of the cluster stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterParams {
+    k: usize,
+    seed: u64,
+    n_runs: usize,
+    max_iter: u64,
+    tolerance: f32,
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        ClusterParams {
+            k: 20,
+            seed: 42,
+            n_runs: 4,
+            max_iter: 100,
+            tolerance: 1e-4,
+        }
+    }
+}
+
+impl ClusterParams {
+    /// Number of themes (at least 2).
+    pub fn k(mut self, k: usize) -> Result<Self> {
+        if k < 2 {
+            return Err(Error::param("--k", "must be at least 2"));
+        }
+        self.k = k;
+        Ok(self)
+    }
+
+    /// Seed of the k-means++ initialisation.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Independent k-means runs; the best is kept (1–64).
+    pub fn n_runs(mut self, n: usize) -> Result<Self> {
+        if !(1..=64).contains(&n) {
+            return Err(Error::param("--kmeans-runs", "must be between 1 and 64"));
+        }
+        self.n_runs = n;
+        Ok(self)
+    }
+
+    /// Iteration cap of one run (1–10000).
+    pub fn max_iter(mut self, n: u64) -> Result<Self> {
+        if !(1..=10_000).contains(&n) {
+            return Err(Error::param(
+                "--kmeans-iters",
+                "must be between 1 and 10000",
+            ));
+        }
+        self.max_iter = n;
+        Ok(self)
+    }
+
+    /// Requested number of themes.
+    pub fn get_k(&self) -> usize {
+        self.k
+    }
+    /// The seed.
+    pub fn get_seed(&self) -> u64 {
+        self.seed
+    }
+    /// Runs.
+    pub fn get_n_runs(&self) -> usize {
+        self.n_runs
+    }
+    /// Iteration cap.
+    pub fn get_max_iter(&self) -> u64 {
+        self.max_iter
+    }
+}
+
+/// The themes found.
+#[derive(Debug, Clone)]
+pub struct Clustering {
+    /// Theme of each row, `0..k`, 0 the largest theme.
+    pub labels: Vec<usize>,
+    /// Cosine similarity of each row to its theme's centre.
+    pub scores: Vec<f32>,
+    /// Theme centres in the reduced space, row `t` for theme `t`.
+    pub centroids: Array2<f32>,
+    /// Mean squared distance of rows to their centre.
+    pub inertia: f32,
+}
+
+impl Clustering {
+    /// Number of themes.
+    pub fn k(&self) -> usize {
+        self.centroids.nrows()
+    }
+
+    /// Number of posts in each theme.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![0; self.k()];
+        for &l in &self.labels {
+            sizes[l] += 1;
+        }
+        sizes
+    }
+}
+
+/// Derives the seed of run `r` from the user's seed.
+fn run_seed(seed: u64, r: usize) -> u64 {
+    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(r as u64)
+}
+
+/// Clusters the rows of `x` (posts × dims) into themes.
+pub fn cluster(x: ArrayView2<f32>, params: &ClusterParams) -> Result<Clustering> {
+    let n = x.nrows();
+    if params.k > n {
+        return Err(Error::param(
+            "--k",
+            format!(
+                "{} themes asked for but only {n} posts to cluster",
+                params.k
+            ),
+        ));
+    }
+    let data = DatasetBase::from(x.to_owned());
+    let fits: Vec<std::result::Result<KMeans<f32, _>, String>> = (0..params.n_runs)
+        .into_par_iter()
+        .map(|r| {
+            KMeans::params_with_rng(
+                params.k,
+                Xoshiro256Plus::seed_from_u64(run_seed(params.seed, r)),
+            )
+            .n_runs(1)
+            .max_n_iterations(params.max_iter)
+            .tolerance(params.tolerance)
+            .init_method(KMeansInit::KMeansPlusPlus)
+            .fit(&data)
+            .map_err(|e| e.to_string())
+        })
+        .collect();
+    let mut best: Option<KMeans<f32, _>> = None;
+    for fit in fits {
+        let model = fit.map_err(|reason| Error::Numeric {
+            stage: "cluster",
+            reason,
+        })?;
+        if best.as_ref().is_none_or(|b| model.inertia() < b.inertia()) {
+            best = Some(model);
+        }
+    }
+    let model = best.expect("n_runs >= 1");
+    let raw: Vec<usize> = model.predict(&data).to_vec();
+    Ok(renumber_by_size(
+        x,
+        &raw,
+        model.centroids(),
+        model.inertia(),
+    ))
+}
+
+/// Drops empty clusters, numbers the rest by size (largest first, ties by
+/// first member) and scores each row against its centre.
+fn renumber_by_size(
+    x: ArrayView2<f32>,
+    raw: &[usize],
+    centroids: &Array2<f32>,
+    inertia: f32,
+) -> Clustering {
+    let k = centroids.nrows();
+    let mut size = vec![0usize; k];
+    let mut first = vec![usize::MAX; k];
+    for (i, &c) in raw.iter().enumerate() {
+        size[c] += 1;
+        first[c] = first[c].min(i);
+    }
+    let mut order: Vec<usize> = (0..k).filter(|&c| size[c] > 0).collect();
+    order.sort_by(|&a, &b| size[b].cmp(&size[a]).then(first[a].cmp(&first[b])));
+    let mut new_id = vec![usize::MAX; k];
+    for (new, &old) in order.iter().enumerate() {
+        new_id[old] = new;
+    }
+    let centroids = centroids.select(Axis(0), &order);
+    let norms: Vec<f32> = centroids
+        .rows()
+        .into_iter()
+        .map(|c| c.dot(&c).sqrt().max(f32::MIN_POSITIVE))
+        .collect();
+    let labels: Vec<usize> = raw.iter().map(|&c| new_id[c]).collect();
+    let scores = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| x.row(i).dot(&centroids.row(t)) / norms[t])
+        .collect();
+    Clustering {
+        labels,
+        scores,
+        centroids,
+        inertia,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blobs() -> Array2<f32> {
+        // Three tight groups of unit vectors around three axes.
+        let mut rows = Vec::new();
+        for i in 0..90 {
+            let axis = i % 3;
+            let mut v = [0.05f32 * ((i % 7) as f32 - 3.0) / 3.0; 4];
+            v[axis] = 1.0;
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            rows.extend(v.iter().map(|x| x / norm));
+        }
+        Array2::from_shape_vec((90, 4), rows).unwrap()
+    }
+
+    #[test]
+    fn finds_the_groups_and_numbers_them_by_size() {
+        let x = blobs();
+        let c = cluster(x.view(), &ClusterParams::default().k(3).unwrap()).unwrap();
+        assert_eq!(c.sizes(), vec![30, 30, 30]);
+        for i in 0..90 {
+            assert_eq!(c.labels[i], c.labels[i % 3], "post {i}");
+        }
+        assert!(c.scores.iter().all(|&s| s > 0.95));
+        // Ties in size are broken by the first member: post 0's theme is 0.
+        assert_eq!(c.labels[0], 0);
+    }
+
+    #[test]
+    fn asking_for_more_themes_than_posts_is_a_clear_error() {
+        let x = blobs();
+        let err = cluster(
+            x.slice(ndarray::s![..5, ..]),
+            &ClusterParams::default().k(6).unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("only 5 posts"), "{err}");
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_themes() {
+        let x = blobs();
+        let p = ClusterParams::default().k(3).unwrap().seed(7);
+        assert_eq!(
+            cluster(x.view(), &p).unwrap().labels,
+            cluster(x.view(), &p).unwrap().labels
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! Finding re-published copies: exact duplicates and near-duplicates.
+//!
+//! Two posts are exact duplicates when their title + body are equal once
+//! whitespace is ignored. They are near-duplicates when the Jaccard
+//! similarity of their character 5-gram sets (letters and digits only) is at
+//! least the threshold; candidates come from MinHash with LSH banding and
+//! are confirmed by computing the exact similarity, so a reported
+//! near-duplicate is never a hashing accident. The earliest post (in doc_id
+//! order) is kept; each later copy is reported as a duplicate *of it*.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64_with_seed};
+
+use super::{Doc, RejectReason};
+
+const SHINGLE: usize = 5;
+const BANDS: usize = 16;
+const ROWS: usize = 4;
+const HASHES: usize = BANDS * ROWS;
+/// Texts shorter than this (in letters and digits) are only checked for
+/// exact copies: short flashes share too much wording by nature.
+const MIN_NEAR_CHARS: usize = 60;
+
+/// The posts that are copies of an earlier one: (index into `docs`, reason).
+pub fn find_duplicates(docs: &[Doc], near_threshold: Option<f64>) -> Vec<(usize, RejectReason)> {
+    let mut out = Vec::new();
+    let mut first_by_hash: HashMap<u128, usize> = HashMap::with_capacity(docs.len());
+    let mut is_copy = vec![false; docs.len()];
+    let hashes: Vec<u128> = docs.par_iter().map(exact_key).collect();
+    for (i, h) in hashes.iter().enumerate() {
+        match first_by_hash.get(h) {
+            Some(&orig) => {
+                is_copy[i] = true;
+                out.push((
+                    i,
+                    RejectReason::Duplicate {
+                        of: docs[orig].path.clone(),
+                    },
+                ));
+            }
+            None => {
+                first_by_hash.insert(*h, i);
+            }
+        }
+    }
+    if let Some(threshold) = near_threshold {
+        out.extend(near_duplicates(docs, &is_copy, threshold));
+        out.sort_by_key(|(i, _)| *i);
+    }
+    out
+}
+
+fn exact_key(doc: &Doc) -> u128 {
+    let squeezed: String = doc
+        .title
+        .chars()
+        .chain(std::iter::once('\n'))
+        .chain(doc.body.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    xxh3_128(squeezed.as_bytes())
+}
+
+/// The distinct hashed 5-grams of a post's letters and digits.
+fn shingles(doc: &Doc) -> Vec<u64> {
+    let chars: Vec<char> = doc
+        .title
+        .chars()
+        .chain(doc.body.chars())
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if chars.len() < MIN_NEAR_CHARS {
+        return Vec::new();
+    }
+    let mut buf = [0u8; SHINGLE * 4];
+    let mut set: Vec<u64> = chars
+        .windows(SHINGLE)
+        .map(|w| {
+            for (slot, c) in buf.chunks_exact_mut(4).zip(w) {
+                slot.copy_from_slice(&(*c as u32).to_le_bytes());
+            }
+            xxh3_64_with_seed(&buf, 0)
+        })
+        .collect();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - common;
+    if union == 0 {
+        0.0
+    } else {
+        common as f64 / union as f64
+    }
+}
+
+/// MinHash signature: for each of the hash functions `h_k(x) = mix(x ^ seed_k)`,
+/// the minimum over the shingle set.
+fn signature(set: &[u64]) -> [u64; HASHES] {
+    let mut sig = [u64::MAX; HASHES];
+    for &x in set {
+        for (k, slot) in sig.iter_mut().enumerate() {
+            let h = mix(x ^ SEEDS[k]);
+            if h < *slot {
+                *slot = h;
+            }
+        }
+    }
+    sig
+}
+
+/// A 64-bit finaliser (splitmix64): cheap, well mixed.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+static SEEDS: std::sync::LazyLock<[u64; HASHES]> = std::sync::LazyLock::new(|| {
+    let mut seeds = [0u64; HASHES];
+    for (k, s) in seeds.iter_mut().enumerate() {
+        *s = mix(0x5EED_0000 + k as u64);
+    }
+    seeds
+});
+
+fn near_duplicates(docs: &[Doc], is_copy: &[bool], threshold: f64) -> Vec<(usize, RejectReason)> {
+    let sets: Vec<Vec<u64>> = docs
+        .par_iter()
+        .zip(is_copy)
+        .map(|(d, &copy)| if copy { Vec::new() } else { shingles(d) })
+        .collect();
+    let sigs: Vec<Option<[u64; HASHES]>> = sets
+        .par_iter()
+        .map(|s| (!s.is_empty()).then(|| signature(s)))
+        .collect();
+    let mut buckets: Vec<HashMap<u64, Vec<usize>>> = vec![HashMap::new(); BANDS];
+    let mut out = Vec::new();
+    for (i, sig) in sigs.iter().enumerate() {
+        let Some(sig) = sig else { continue };
+        let keys: Vec<u64> = (0..BANDS)
+            .map(|b| {
+                let band = &sig[b * ROWS..(b + 1) * ROWS];
+                band.iter().fold(b as u64, |acc, &v| mix(acc ^ v))
+            })
+            .collect();
+        let mut candidates: Vec<usize> = keys
+            .iter()
+            .zip(&buckets)
+            .filter_map(|(k, bucket)| bucket.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let original = candidates
+            .into_iter()
+            .map(|j| (j, jaccard(&sets[i], &sets[j])))
+            .find(|&(_, sim)| sim >= threshold);
+        match original {
+            Some((j, similarity)) => out.push((
+                i,
+                RejectReason::NearDuplicate {
+                    of: docs[j].path.clone(),
+                    similarity,
+                },
+            )),
+            None => {
+                for (k, bucket) in keys.into_iter().zip(buckets.iter_mut()) {
+                    bucket.entry(k).or_default().push(i);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: usize, title: &str, body: &str) -> Doc {
+        Doc {
+            doc_id: id,
+            path: format!("p{id}.md"),
+            date: None,
+            title: title.into(),
+            body: body.into(),
+            extra: vec![],
+        }
+    }
+
+    const STORY: &str = "国家统计局今天发布数据显示，前三季度国内生产总值同比增长百分之五点二，经济运行总体平稳，稳中有进，就业形势保持稳定，居民消费价格温和上涨，国际收支基本平衡，高质量发展扎实推进。";
+
+    #[test]
+    fn exact_copies_are_found_ignoring_whitespace() {
+        let docs = vec![
+            doc(0, "标题", STORY),
+            doc(1, "别的", "完全不同的内容"),
+            doc(2, "标题", &format!("  {STORY}\n")),
+        ];
+        let dups = find_duplicates(&docs, None);
+        assert_eq!(
+            dups,
+            vec![(2, RejectReason::Duplicate { of: "p0.md".into() })]
+        );
+    }
+
+    #[test]
+    fn a_lightly_edited_republication_is_a_near_duplicate() {
+        let edited = STORY.replace("今天", "今日");
+        let docs = vec![
+            doc(0, "统计局发布数据", STORY),
+            doc(1, "统计局发布数据（转载）", &edited),
+            doc(2, "春运", "春运首日全国铁路发送旅客一千万人次，各地车站秩序井然，铁路部门增开临时列车，保障旅客平安有序出行，返乡人流明显增加。"),
+        ];
+        // One changed character and a changed title: 79% of 5-grams shared.
+        let dups = find_duplicates(&docs, Some(0.75));
+        assert_eq!(dups.len(), 1);
+        assert_eq!(dups[0].0, 1);
+        match &dups[0].1 {
+            RejectReason::NearDuplicate { of, similarity } => {
+                assert_eq!(of, "p0.md");
+                assert!(*similarity >= 0.75 && *similarity < 1.0);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn different_stories_on_the_same_subject_are_kept() {
+        let docs = vec![
+            doc(0, "春运", "春运首日全国铁路发送旅客一千万人次，各地车站秩序井然，铁路部门增开临时列车，保障旅客平安有序出行。"),
+            doc(1, "春运", "春运第十天民航运送旅客二百万人次，机场加强运行保障，航空公司增加航班，旅客出行需求持续旺盛，客座率明显提升。"),
+        ];
+        assert!(find_duplicates(&docs, Some(0.9)).is_empty());
+    }
+}

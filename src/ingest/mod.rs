@@ -1,0 +1,363 @@
+//! Stage 1, ingest: read the archive and turn every post into clean text.
+//!
+//! The input is either a folder of Jekyll posts (`*.md`, `*.markdown`,
+//! `*.html`, searched recursively in sorted path order, symlinks followed
+//! but never into a loop) or a table file (`.csv`, `.tsv`, `.parquet`,
+//! `.jsonl`). A post's `doc_id` is its 0-based index among the post files
+//! (or table rows) in that order, rejected ones included, so ids do not move
+//! when a bad file is fixed.
+//!
+//! Every post ends up in exactly one of two places: [`Corpus::docs`] or
+//! [`Corpus::rejected`] with a reason. Files that are not posts at all
+//! (images, `.DS_Store`, `.txt`) are counted as ignored and otherwise left
+//! alone. Files are read and parsed in parallel with rayon.
+
+pub mod clean;
+pub mod dedup;
+pub mod post;
+pub mod reject;
+pub mod table;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+pub use post::{parse_date, parse_post, BodyFormat, ParsedPost};
+pub use reject::{RejectReason, Rejection};
+use table::TableFormat;
+
+/// Parameters of the ingest stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestParams {
+    max_chars: usize,
+    near_duplicate: Option<f64>,
+}
+
+impl Default for IngestParams {
+    fn default() -> Self {
+        IngestParams {
+            max_chars: 200_000,
+            near_duplicate: Some(0.9),
+        }
+    }
+}
+
+impl IngestParams {
+    /// Bodies longer than this many characters are cut (with a warning).
+    pub fn max_chars(mut self, n: usize) -> Result<Self> {
+        if n < 100 {
+            return Err(Error::param("--max-chars", "must be at least 100"));
+        }
+        self.max_chars = n;
+        Ok(self)
+    }
+
+    /// Similarity (0–1, of character shingles) from which a later post is a
+    /// near-duplicate of an earlier one; `None` keeps near-duplicates.
+    pub fn near_duplicate(mut self, threshold: Option<f64>) -> Result<Self> {
+        if let Some(t) = threshold {
+            if !(0.5..=1.0).contains(&t) {
+                return Err(Error::param(
+                    "--near-duplicate",
+                    "must be between 0.5 and 1",
+                ));
+            }
+        }
+        self.near_duplicate = threshold;
+        Ok(self)
+    }
+
+    /// The configured body length cap, in characters.
+    pub fn get_max_chars(&self) -> usize {
+        self.max_chars
+    }
+
+    /// The configured near-duplicate threshold.
+    pub fn get_near_duplicate(&self) -> Option<f64> {
+        self.near_duplicate
+    }
+}
+
+/// One accepted post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc {
+    /// 0-based index among all posts of the input, rejected ones included.
+    pub doc_id: usize,
+    /// The post file, or `table#row` for table input.
+    pub path: String,
+    /// Calendar date of the post; `None` only for tables without dates.
+    pub date: Option<NaiveDate>,
+    /// Title (may be empty).
+    pub title: String,
+    /// Body as clean text, one paragraph per line.
+    pub body: String,
+    /// Carried table columns, in [`Corpus::extra_columns`] order.
+    pub extra: Vec<String>,
+}
+
+impl Doc {
+    /// The text that is segmented and clustered: title, then body.
+    pub fn text(&self) -> String {
+        if self.body.is_empty() {
+            self.title.clone()
+        } else {
+            format!("{}\n{}", self.title, self.body)
+        }
+    }
+}
+
+/// Counts of what ingest saw. `posts = accepted + rejected`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IngestCounts {
+    /// Post files (or table rows) read.
+    pub posts: usize,
+    /// Posts kept.
+    pub accepted: usize,
+    /// Posts rejected, duplicates included.
+    pub rejected: usize,
+    /// Of the rejected, exact or near duplicates.
+    pub duplicates: usize,
+    /// Files that are not posts (other extensions), skipped silently.
+    pub ignored: usize,
+}
+
+/// Everything ingest produced.
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    /// Accepted posts, in doc_id order.
+    pub docs: Vec<Doc>,
+    /// Names of carried table columns.
+    pub extra_columns: Vec<String>,
+    /// Posts not used, in doc_id order.
+    pub rejected: Vec<Rejection>,
+    /// Counts.
+    pub counts: IngestCounts,
+    /// Warnings about posts that were kept (decoded, cut) or about the walk.
+    pub warnings: Vec<String>,
+}
+
+impl Corpus {
+    /// Moves the docs at `positions` (indexes into `docs`) to `rejected`
+    /// with the reason given, keeping both lists in doc_id order.
+    pub fn reject(&mut self, mut removals: Vec<(usize, RejectReason)>) {
+        if removals.is_empty() {
+            return;
+        }
+        removals.sort_by_key(|(pos, _)| *pos);
+        let mut reasons = removals.into_iter().peekable();
+        let docs = std::mem::take(&mut self.docs);
+        for (pos, doc) in docs.into_iter().enumerate() {
+            if reasons.peek().is_some_and(|(p, _)| *p == pos) {
+                let (_, reason) = reasons.next().expect("peeked");
+                if reason.is_duplicate() {
+                    self.counts.duplicates += 1;
+                }
+                self.rejected.push(Rejection {
+                    doc_id: Some(doc.doc_id),
+                    path: doc.path,
+                    reason,
+                });
+            } else {
+                self.docs.push(doc);
+            }
+        }
+        self.rejected.sort_by_key(|r| r.doc_id);
+        self.counts.accepted = self.docs.len();
+        self.counts.rejected = self.rejected.len();
+    }
+}
+
+/// Reads the input (folder or table) into a [`Corpus`].
+pub fn ingest(input: &Path, params: &IngestParams) -> Result<Corpus> {
+    let meta = std::fs::metadata(input).map_err(|e| Error::read(input, e))?;
+    let mut corpus = if meta.is_dir() {
+        ingest_folder(input, params)?
+    } else {
+        let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("");
+        match TableFormat::from_extension(ext) {
+            Some(format) => ingest_table(input, format)?,
+            None => {
+                return Err(Error::param(
+                    "--input",
+                    format!(
+                    "{} is neither a folder of posts nor a .csv, .tsv, .parquet or .jsonl table",
+                    input.display()
+                ),
+                ))
+            }
+        }
+    };
+    let duplicates = dedup::find_duplicates(&corpus.docs, params.near_duplicate);
+    corpus.reject(duplicates);
+    Ok(corpus)
+}
+
+/// What the folder walk found.
+struct Walk {
+    posts: Vec<(PathBuf, BodyFormat)>,
+    ignored: usize,
+    problems: Vec<Rejection>,
+    warnings: Vec<String>,
+}
+
+fn walk_folder(root: &Path) -> Walk {
+    let mut walk = Walk {
+        posts: Vec::new(),
+        ignored: 0,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let entries = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                let path = err.path().unwrap_or(root).to_path_buf();
+                if let Some(ancestor) = err.loop_ancestor() {
+                    walk.warnings.push(format!(
+                        "{}: symbolic link loop back to {}, not followed",
+                        path.display(),
+                        ancestor.display()
+                    ));
+                } else {
+                    walk.problems.push(Rejection {
+                        doc_id: None,
+                        path: path.display().to_string(),
+                        reason: RejectReason::Unreadable(
+                            err.io_error()
+                                .map(|e| e.to_string())
+                                .unwrap_or_else(|| err.to_string()),
+                        ),
+                    });
+                }
+                continue;
+            }
+        };
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let format = entry
+            .path()
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(BodyFormat::from_extension);
+        match format {
+            Some(f) => walk.posts.push((entry.into_path(), f)),
+            None => walk.ignored += 1,
+        }
+    }
+    walk.posts.sort_by(|a, b| a.0.cmp(&b.0));
+    walk
+}
+
+fn ingest_folder(root: &Path, params: &IngestParams) -> Result<Corpus> {
+    let walk = walk_folder(root);
+    let results: Vec<Result<ParsedPost, RejectReason>> = walk
+        .posts
+        .par_iter()
+        .map(|(path, format)| {
+            let bytes = std::fs::read(path).map_err(|e| RejectReason::Unreadable(e.to_string()))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            parse_post(&name, &bytes, *format, params.max_chars)
+        })
+        .collect();
+
+    let mut corpus = Corpus {
+        warnings: walk.warnings,
+        ..Default::default()
+    };
+    corpus.counts.ignored = walk.ignored;
+    corpus.counts.posts = walk.posts.len();
+    for (doc_id, ((path, _), result)) in walk.posts.iter().zip(results).enumerate() {
+        let path = path.display().to_string();
+        match result {
+            Ok(post) => {
+                corpus
+                    .warnings
+                    .extend(post.warnings.iter().map(|w| format!("{path}: {w}")));
+                corpus.docs.push(Doc {
+                    doc_id,
+                    path,
+                    date: Some(post.date),
+                    title: post.title,
+                    body: post.body,
+                    extra: Vec::new(),
+                });
+            }
+            Err(reason) => corpus.rejected.push(Rejection {
+                doc_id: Some(doc_id),
+                path,
+                reason,
+            }),
+        }
+    }
+    // Unreadable folders are not posts with an id, but the user must hear of them.
+    corpus.rejected.extend(walk.problems);
+    corpus.counts.accepted = corpus.docs.len();
+    corpus.counts.rejected = corpus.rejected.len();
+    Ok(corpus)
+}
+
+fn ingest_table(path: &Path, format: TableFormat) -> Result<Corpus> {
+    let cols = table::read_table(path, format)?;
+    let shown = path.display().to_string();
+    let mut corpus = Corpus {
+        extra_columns: cols.extra_names.clone(),
+        ..Default::default()
+    };
+    corpus.counts.posts = cols.text.len();
+    let mut extra = cols.extra.into_iter();
+    for (row, text) in cols.text.into_iter().enumerate() {
+        let row_path = format!("{shown}#{row}");
+        let carried = extra.next().unwrap_or_default();
+        let title = cols
+            .title
+            .as_ref()
+            .and_then(|t| t[row].as_deref())
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string();
+        let body = clean::remove_boilerplate(text.as_deref().unwrap_or(""));
+        let date = match cols.date.as_ref().map(|d| d[row].as_deref()) {
+            None => Ok(None),
+            Some(None) | Some(Some("")) => Err(RejectReason::NoDate),
+            Some(Some(raw)) => parse_date(raw).map(Some).ok_or(RejectReason::BadDate {
+                value: raw.to_string(),
+                source: "date column",
+            }),
+        };
+        let outcome = date.and_then(|date| {
+            if title.is_empty() && body.is_empty() {
+                Err(RejectReason::NoText)
+            } else {
+                Ok(date)
+            }
+        });
+        match outcome {
+            Ok(date) => corpus.docs.push(Doc {
+                doc_id: row,
+                path: row_path,
+                date,
+                title,
+                body,
+                extra: carried,
+            }),
+            Err(reason) => corpus.rejected.push(Rejection {
+                doc_id: Some(row),
+                path: row_path,
+                reason,
+            }),
+        }
+    }
+    corpus.counts.accepted = corpus.docs.len();
+    corpus.counts.rejected = corpus.rejected.len();
+    Ok(corpus)
+}

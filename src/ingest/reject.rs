@@ -1,0 +1,152 @@
+//! Why a post was not used.
+//!
+//! Every post the run sees either reaches the themes or leaves with one of
+//! these reasons in `rejected.csv`. The `Display` text is what the user reads
+//! there, so it says what is wrong in plain words.
+
+use std::fmt;
+
+/// Why a post file (or table row) was not used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RejectReason {
+    /// The file could not be read.
+    Unreadable(String),
+    /// The file is empty or whitespace only.
+    Empty,
+    /// The file holds NUL bytes: not text.
+    Binary,
+    /// The bytes are not text in a known encoding.
+    Encoding(String),
+    /// The file does not start with a `---` front matter block.
+    NoFrontMatter,
+    /// The front matter's closing `---` is missing.
+    UnterminatedFrontMatter,
+    /// The front matter is not valid YAML.
+    InvalidYaml(String),
+    /// The front matter is YAML but not a mapping of fields.
+    FrontMatterNotMapping,
+    /// A front-matter field has the wrong shape.
+    BadField {
+        /// The field.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Neither the front matter nor the file name gives a date.
+    NoDate,
+    /// A date is present but is not a real date in a known form.
+    BadDate {
+        /// The date as written.
+        value: String,
+        /// Where it was found ("front matter", "file name", "column date").
+        source: &'static str,
+    },
+    /// Neither title nor body holds any text.
+    NoText,
+    /// The same text as an earlier post.
+    Duplicate {
+        /// The post kept.
+        of: String,
+    },
+    /// Nearly the same text as an earlier post (a re-publication).
+    NearDuplicate {
+        /// The post kept.
+        of: String,
+        /// Estimated Jaccard similarity of their character shingles.
+        similarity: f64,
+    },
+    /// Segmentation left no word (only stop words, numbers, punctuation).
+    NoWords,
+    /// No word of the post is in the vocabulary after frequency filtering.
+    NoTerms,
+}
+
+impl RejectReason {
+    /// A short, stable keyword for the reason (the first column a script
+    /// would filter on).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RejectReason::Unreadable(_) => "unreadable",
+            RejectReason::Empty => "empty",
+            RejectReason::Binary => "binary",
+            RejectReason::Encoding(_) => "encoding",
+            RejectReason::NoFrontMatter => "no-front-matter",
+            RejectReason::UnterminatedFrontMatter => "unterminated-front-matter",
+            RejectReason::InvalidYaml(_) => "invalid-yaml",
+            RejectReason::FrontMatterNotMapping => "invalid-front-matter",
+            RejectReason::BadField { .. } => "bad-field",
+            RejectReason::NoDate => "no-date",
+            RejectReason::BadDate { .. } => "bad-date",
+            RejectReason::NoText => "no-text",
+            RejectReason::Duplicate { .. } => "duplicate",
+            RejectReason::NearDuplicate { .. } => "near-duplicate",
+            RejectReason::NoWords => "no-words",
+            RejectReason::NoTerms => "no-terms",
+        }
+    }
+
+    /// Whether the post is a copy of one that was kept.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(
+            self,
+            RejectReason::Duplicate { .. } | RejectReason::NearDuplicate { .. }
+        )
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RejectReason::Unreadable(e) => write!(f, "cannot read the file: {e}"),
+            RejectReason::Empty => write!(f, "empty file"),
+            RejectReason::Binary => write!(f, "binary file (contains NUL bytes), not a text post"),
+            RejectReason::Encoding(e) => write!(f, "unknown text encoding: {e}"),
+            RejectReason::NoFrontMatter => {
+                write!(f, "no front matter: the file must start with a '---' line")
+            }
+            RejectReason::UnterminatedFrontMatter => {
+                write!(f, "front matter never closed: no second '---' line")
+            }
+            RejectReason::InvalidYaml(e) => write!(f, "front matter is not valid YAML: {e}"),
+            RejectReason::FrontMatterNotMapping => {
+                write!(f, "front matter is not a list of 'field: value' lines")
+            }
+            RejectReason::BadField { field, reason } => {
+                write!(f, "front-matter field '{field}': {reason}")
+            }
+            RejectReason::NoDate => write!(
+                f,
+                "no date: neither a 'date' field nor a YYYY-MM-DD- file-name prefix"
+            ),
+            RejectReason::BadDate { value, source } => {
+                write!(f, "impossible or unreadable date '{value}' in the {source}")
+            }
+            RejectReason::NoText => write!(f, "no text: title and body are both empty"),
+            RejectReason::Duplicate { of } => write!(f, "duplicate of {of}"),
+            RejectReason::NearDuplicate { of, similarity } => write!(
+                f,
+                "near-duplicate of {of} ({:.0}% of the text shared)",
+                similarity * 100.0
+            ),
+            RejectReason::NoWords => write!(
+                f,
+                "no words left after segmentation (only stop words, numbers or punctuation)"
+            ),
+            RejectReason::NoTerms => write!(
+                f,
+                "none of its words is in the vocabulary (all rarer than --min-df or commoner than --max-df)"
+            ),
+        }
+    }
+}
+
+/// One post that was not used, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    /// The post's doc_id when it had one (a post file or table row).
+    pub doc_id: Option<usize>,
+    /// The file (and row, for tables) as the user knows it.
+    pub path: String,
+    /// Why.
+    pub reason: RejectReason,
+}

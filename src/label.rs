@@ -1,0 +1,199 @@
+//! Stage 6, label: name each theme by its characteristic words.
+//!
+//! Class-based TF-IDF (as in BERTopic): all posts of a theme are pooled into
+//! one document, and a word's weight in theme `c` is
+//! `tf(w, c) / |c| · ln(1 + A / f(w))`, where `|c|` is the number of word
+//! occurrences in the theme, `A` the average of `|c|` over themes and `f(w)`
+//! the occurrences of `w` in all themes. Only words of the TF-IDF vocabulary
+//! count, so stop words, numbers and words outside the document-frequency
+//! bounds can never name a theme. The short label is the top three words.
+
+use rayon::prelude::*;
+
+use crate::segment::Segmented;
+use crate::vectorize::TfIdf;
+
+/// Parameters of the label stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelParams {
+    top_terms: usize,
+    label_terms: usize,
+}
+
+impl Default for LabelParams {
+    fn default() -> Self {
+        LabelParams {
+            top_terms: 10,
+            label_terms: 3,
+        }
+    }
+}
+
+impl LabelParams {
+    /// How many top terms each theme lists (1–100).
+    pub fn top_terms(mut self, n: usize) -> crate::Result<Self> {
+        if !(1..=100).contains(&n) {
+            return Err(crate::Error::param(
+                "--top-terms",
+                "must be between 1 and 100",
+            ));
+        }
+        self.top_terms = n;
+        Ok(self)
+    }
+
+    /// How many top terms each theme lists.
+    pub fn get_top_terms(&self) -> usize {
+        self.top_terms
+    }
+}
+
+/// A theme's description.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeLabel {
+    /// Short label: the top words joined by `·`.
+    pub label: String,
+    /// Characteristic words with their c-TF-IDF weight, strongest first.
+    pub top_terms: Vec<(String, f32)>,
+}
+
+/// A theme as the reports show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Theme {
+    /// Theme number (0 = largest).
+    pub id: u32,
+    /// Short label.
+    pub label: String,
+    /// Number of posts.
+    pub size: usize,
+    /// Fraction of all clustered posts.
+    pub share: f64,
+    /// Characteristic words with weights, strongest first.
+    pub top_terms: Vec<(String, f32)>,
+}
+
+/// Word counts per theme over the TF-IDF vocabulary: `counts[theme][feature]`.
+pub fn theme_term_counts(
+    seg: &Segmented,
+    tfidf: &TfIdf,
+    rows: &[usize],
+    labels: &[usize],
+    k: usize,
+) -> Vec<Vec<u32>> {
+    let f = tfidf.n_features();
+    rows.par_iter()
+        .zip(labels)
+        .fold(
+            || vec![vec![0u32; f]; k],
+            |mut acc, (&row, &theme)| {
+                for &w in &seg.docs[row] {
+                    if let Some(feat) = tfidf.word_feature[w as usize] {
+                        acc[theme][feat as usize] += 1;
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(
+            || vec![vec![0u32; f]; k],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    x.iter_mut().zip(y).for_each(|(p, q)| *p += q);
+                }
+                a
+            },
+        )
+}
+
+/// c-TF-IDF weights from per-theme counts: `weights[theme][feature]`.
+pub fn ctfidf(counts: &[Vec<u32>]) -> Vec<Vec<f32>> {
+    let k = counts.len();
+    let f = counts.first().map_or(0, Vec::len);
+    let class_size: Vec<f64> = counts
+        .iter()
+        .map(|c| c.iter().map(|&x| x as f64).sum())
+        .collect();
+    let avg = class_size.iter().sum::<f64>() / k.max(1) as f64;
+    let mut total = vec![0f64; f];
+    for c in counts {
+        total.iter_mut().zip(c).for_each(|(t, &x)| *t += x as f64);
+    }
+    let idf: Vec<f64> = total
+        .iter()
+        .map(|&t| if t > 0.0 { (1.0 + avg / t).ln() } else { 0.0 })
+        .collect();
+    counts
+        .iter()
+        .zip(&class_size)
+        .map(|(c, &size)| {
+            c.iter()
+                .zip(&idf)
+                .map(|(&x, &w)| {
+                    if size > 0.0 {
+                        (x as f64 / size * w) as f32
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The `n` heaviest features of a weight row (ties by feature index).
+pub fn top_features(weights: &[f32], n: usize) -> Vec<(usize, f32)> {
+    let mut idx: Vec<usize> = (0..weights.len()).filter(|&i| weights[i] > 0.0).collect();
+    idx.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]).then(a.cmp(&b)));
+    idx.truncate(n);
+    idx.into_iter().map(|i| (i, weights[i])).collect()
+}
+
+/// Labels every theme. `rows[i]` is the segmented post of clustered row `i`.
+pub fn label_themes(
+    seg: &Segmented,
+    tfidf: &TfIdf,
+    rows: &[usize],
+    labels: &[usize],
+    k: usize,
+    params: &LabelParams,
+) -> Vec<ThemeLabel> {
+    let counts = theme_term_counts(seg, tfidf, rows, labels, k);
+    let weights = ctfidf(&counts);
+    let word = |feat: usize| seg.vocab[tfidf.feature_word[feat] as usize].clone();
+    weights
+        .iter()
+        .map(|w| {
+            let top: Vec<(String, f32)> = top_features(w, params.top_terms)
+                .into_iter()
+                .map(|(f, x)| (word(f), x))
+                .collect();
+            let label = top
+                .iter()
+                .take(params.label_terms)
+                .map(|(t, _)| t.as_str())
+                .collect::<Vec<_>>()
+                .join("·");
+            ThemeLabel {
+                label,
+                top_terms: top,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_typical_of_one_theme_outrank_words_shared_by_all() {
+        // Feature 0 is everywhere; 1 only in theme 0; 2 only in theme 1.
+        let counts = vec![vec![10, 8, 0], vec![10, 0, 8]];
+        let w = ctfidf(&counts);
+        assert!(w[0][1] > w[0][0]);
+        assert!(w[1][2] > w[1][0]);
+        assert_eq!(w[0][2], 0.0);
+        assert_eq!(top_features(&w[0], 1)[0].0, 1);
+        assert_eq!(top_features(&w[1], 5).len(), 2);
+    }
+}

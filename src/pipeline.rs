@@ -1,0 +1,385 @@
+//! The whole job: ingest → segment → vectorize → reduce → cluster → label →
+//! trend, then charts and reports.
+//!
+//! [`analyse`] runs the analysis stages in memory and returns an
+//! [`Analysis`]; [`run`] adds the charts and report files. Both take a
+//! [`RunParams`], which holds each stage's checked parameters. Every stage is
+//! timed; the times go to `run.json`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use ndarray::Axis;
+use polars::prelude::DataFrame;
+use rayon::prelude::*;
+
+use crate::chart::{self, ChartInput, ChartParams};
+use crate::cluster::{self, ClusterParams};
+use crate::error::{Error, Result};
+use crate::ingest::{self, IngestCounts, IngestParams, RejectReason, Rejection};
+use crate::label::{self, LabelParams, Theme};
+use crate::log::Log;
+use crate::reduce::{self, ReduceParams};
+use crate::report;
+use crate::segment::{self, SegmentParams, Segmenter};
+use crate::trend::{self, Granularity, TrendMatrix};
+use crate::vectorize::{self, VectorizeParams};
+
+/// Everything a run needs to know.
+#[derive(Debug, Clone)]
+pub struct RunParams {
+    /// Folder of posts or table file.
+    pub input: PathBuf,
+    /// Folder the reports are written to.
+    pub out: PathBuf,
+    /// Ingest stage.
+    pub ingest: IngestParams,
+    /// Segment stage.
+    pub segment: SegmentParams,
+    /// Vectorize stage.
+    pub vectorize: VectorizeParams,
+    /// Reduce stage.
+    pub reduce: ReduceParams,
+    /// Cluster stage.
+    pub cluster: ClusterParams,
+    /// Label stage.
+    pub label: LabelParams,
+    /// Trend periods.
+    pub granularity: Granularity,
+    /// Chart stage; `None` draws no charts.
+    pub chart: Option<ChartParams>,
+}
+
+impl RunParams {
+    /// Default parameters for `input` → `out`.
+    pub fn new(input: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Self {
+        RunParams {
+            input: input.into(),
+            out: out.into(),
+            ingest: IngestParams::default(),
+            segment: SegmentParams::default(),
+            vectorize: VectorizeParams::default(),
+            reduce: ReduceParams::default(),
+            cluster: ClusterParams::default(),
+            label: LabelParams::default(),
+            granularity: Granularity::Month,
+            chart: Some(ChartParams::default()),
+        }
+    }
+
+    /// Checks what no single stage can: the output folder must not be the
+    /// input or inside it (a re-run would read its own reports).
+    pub fn check(&self) -> Result<()> {
+        let input = std::fs::canonicalize(&self.input).map_err(|e| Error::read(&self.input, e))?;
+        let out = absolute_lexical(&self.out);
+        let out = canonical_prefix(&out);
+        if out == input || (input.is_dir() && out.starts_with(&input)) {
+            return Err(Error::param(
+                "--out",
+                format!(
+                    "{} is the input folder or inside it; write the reports elsewhere",
+                    self.out.display()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `path` made absolute against the current folder, without touching the disk.
+fn absolute_lexical(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    }
+}
+
+/// Canonicalises the longest existing prefix of `path` and appends the rest,
+/// so a not-yet-created output folder can be compared with the input.
+fn canonical_prefix(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (
+            existing.file_name().map(|n| n.to_os_string()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
+    for part in rest.into_iter().rev() {
+        out.push(part);
+    }
+    out
+}
+
+/// A post and the theme it went to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// The post's doc_id.
+    pub doc_id: usize,
+    /// The post file (or `table#row`).
+    pub path: String,
+    /// The post's date, if known.
+    pub date: Option<NaiveDate>,
+    /// The post's title.
+    pub title: String,
+    /// Its theme.
+    pub theme_id: u32,
+    /// Cosine similarity to the theme's centre.
+    pub score: f32,
+    /// Carried table columns.
+    pub extra: Vec<String>,
+}
+
+/// Seconds spent per stage, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timings(pub Vec<(&'static str, f64)>);
+
+impl Timings {
+    /// Runs `f`, recording its duration under `stage`.
+    pub fn time<T>(&mut self, stage: &'static str, log: &Log, f: impl FnOnce() -> T) -> T {
+        log.stage_start(stage);
+        let start = Instant::now();
+        let out = f();
+        let secs = start.elapsed().as_secs_f64();
+        self.0.push((stage, secs));
+        log.stage_done(stage, secs);
+        out
+    }
+
+    /// Total seconds.
+    pub fn total(&self) -> f64 {
+        self.0.iter().map(|(_, s)| s).sum()
+    }
+}
+
+/// What the analysis found.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Ingest counts (rejections by later stages included).
+    pub counts: IngestCounts,
+    /// Every post not used, in doc_id order.
+    pub rejected: Vec<Rejection>,
+    /// Warnings about kept posts and the walk.
+    pub warnings: Vec<String>,
+    /// Names of carried table columns.
+    pub extra_columns: Vec<String>,
+    /// One row per clustered post, in doc_id order.
+    pub assignments: Vec<Assignment>,
+    /// The themes, index = theme_id.
+    pub themes: Vec<Theme>,
+    /// Trend table (`None` when posts have no dates).
+    pub trends: Option<DataFrame>,
+    /// The same as arrays, for charts.
+    pub trend_matrix: Option<TrendMatrix>,
+    /// Vocabulary size after segmentation.
+    pub vocabulary: usize,
+    /// TF-IDF features kept.
+    pub features: usize,
+    /// Dense dimensions actually used.
+    pub dims: usize,
+    /// Stage times.
+    pub timings: Timings,
+}
+
+/// Runs the analysis stages (no files written).
+pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
+    let mut timings = Timings::default();
+    let mut corpus = timings.time("ingest", log, || {
+        ingest::ingest(&params.input, &params.ingest)
+    })?;
+    log.info(&format!(
+        "{} posts read: {} accepted, {} rejected ({} duplicates), {} other files ignored",
+        corpus.counts.posts,
+        corpus.counts.accepted,
+        corpus.counts.rejected,
+        corpus.counts.duplicates,
+        corpus.counts.ignored
+    ));
+    for w in &corpus.warnings {
+        log.warn(w);
+    }
+
+    let segmenter = Segmenter::new(&params.segment)?;
+    let seg = timings.time("segment", log, || {
+        segment::segment(
+            corpus
+                .docs
+                .par_iter()
+                .map(|d| (d.title.as_str(), d.body.as_str())),
+            &segmenter,
+        )
+    });
+    let tfidf = timings.time("vectorize", log, || {
+        vectorize::vectorize(&seg, &params.vectorize)
+    })?;
+    log.info(&format!(
+        "{} distinct words, {} kept as features",
+        seg.vocab.len(),
+        tfidf.n_features()
+    ));
+
+    let mut unusable: Vec<(usize, RejectReason)> = tfidf
+        .empty_rows
+        .iter()
+        .map(|&i| {
+            let reason = if seg.docs[i].is_empty() {
+                RejectReason::NoWords
+            } else {
+                RejectReason::NoTerms
+            };
+            (i, reason)
+        })
+        .collect();
+    let usable: Vec<usize> = {
+        let empty: std::collections::HashSet<usize> = tfidf.empty_rows.iter().copied().collect();
+        (0..corpus.docs.len())
+            .filter(|i| !empty.contains(i))
+            .collect()
+    };
+    if usable.len() < 2 {
+        corpus.reject(std::mem::take(&mut unusable));
+        return Err(Error::NoPosts {
+            input: params.input.clone(),
+            detail: format!(
+                "{} posts read, {} usable; {} rejected",
+                corpus.counts.posts,
+                usable.len(),
+                corpus.counts.rejected
+            ),
+        });
+    }
+
+    let reduced = timings.time("reduce", log, || {
+        reduce::reduce(&tfidf.matrix, &params.reduce)
+    })?;
+    let rows = reduced.rows.select(Axis(0), &usable);
+    let k_max = params.cluster.get_k();
+    let clustering = timings.time("cluster", log, || {
+        cluster::cluster(rows.view(), &params.cluster)
+    })?;
+    let k = clustering.k();
+    if k < k_max {
+        log.warn(&format!(
+            "{} of the {k_max} themes came out empty and were dropped",
+            k_max - k
+        ));
+    }
+
+    let labels = timings.time("label", log, || {
+        label::label_themes(&seg, &tfidf, &usable, &clustering.labels, k, &params.label)
+    });
+    let sizes = clustering.sizes();
+    let total = usable.len() as f64;
+    let themes: Vec<Theme> = labels
+        .into_iter()
+        .enumerate()
+        .map(|(t, l)| Theme {
+            id: t as u32,
+            label: l.label,
+            size: sizes[t],
+            share: sizes[t] as f64 / total,
+            top_terms: l.top_terms,
+        })
+        .collect();
+
+    let assignments: Vec<Assignment> = usable
+        .iter()
+        .zip(&clustering.labels)
+        .zip(&clustering.scores)
+        .map(|((&pos, &theme), &score)| {
+            let d = &corpus.docs[pos];
+            Assignment {
+                doc_id: d.doc_id,
+                path: d.path.clone(),
+                date: d.date,
+                title: d.title.clone(),
+                theme_id: theme as u32,
+                score,
+                extra: d.extra.clone(),
+            }
+        })
+        .collect();
+
+    let dated: Option<Vec<NaiveDate>> = assignments.iter().map(|a| a.date).collect();
+    let (trends, trend_matrix) = match dated {
+        Some(dates) => {
+            let theme_ids: Vec<u32> = assignments.iter().map(|a| a.theme_id).collect();
+            let table = timings.time("trend", log, || {
+                trend::trend_table(&dates, &theme_ids, k, params.granularity)
+            })?;
+            let matrix = TrendMatrix::from_table(&table, k)?;
+            (Some(table), Some(matrix))
+        }
+        None => {
+            log.warn("some posts have no date: no trend table or time charts");
+            (None, None)
+        }
+    };
+
+    corpus.reject(unusable);
+    Ok(Analysis {
+        counts: corpus.counts,
+        rejected: corpus.rejected,
+        warnings: corpus.warnings,
+        extra_columns: corpus.extra_columns,
+        assignments,
+        themes,
+        trends,
+        trend_matrix,
+        vocabulary: seg.vocab.len(),
+        features: tfidf.n_features(),
+        dims: reduced.rows.ncols(),
+        timings,
+    })
+}
+
+/// What a finished run reports back.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The analysis.
+    pub analysis: Analysis,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs the whole job and writes every report into `params.out`.
+pub fn run(params: &RunParams, log: &Log) -> Result<RunSummary> {
+    params.check()?;
+    if let Some(chart) = &params.chart {
+        // Fail before the long work if charts cannot be drawn.
+        chart::font::ensure_font(chart.get_font())?;
+    }
+    let started = Instant::now();
+    let mut analysis = analyse(params, log)?;
+    std::fs::create_dir_all(&params.out).map_err(|e| Error::write(&params.out, e))?;
+    let mut files = Vec::new();
+    if let (Some(chart_params), Some(matrix)) = (&params.chart, &analysis.trend_matrix) {
+        let input = ChartInput {
+            themes: &analysis.themes,
+            trend: matrix,
+            granularity: params.granularity,
+        };
+        let dir = params.out.join("charts");
+        let drawn = analysis
+            .timings
+            .time("chart", log, || chart::draw_all(&dir, &input, chart_params))?;
+        files.extend(drawn);
+    }
+    log.stage_start("report");
+    let report_start = Instant::now();
+    let written = report::write_all(&params.out, params, &analysis, &files, started)?;
+    let secs = report_start.elapsed().as_secs_f64();
+    analysis.timings.0.push(("report", secs));
+    log.stage_done("report", secs);
+    files.extend(written);
+    Ok(RunSummary { analysis, files })
+}

@@ -1,0 +1,422 @@
+//! Stage 9, report: write the results as files.
+//!
+//! `themes.csv`, `assignments.csv`/`.parquet`, `trends.csv`/`.parquet`,
+//! `rejected.csv` (always, header included), `run.json` and `index.html`.
+//! Every file is written to a temporary name and renamed into place, so a
+//! reader never sees half a file. CSV text fields that a spreadsheet would
+//! run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) get a
+//! leading `'`; the Parquet files keep the text unchanged. HTML text is
+//! escaped.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use polars::prelude::*;
+use polars_io::prelude::{CsvWriter, ParquetWriter};
+use polars_io::SerWriter;
+use serde_json::json;
+
+use crate::chart::palette::theme_css;
+use crate::chart::period_label;
+use crate::error::{Error, Result};
+use crate::pipeline::{Analysis, RunParams};
+use crate::trend::epoch_days;
+
+/// Writes `path` through a temporary file in the same folder, renamed into
+/// place when `fill` succeeded.
+pub fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+) -> Result<()> {
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+    let mut w = BufWriter::new(file);
+    let result = fill(&mut w).and_then(|_| {
+        w.flush().map_err(|e| Error::write(&tmp, e))?;
+        w.get_ref().sync_all().map_err(|e| Error::write(&tmp, e))
+    });
+    match result {
+        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Makes a CSV field safe to open in a spreadsheet: text that would start a
+/// formula gets a leading apostrophe.
+pub fn csv_safe(s: &str) -> Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{s}")),
+        _ => Cow::Borrowed(s),
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
+    move |e| Error::write(path, std::io::Error::other(e))
+}
+
+/// `term:weight;term:weight;…`
+fn format_terms(terms: &[(String, f32)]) -> String {
+    terms
+        .iter()
+        .map(|(t, w)| format!("{t}:{w:.4}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+fn write_themes(path: &Path, analysis: &Analysis) -> Result<()> {
+    write_atomic(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        let err = csv_err(path);
+        csv.write_record(["theme_id", "label", "size", "share", "top_terms"])
+            .map_err(&err)?;
+        for t in &analysis.themes {
+            csv.write_record([
+                t.id.to_string().as_str(),
+                &csv_safe(&t.label),
+                &t.size.to_string(),
+                &format!("{:.6}", t.share),
+                &csv_safe(&format_terms(&t.top_terms)),
+            ])
+            .map_err(&err)?;
+        }
+        csv.flush().map_err(|e| Error::write(path, e))
+    })
+}
+
+fn write_rejected(path: &Path, analysis: &Analysis) -> Result<()> {
+    write_atomic(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        let err = csv_err(path);
+        csv.write_record(["path", "reason"]).map_err(&err)?;
+        for r in &analysis.rejected {
+            let reason = r.reason.to_string();
+            csv.write_record([csv_safe(&r.path).as_ref(), csv_safe(&reason).as_ref()])
+                .map_err(&err)?;
+        }
+        csv.flush().map_err(|e| Error::write(path, e))
+    })
+}
+
+/// The assignments as a table; `for_csv` applies [`csv_safe`] to text.
+pub fn assignments_frame(analysis: &Analysis, for_csv: bool) -> Result<DataFrame> {
+    let a = &analysis.assignments;
+    let text = |f: &dyn for<'x> Fn(&'x crate::pipeline::Assignment) -> &'x str| -> Vec<String> {
+        a.iter()
+            .map(|x| {
+                let s = f(x);
+                if for_csv {
+                    csv_safe(s).into_owned()
+                } else {
+                    s.to_string()
+                }
+            })
+            .collect()
+    };
+    let mut cols = vec![
+        Column::new(
+            "doc_id".into(),
+            a.iter().map(|x| x.doc_id as u64).collect::<Vec<_>>(),
+        ),
+        Column::new("path".into(), text(&|x| x.path.as_str())),
+        Column::new(
+            "date".into(),
+            a.iter().map(|x| x.date.map(epoch_days)).collect::<Vec<_>>(),
+        )
+        .cast(&DataType::Date)
+        .map_err(|e| Error::polars("assignments date column", e))?,
+        Column::new("title".into(), text(&|x| x.title.as_str())),
+        Column::new(
+            "theme_id".into(),
+            a.iter().map(|x| x.theme_id).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "score".into(),
+            a.iter().map(|x| x.score).collect::<Vec<_>>(),
+        ),
+    ];
+    for (j, name) in analysis.extra_columns.iter().enumerate() {
+        let name =
+            if ["doc_id", "path", "date", "title", "theme_id", "score"].contains(&name.as_str()) {
+                format!("input_{name}")
+            } else {
+                name.clone()
+            };
+        cols.push(Column::new(name.into(), text(&|x| x.extra[j].as_str())));
+    }
+    DataFrame::new(a.len(), cols).map_err(|e| Error::polars("building assignments", e))
+}
+
+fn write_csv_frame(path: &Path, df: &mut DataFrame) -> Result<()> {
+    write_atomic(path, |w| {
+        CsvWriter::new(w)
+            .include_header(true)
+            .finish(df)
+            .map_err(|e| Error::polars(format!("writing {}", path.display()), e))
+    })
+}
+
+fn write_parquet_frame(path: &Path, df: &mut DataFrame) -> Result<()> {
+    write_atomic(path, |w| {
+        ParquetWriter::new(w)
+            .finish(df)
+            .map(|_| ())
+            .map_err(|e| Error::polars(format!("writing {}", path.display()), e))
+    })
+}
+
+/// The parameters as JSON, for `run.json`.
+pub fn parameters_json(p: &RunParams) -> serde_json::Value {
+    json!({
+        "input": p.input.display().to_string(),
+        "out": p.out.display().to_string(),
+        "max_chars": p.ingest.get_max_chars(),
+        "near_duplicate": p.ingest.get_near_duplicate(),
+        "stopwords": p.segment.stopword_files().iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+        "user_dict": p.segment.user_dict_file().map(|f| f.display().to_string()),
+        "min_df": p.vectorize.get_min_df().to_string(),
+        "max_df": p.vectorize.get_max_df().to_string(),
+        "max_features": p.vectorize.get_max_features(),
+        "title_weight": p.vectorize.get_title_weight(),
+        "dims": p.reduce.get_dims(),
+        "svd_iters": p.reduce.get_power_iters(),
+        "k": p.cluster.get_k(),
+        "seed": p.cluster.get_seed(),
+        "kmeans_runs": p.cluster.get_n_runs(),
+        "kmeans_iters": p.cluster.get_max_iter(),
+        "top_terms": p.label.get_top_terms(),
+        "granularity": p.granularity.name(),
+        "charts": p.chart.is_some(),
+        "chart_size": p.chart.as_ref().map(|c| format!("{}x{}", c.get_size().0, c.get_size().1)),
+        "threads": rayon::current_num_threads(),
+    })
+}
+
+fn write_run_json(
+    path: &Path,
+    params: &RunParams,
+    analysis: &Analysis,
+    started: Instant,
+) -> Result<()> {
+    let c = &analysis.counts;
+    let periods = analysis
+        .trend_matrix
+        .as_ref()
+        .map(|m| m.periods.len())
+        .unwrap_or(0);
+    let mut seconds = serde_json::Map::new();
+    for (stage, secs) in &analysis.timings.0 {
+        seconds.insert(
+            (*stage).to_string(),
+            json!((secs * 1000.0).round() / 1000.0),
+        );
+    }
+    seconds.insert(
+        "total".into(),
+        json!((started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0),
+    );
+    let doc = json!({
+        "tool": "theme-trends",
+        "version": env!("CARGO_PKG_VERSION"),
+        "parameters": parameters_json(params),
+        "counts": {
+            "posts": c.posts,
+            "accepted": c.accepted,
+            "rejected": c.rejected,
+            "duplicates": c.duplicates,
+            "ignored": c.ignored,
+            "assigned": analysis.assignments.len(),
+            "themes": analysis.themes.len(),
+            "periods": periods,
+            "vocabulary": analysis.vocabulary,
+            "features": analysis.features,
+            "dims": analysis.dims,
+            "warnings": analysis.warnings.len(),
+        },
+        "seconds": seconds,
+    });
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &doc)
+            .map_err(|e| Error::write(path, std::io::Error::other(e)))?;
+        w.write_all(b"\n").map_err(|e| Error::write(path, e))
+    })
+}
+
+fn write_index(
+    path: &Path,
+    params: &RunParams,
+    analysis: &Analysis,
+    charts: &[PathBuf],
+) -> Result<()> {
+    let mut h = String::new();
+    let c = &analysis.counts;
+    let range = analysis
+        .trend_matrix
+        .as_ref()
+        .and_then(|m| Some((m.periods.first()?, m.periods.last()?)))
+        .map(|(a, b)| {
+            format!(
+                "{} – {}",
+                period_label(*a, params.granularity),
+                period_label(*b, params.granularity)
+            )
+        })
+        .unwrap_or_else(|| "no dates".into());
+    h.push_str("<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str("<title>theme-trends report</title>\n<style>\n");
+    h.push_str("body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;color:#222;max-width:1700px}\n");
+    h.push_str("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\n");
+    h.push_str("th{background:#f3f3f3}.sw{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle}\n");
+    h.push_str("img{max-width:100%;border:1px solid #ddd;margin:0.5em 0}.num{text-align:right}\n</style>\n</head>\n<body>\n");
+    h.push_str("<h1>theme-trends report</h1>\n");
+    h.push_str(&format!(
+        "<p class=\"summary\">{} posts read, {} analysed, {} rejected (<a href=\"rejected.csv\">rejected.csv</a>), {} themes, periods by {}: {}.</p>\n",
+        c.posts,
+        analysis.assignments.len(),
+        c.rejected,
+        analysis.themes.len(),
+        params.granularity.name(),
+        html_escape(&range)
+    ));
+    h.push_str("<h2>Themes</h2>\n<table>\n<tr><th>theme</th><th>label</th><th class=\"num\">posts</th><th class=\"num\">share</th><th>top terms</th></tr>\n");
+    for t in &analysis.themes {
+        let terms: Vec<&str> = t.top_terms.iter().map(|(w, _)| w.as_str()).collect();
+        h.push_str(&format!(
+            "<tr><td><span class=\"sw\" style=\"background:{}\"></span>T{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td>{}</td></tr>\n",
+            theme_css(t.id as usize),
+            t.id,
+            html_escape(&t.label),
+            t.size,
+            t.share * 100.0,
+            html_escape(&terms.join("、"))
+        ));
+    }
+    h.push_str("</table>\n<h2>Charts</h2>\n");
+    for png in charts
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+    {
+        let name = png
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = name.trim_end_matches(".png");
+        h.push_str(&format!(
+            "<p><a href=\"charts/{0}.svg\"><img src=\"charts/{0}.png\" alt=\"{0}\"></a></p>\n",
+            html_escape(stem)
+        ));
+    }
+    h.push_str("<h2>Files</h2>\n<ul>\n");
+    for f in [
+        "themes.csv",
+        "assignments.csv",
+        "assignments.parquet",
+        "trends.csv",
+        "trends.parquet",
+        "rejected.csv",
+        "run.json",
+    ] {
+        h.push_str(&format!("<li><a href=\"{f}\">{f}</a></li>\n"));
+    }
+    h.push_str("</ul>\n</body>\n</html>\n");
+    write_atomic(path, |w| {
+        w.write_all(h.as_bytes()).map_err(|e| Error::write(path, e))
+    })
+}
+
+/// Writes every report file into `out`; returns the files written.
+pub fn write_all(
+    out: &Path,
+    params: &RunParams,
+    analysis: &Analysis,
+    charts: &[PathBuf],
+    started: Instant,
+) -> Result<Vec<PathBuf>> {
+    let file = |name: &str| out.join(name);
+    let mut written = Vec::new();
+    write_themes(&file("themes.csv"), analysis)?;
+    written.push(file("themes.csv"));
+    write_csv_frame(
+        &file("assignments.csv"),
+        &mut assignments_frame(analysis, true)?,
+    )?;
+    write_parquet_frame(
+        &file("assignments.parquet"),
+        &mut assignments_frame(analysis, false)?,
+    )?;
+    written.extend([file("assignments.csv"), file("assignments.parquet")]);
+    if let Some(trends) = &analysis.trends {
+        let mut t = trends.clone();
+        write_csv_frame(&file("trends.csv"), &mut t)?;
+        write_parquet_frame(&file("trends.parquet"), &mut t)?;
+        written.extend([file("trends.csv"), file("trends.parquet")]);
+    }
+    write_rejected(&file("rejected.csv"), analysis)?;
+    written.push(file("rejected.csv"));
+    write_run_json(&file("run.json"), params, analysis, started)?;
+    written.push(file("run.json"));
+    write_index(&file("index.html"), params, analysis, charts)?;
+    written.push(file("index.html"));
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused_and_plain_text_is_untouched() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("+1"), "'+1");
+        assert_eq!(csv_safe("-2"), "'-2");
+        assert_eq!(csv_safe("@SUM"), "'@SUM");
+        assert_eq!(csv_safe("春运"), "春运");
+        assert_eq!(csv_safe(""), "");
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            html_escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+
+    #[test]
+    fn atomic_write_leaves_nothing_behind_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, "old").unwrap();
+        let r = write_atomic(&path, |w| {
+            w.write_all(b"new half").unwrap();
+            Err(Error::param("x", "fail"))
+        });
+        assert!(r.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

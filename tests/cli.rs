@@ -1,0 +1,182 @@
+//! The command line as a user meets it: help, the demo run, bad usage.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tool(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_theme-trends"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn help_explains_every_flag_with_its_default() {
+    let o = tool(&["run", "--help"]);
+    assert!(o.status.success());
+    let help = String::from_utf8_lossy(&o.stdout);
+    for flag in [
+        "--input",
+        "--out",
+        "--k",
+        "--granularity",
+        "--dims",
+        "--min-df",
+        "--max-df",
+        "--max-features",
+        "--seed",
+        "--stopwords",
+        "--user-dict",
+        "--chart-size",
+        "--font",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}");
+    }
+    for default in [
+        "[default: 20]",
+        "[default: month]",
+        "[default: 100]",
+        "[default: 0.5]",
+    ] {
+        assert!(help.contains(default), "--help lacks {default}");
+    }
+}
+
+#[test]
+fn the_demo_archive_gives_its_four_themes_at_their_times() {
+    let out = tempfile::tempdir().unwrap();
+    let demo = common::demo();
+    let o = tool(&[
+        "run",
+        "--input",
+        demo.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--k",
+        "4",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // The two broken files are reported with their reasons.
+    let (_, rejected) = common::read_csv(&out.path().join("rejected.csv"));
+    let reasons: HashMap<String, String> = rejected
+        .into_iter()
+        .map(|r| {
+            let name = Path::new(&r[0])
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (name, r[1].clone())
+        })
+        .collect();
+    assert!(reasons["2024-03-10-demo-broken-yaml.md"].contains("not valid YAML"));
+    assert!(reasons["notes-without-front-matter.md"].contains("no front matter"));
+
+    // Each written theme is found: one theme per key word.
+    let (_, themes) = common::read_csv(&out.path().join("themes.csv"));
+    let theme_of = |word: &str| -> String {
+        let hits: Vec<&Vec<String>> = themes
+            .iter()
+            .filter(|t| {
+                t[4].split(';')
+                    .take(5)
+                    .any(|p| p.starts_with(&format!("{word}:")))
+            })
+            .collect();
+        assert_eq!(
+            hits.len(),
+            1,
+            "{word} should name exactly one theme: {themes:?}"
+        );
+        hits[0][0].clone()
+    };
+    let travel = theme_of("旅客");
+    let flood = theme_of("防汛");
+    let trade = theme_of("出口");
+    let sme = theme_of("中小企业");
+    let ids: std::collections::HashSet<_> = [&travel, &flood, &trade, &sme].into_iter().collect();
+    assert_eq!(ids.len(), 4);
+
+    // Spring travel peaks in January/February, flood control in May/June.
+    let (_, trends) = common::read_csv(&out.path().join("trends.csv"));
+    let peak = |theme: &str| -> String {
+        trends
+            .iter()
+            .filter(|r| r[1] == theme)
+            .max_by(|a, b| {
+                a[3].parse::<f64>()
+                    .unwrap()
+                    .total_cmp(&b[3].parse::<f64>().unwrap())
+            })
+            .unwrap()[0]
+            .clone()
+    };
+    assert!(["2024-01-01", "2024-02-01"].contains(&peak(&travel).as_str()));
+    assert!(["2024-05-01", "2024-06-01"].contains(&peak(&flood).as_str()));
+
+    let index = std::fs::read_to_string(out.path().join("index.html")).unwrap();
+    assert!(index.contains("charts/theme_share_area.png"));
+}
+
+#[test]
+fn bad_values_are_usage_errors_that_name_the_flag() {
+    let out = tempfile::tempdir().unwrap();
+    let demo = common::demo();
+    let o = tool(&[
+        "run",
+        "--input",
+        demo.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--k",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--k"), "{}", stderr(&o));
+
+    let o = tool(&["run", "--input", "x", "--out", "y", "--max-df", "lots"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--max-df"), "{}", stderr(&o));
+}
+
+#[test]
+fn output_inside_the_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("_posts");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(input.join("2024-01-01-a.md"), "---\ntitle: a\n---\n正文").unwrap();
+    let out = input.join("reports");
+    let o = tool(&[
+        "run",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("inside"), "{}", stderr(&o));
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_missing_input_names_the_path() {
+    let out = tempfile::tempdir().unwrap();
+    let o = tool(&[
+        "run",
+        "--input",
+        "/no/such/archive",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/no/such/archive"), "{}", stderr(&o));
+}
