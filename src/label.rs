@@ -55,6 +55,8 @@ pub struct ThemeLabel {
     pub label: String,
     /// Characteristic words with their c-TF-IDF weight, strongest first.
     pub top_terms: Vec<(String, f32)>,
+    /// The same words as TF-IDF feature indexes.
+    pub features: Vec<usize>,
 }
 
 /// A theme as the reports show it.
@@ -70,6 +72,12 @@ pub struct Theme {
     pub share: f64,
     /// Characteristic words with weights, strongest first.
     pub top_terms: Vec<(String, f32)>,
+    /// Mean NPMI of the top words (co-occurrence within posts).
+    pub coherence: f64,
+    /// Mean cosine similarity of the theme's posts to its centre.
+    pub cohesion: f64,
+    /// Titles of the posts closest to the centre.
+    pub representative_titles: Vec<String>,
 }
 
 /// Word counts per theme over the TF-IDF vocabulary: `counts[theme][feature]`.
@@ -148,6 +156,44 @@ pub fn top_features(weights: &[f32], n: usize) -> Vec<(usize, f32)> {
     idx.into_iter().map(|i| (i, weights[i])).collect()
 }
 
+/// Each theme's `n` characteristic features with their c-TF-IDF weight.
+/// `rows[i]` is the segmented post of clustered row `i`.
+pub fn theme_top_features(
+    seg: &Segmented,
+    tfidf: &TfIdf,
+    rows: &[usize],
+    labels: &[usize],
+    k: usize,
+    n: usize,
+) -> Vec<Vec<(usize, f32)>> {
+    let counts = theme_term_counts(seg, tfidf, rows, labels, k);
+    ctfidf(&counts).iter().map(|w| top_features(w, n)).collect()
+}
+
+/// Short labels from ranked words: the first `n` words, extended by the
+/// next words of the list while another theme already has the same label.
+pub fn unique_labels(ranked: &[Vec<String>], n: usize) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    ranked
+        .iter()
+        .enumerate()
+        .map(|(t, words)| {
+            let mut len = n.min(words.len());
+            let mut label = words[..len].join("·");
+            while taken.contains(&label) {
+                if len < words.len() {
+                    len += 1;
+                    label = words[..len].join("·");
+                } else {
+                    label = format!("{label}#{t}");
+                }
+            }
+            taken.insert(label.clone());
+            label
+        })
+        .collect()
+}
+
 /// Labels every theme. `rows[i]` is the segmented post of clustered row `i`.
 pub fn label_themes(
     seg: &Segmented,
@@ -157,26 +203,19 @@ pub fn label_themes(
     k: usize,
     params: &LabelParams,
 ) -> Vec<ThemeLabel> {
-    let counts = theme_term_counts(seg, tfidf, rows, labels, k);
-    let weights = ctfidf(&counts);
+    let tops = theme_top_features(seg, tfidf, rows, labels, k, params.top_terms);
     let word = |feat: usize| seg.vocab[tfidf.feature_word[feat] as usize].clone();
-    weights
+    let ranked: Vec<Vec<String>> = tops
         .iter()
-        .map(|w| {
-            let top: Vec<(String, f32)> = top_features(w, params.top_terms)
-                .into_iter()
-                .map(|(f, x)| (word(f), x))
-                .collect();
-            let label = top
-                .iter()
-                .take(params.label_terms)
-                .map(|(t, _)| t.as_str())
-                .collect::<Vec<_>>()
-                .join("·");
-            ThemeLabel {
-                label,
-                top_terms: top,
-            }
+        .map(|t| t.iter().map(|&(f, _)| word(f)).collect())
+        .collect();
+    let short = unique_labels(&ranked, params.label_terms);
+    tops.into_iter()
+        .zip(short)
+        .map(|(top, label)| ThemeLabel {
+            label,
+            features: top.iter().map(|&(f, _)| f).collect(),
+            top_terms: top.into_iter().map(|(f, x)| (word(f), x)).collect(),
         })
         .collect()
 }
@@ -195,5 +234,22 @@ mod tests {
         assert_eq!(w[0][2], 0.0);
         assert_eq!(top_features(&w[0], 1)[0].0, 1);
         assert_eq!(top_features(&w[1], 5).len(), 2);
+    }
+
+    #[test]
+    fn equal_labels_are_told_apart_by_their_next_words() {
+        let ranked: Vec<Vec<String>> = [
+            vec!["美国", "关税", "贸易", "加征"],
+            vec!["美国", "关税", "贸易", "谈判"],
+            vec!["春运", "旅客", "铁路"],
+        ]
+        .iter()
+        .map(|v| v.iter().map(|s| s.to_string()).collect())
+        .collect();
+        let l = unique_labels(&ranked, 3);
+        assert_eq!(
+            l,
+            vec!["美国·关税·贸易", "美国·关税·贸易·谈判", "春运·旅客·铁路"]
+        );
     }
 }

@@ -14,7 +14,9 @@
 pub mod chart;
 pub mod cli;
 pub mod cluster;
+pub mod coherence;
 pub mod error;
+pub mod evaluate;
 pub mod ingest;
 pub mod label;
 pub mod log;

@@ -15,8 +15,11 @@ use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
 use crate::chart::{self, ChartInput, ChartParams};
-use crate::cluster::{self, ClusterParams};
+use crate::cluster::select::{self, KScore, SelectParams, WordQuality};
+use crate::cluster::{self, ClusterParams, Clustering};
+use crate::coherence::Postings;
 use crate::error::{Error, Result};
+use crate::evaluate::{self, LabelScores};
 use crate::ingest::{self, IngestCounts, IngestParams, RejectReason, Rejection};
 use crate::label::{self, LabelParams, Theme};
 use crate::log::Log;
@@ -41,8 +44,10 @@ pub struct RunParams {
     pub vectorize: VectorizeParams,
     /// Reduce stage.
     pub reduce: ReduceParams,
-    /// Cluster stage.
+    /// Cluster stage (its k is used when `select` is `None`).
     pub cluster: ClusterParams,
+    /// Automatic choice of k (`--k auto`); `None` uses `cluster`'s k.
+    pub select: Option<SelectParams>,
     /// Label stage.
     pub label: LabelParams,
     /// Trend periods.
@@ -62,6 +67,7 @@ impl RunParams {
             vectorize: VectorizeParams::default(),
             reduce: ReduceParams::default(),
             cluster: ClusterParams::default(),
+            select: Some(SelectParams::default()),
             label: LabelParams::default(),
             granularity: Granularity::Month,
             chart: Some(ChartParams::default()),
@@ -186,8 +192,75 @@ pub struct Analysis {
     pub features: usize,
     /// Dense dimensions actually used.
     pub dims: usize,
+    /// Scores of every k tried when k was chosen automatically.
+    pub k_selection: Vec<KScore>,
+    /// Agreement with the input's `label` column, when it has one.
+    pub label_scores: Option<LabelScores>,
     /// Stage times.
     pub timings: Timings,
+}
+
+/// Words per theme whose co-occurrence measures coherence.
+const COHERENCE_TERMS: usize = 10;
+/// Representative titles listed per theme.
+const REPRESENTATIVE_TITLES: usize = 3;
+
+/// Labels, sizes and quality figures of every theme.
+fn describe_themes(
+    seg: &segment::Segmented,
+    tfidf: &vectorize::TfIdf,
+    usable: &[usize],
+    clustering: &Clustering,
+    postings: &Postings,
+    docs: &[ingest::Doc],
+    params: &LabelParams,
+) -> Vec<Theme> {
+    let k = clustering.k();
+    let labels = label::label_themes(seg, tfidf, usable, &clustering.labels, k, params);
+    let sizes = clustering.sizes();
+    let total = usable.len() as f64;
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (row, &t) in clustering.labels.iter().enumerate() {
+        members[t].push(row);
+    }
+    labels
+        .into_iter()
+        .enumerate()
+        .map(|(t, l)| {
+            let mut by_score = members[t].clone();
+            by_score.sort_by(|&a, &b| {
+                clustering.scores[b]
+                    .total_cmp(&clustering.scores[a])
+                    .then(a.cmp(&b))
+            });
+            let mut titles: Vec<String> = Vec::new();
+            for &r in &by_score {
+                let title = &docs[usable[r]].title;
+                if !title.is_empty() && !titles.contains(title) {
+                    titles.push(title.clone());
+                    if titles.len() == REPRESENTATIVE_TITLES {
+                        break;
+                    }
+                }
+            }
+            let cohesion = members[t]
+                .iter()
+                .map(|&r| clustering.scores[r] as f64)
+                .sum::<f64>()
+                / sizes[t].max(1) as f64;
+            let top: Vec<usize> = l.features.iter().copied().take(COHERENCE_TERMS).collect();
+            Theme {
+                id: t as u32,
+                label: l.label,
+                size: sizes[t],
+                share: sizes[t] as f64 / total,
+                top_terms: l.top_terms,
+                coherence: postings.coherence(&top),
+                cohesion,
+                representative_titles: titles,
+            }
+        })
+        .collect()
 }
 
 /// Runs the analysis stages (no files written).
@@ -262,34 +335,61 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         reduce::reduce(&tfidf.matrix, &params.reduce)
     })?;
     let rows = reduced.rows.select(Axis(0), &usable);
-    let k_max = params.cluster.get_k();
+    let postings = Postings::new(&seg, &tfidf, &usable);
+
+    let mut cluster_params = params.cluster.clone();
+    let mut k_selection = Vec::new();
+    if let Some(sel) = &params.select {
+        let words = |rows: &[usize], labels: &[usize], k: usize| -> WordQuality {
+            let docs: Vec<usize> = rows.iter().map(|&r| usable[r]).collect();
+            let tops = label::theme_top_features(&seg, &tfidf, &docs, labels, k, COHERENCE_TERMS);
+            let lists: Vec<Vec<usize>> = tops
+                .iter()
+                .map(|t| t.iter().map(|&(f, _)| f).collect())
+                .collect();
+            let all: Vec<usize> = lists.iter().flatten().copied().collect();
+            let distinct: std::collections::HashSet<usize> = all.iter().copied().collect();
+            WordQuality {
+                coherence: lists.iter().map(|l| postings.coherence(l)).sum::<f64>()
+                    / k.max(1) as f64,
+                diversity: distinct.len() as f64 / all.len().max(1) as f64,
+            }
+        };
+        let (k, scores) = timings.time("select-k", log, || {
+            select::select_k(rows.view(), sel, &params.cluster, &words)
+        })?;
+        log.info(&format!(
+            "k = {k} chosen from {} candidates in {}..{} by coherence × stability",
+            scores.len(),
+            sel.get_range().0,
+            sel.get_range().1
+        ));
+        cluster_params = cluster_params.k(k)?;
+        k_selection = scores;
+    }
+    let k_asked = cluster_params.get_k();
     let clustering = timings.time("cluster", log, || {
-        cluster::cluster(rows.view(), &params.cluster)
+        cluster::cluster(rows.view(), &cluster_params)
     })?;
     let k = clustering.k();
-    if k < k_max {
+    if k < k_asked {
         log.warn(&format!(
-            "{} of the {k_max} themes came out empty and were dropped",
-            k_max - k
+            "{} of the {k_asked} themes came out empty and were dropped",
+            k_asked - k
         ));
     }
 
-    let labels = timings.time("label", log, || {
-        label::label_themes(&seg, &tfidf, &usable, &clustering.labels, k, &params.label)
+    let themes = timings.time("label", log, || {
+        describe_themes(
+            &seg,
+            &tfidf,
+            &usable,
+            &clustering,
+            &postings,
+            &corpus.docs,
+            &params.label,
+        )
     });
-    let sizes = clustering.sizes();
-    let total = usable.len() as f64;
-    let themes: Vec<Theme> = labels
-        .into_iter()
-        .enumerate()
-        .map(|(t, l)| Theme {
-            id: t as u32,
-            label: l.label,
-            size: sizes[t],
-            share: sizes[t] as f64 / total,
-            top_terms: l.top_terms,
-        })
-        .collect();
 
     let assignments: Vec<Assignment> = usable
         .iter()
@@ -325,6 +425,22 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         }
     };
 
+    let label_scores = corpus
+        .extra_columns
+        .iter()
+        .position(|c| c == "label")
+        .map(|col| {
+            let themes: Vec<u32> = assignments.iter().map(|a| a.theme_id).collect();
+            let labels: Vec<&str> = assignments.iter().map(|a| a.extra[col].as_str()).collect();
+            evaluate::score(&themes, &labels)
+        });
+    if let Some(s) = &label_scores {
+        log.info(&format!(
+            "against the input's labels: NMI {:.3}, ARI {:.3}, V-measure {:.3}, purity {:.3}",
+            s.nmi, s.ari, s.v_measure, s.purity
+        ));
+    }
+
     corpus.reject(unusable);
     Ok(Analysis {
         counts: corpus.counts,
@@ -338,6 +454,8 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         vocabulary: seg.vocab.len(),
         features: tfidf.n_features(),
         dims: reduced.rows.ncols(),
+        k_selection,
+        label_scores,
         timings,
     })
 }

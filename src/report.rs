@@ -122,6 +122,38 @@ fn write_rejected(path: &Path, analysis: &Analysis) -> Result<()> {
     })
 }
 
+fn write_k_selection(path: &Path, analysis: &Analysis, chosen: usize) -> Result<()> {
+    write_atomic(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        let err = csv_err(path);
+        csv.write_record([
+            "k",
+            "coherence",
+            "diversity",
+            "stability",
+            "score",
+            "inertia",
+            "seconds",
+            "chosen",
+        ])
+        .map_err(&err)?;
+        for s in &analysis.k_selection {
+            csv.write_record([
+                s.k.to_string(),
+                format!("{:.6}", s.coherence),
+                format!("{:.6}", s.diversity),
+                format!("{:.6}", s.stability),
+                format!("{:.6}", s.score),
+                format!("{:.6}", s.inertia),
+                format!("{:.3}", s.seconds),
+                (s.k == chosen).to_string(),
+            ])
+            .map_err(&err)?;
+        }
+        csv.flush().map_err(|e| Error::write(path, e))
+    })
+}
+
 /// The assignments as a table; `for_csv` applies [`csv_safe`] to text.
 pub fn assignments_frame(analysis: &Analysis, for_csv: bool) -> Result<DataFrame> {
     let a = &analysis.assignments;
@@ -204,7 +236,8 @@ pub fn parameters_json(p: &RunParams) -> serde_json::Value {
         "title_weight": p.vectorize.get_title_weight(),
         "dims": p.reduce.get_dims(),
         "svd_iters": p.reduce.get_power_iters(),
-        "k": p.cluster.get_k(),
+        "k": if p.select.is_some() { "auto".to_string() } else { p.cluster.get_k().to_string() },
+        "k_range": p.select.as_ref().map(|s| format!("{}..{}", s.get_range().0, s.get_range().1)),
         "seed": p.cluster.get_seed(),
         "kmeans_runs": p.cluster.get_n_runs(),
         "kmeans_iters": p.cluster.get_max_iter(),
@@ -258,6 +291,7 @@ fn write_run_json(
             "warnings": analysis.warnings.len(),
         },
         "seconds": seconds,
+        "evaluation": analysis.label_scores,
     });
     write_atomic(path, |w| {
         serde_json::to_writer_pretty(&mut *w, &doc)
@@ -374,6 +408,10 @@ pub fn write_all(
         write_csv_frame(&file("trends.csv"), &mut t)?;
         write_parquet_frame(&file("trends.parquet"), &mut t)?;
         written.extend([file("trends.csv"), file("trends.parquet")]);
+    }
+    if !analysis.k_selection.is_empty() {
+        write_k_selection(&file("k_selection.csv"), analysis, analysis.themes.len())?;
+        written.push(file("k_selection.csv"));
     }
     write_rejected(&file("rejected.csv"), analysis)?;
     written.push(file("rejected.csv"));

@@ -40,7 +40,8 @@ fn help_explains_every_flag_with_its_default() {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
     for default in [
-        "[default: 20]",
+        "[default: auto]",
+        "[default: 10..60]",
         "[default: month]",
         "[default: 100]",
         "[default: 0.5]",

@@ -20,6 +20,7 @@ fn the_whole_archive_is_accounted_for_and_reported() {
     let out = tempfile::tempdir().unwrap();
     let mut params = RunParams::new(&input, out.path());
     params.cluster = params.cluster.clone().k(20).unwrap();
+    params.select = None;
     params.granularity = Granularity::Month;
     let summary = theme_trends::run(&params, &Log::quiet()).unwrap();
     let dir = out.path();

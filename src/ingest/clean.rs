@@ -71,6 +71,52 @@ fn is_block(tag: &str) -> bool {
     )
 }
 
+/// Elements that never hold content, or that the parser closes by itself
+/// when the next one starts: they do not deepen the tree.
+fn is_flat(tag: &[u8]) -> bool {
+    const FLAT: [&[u8]; 20] = [
+        b"br", b"img", b"hr", b"input", b"meta", b"link", b"wbr", b"source", b"area", b"base",
+        b"col", b"embed", b"param", b"track", b"p", b"li", b"td", b"tr", b"dt", b"dd",
+    ];
+    FLAT.iter().any(|f| f.eq_ignore_ascii_case(tag))
+}
+
+/// A cheap upper estimate of how deeply `html` nests its elements, found
+/// by a single scan of the tags. The HTML parser's work grows with the
+/// square of the nesting depth (it searches the stack of open elements at
+/// every block start tag), so absurdly deep input is refused before parsing.
+pub fn nesting_depth(html: &str) -> usize {
+    let b = html.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+        i += off + 1;
+        if b.get(i) == Some(&b'/') {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let name_len = b[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if name_len == 0 || !b[i].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = &b[i..i + name_len];
+        let end = b[i..]
+            .iter()
+            .position(|&c| c == b'>')
+            .map_or(b.len(), |p| i + p);
+        let self_closing = end > 0 && b.get(end - 1) == Some(&b'/');
+        if !self_closing && !is_flat(name) {
+            depth += 1;
+            max = max.max(depth);
+        }
+        i += name_len;
+    }
+    max
+}
+
 /// HTML → text: one line per block, whitespace collapsed, empty lines dropped.
 pub fn html_to_text(html: &str) -> String {
     let doc = Html::parse_fragment(html);
@@ -179,6 +225,19 @@ mod tests {
             "<p>正文</p><script>var secret = 1;</script><style>p{color:red}</style><p>结尾</p>",
         );
         assert_eq!(t, "正文\n结尾");
+    }
+
+    #[test]
+    fn nesting_depth_counts_open_elements_not_paragraphs() {
+        assert_eq!(nesting_depth("<p>a<p>b<p>c"), 0);
+        assert_eq!(
+            nesting_depth("<div><span>x</span><br/><img src=x></div>"),
+            2
+        );
+        assert_eq!(nesting_depth(&"<div>".repeat(1000)), 1000);
+        assert_eq!(nesting_depth("a < b and c<3"), 0);
+        let quotes = markdown_to_html(&format!("{} x\n", ">".repeat(300)));
+        assert!(nesting_depth(&quotes) >= 300);
     }
 
     #[test]

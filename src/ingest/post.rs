@@ -8,6 +8,8 @@
 //! input.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, ScanError};
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::clean;
@@ -47,6 +49,10 @@ pub struct ParsedPost {
     pub warnings: Vec<String>,
 }
 
+/// Deepest element nesting accepted (real posts stay far below; the HTML
+/// parser slows down with the square of the depth).
+pub const MAX_NESTING: usize = 200;
+
 /// Bytes looked at when deciding whether a file is binary.
 const BINARY_SNIFF: usize = 8192;
 
@@ -79,6 +85,10 @@ pub fn parse_post(
         BodyFormat::Markdown => clean::markdown_to_html(body),
         BodyFormat::Html => body.to_string(),
     };
+    let depth = clean::nesting_depth(&html_body);
+    if depth > MAX_NESTING {
+        return Err(RejectReason::TooDeep(depth));
+    }
     let mut body = clean::remove_boilerplate(&clean::html_to_text(&html_body));
     if let Some((cut, total)) = truncate_chars(&mut body, max_chars) {
         warnings.push(format!(
@@ -152,15 +162,44 @@ struct FrontMatter {
     date: Option<String>,
 }
 
+/// Counts alias events (`*name`) without building the document: the loader
+/// copies the anchored node for every alias, so a few hundred bytes of
+/// nested aliases would expand to gigabytes ("billion laughs").
+#[derive(Default)]
+struct AliasCounter {
+    first: Option<Marker>,
+}
+
+impl MarkedEventReceiver for AliasCounter {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        if matches!(ev, Event::Alias(_)) && self.first.is_none() {
+            self.first = Some(mark);
+        }
+    }
+}
+
+fn yaml_error(e: &ScanError) -> RejectReason {
+    RejectReason::InvalidYaml(format!(
+        "line {}, column {}: {}",
+        e.marker().line() + 1,
+        e.marker().col() + 1,
+        e.info()
+    ))
+}
+
 fn parse_front_matter(front: &str) -> Result<FrontMatter, RejectReason> {
-    let docs = YamlLoader::load_from_str(front).map_err(|e| {
-        RejectReason::InvalidYaml(format!(
-            "line {}, column {}: {}",
-            e.marker().line() + 1,
-            e.marker().col() + 1,
-            e.info()
-        ))
-    })?;
+    let mut aliases = AliasCounter::default();
+    Parser::new_from_str(front)
+        .load(&mut aliases, true)
+        .map_err(|e| yaml_error(&e))?;
+    if let Some(mark) = aliases.first {
+        return Err(RejectReason::InvalidYaml(format!(
+            "line {}, column {}: YAML aliases (*name) are not allowed in front matter",
+            mark.line() + 1,
+            mark.col() + 1
+        )));
+    }
+    let docs = YamlLoader::load_from_str(front).map_err(|e| yaml_error(&e))?;
     let Some(doc) = docs.into_iter().next() else {
         return Ok(FrontMatter::default());
     };
@@ -363,6 +402,30 @@ mod tests {
         assert_eq!(
             parse_post("a.md", b"---\n\0\x01\x02", BodyFormat::Markdown, 10),
             Err(RejectReason::Binary)
+        );
+    }
+
+    #[test]
+    fn yaml_alias_bombs_are_refused_before_they_expand() {
+        let mut fm = String::from("---\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            fm.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        fm.push_str("---\nbody");
+        match parse("2022-01-01-a.md", &fm) {
+            Err(RejectReason::InvalidYaml(m)) => assert!(m.contains("aliases"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn absurdly_nested_bodies_are_refused_quickly() {
+        let body = format!("{} x\n", ">".repeat(60_000));
+        let r = parse("2022-01-01-a.md", &format!("---\ntitle: t\n---\n{body}"));
+        assert!(
+            matches!(r, Err(RejectReason::TooDeep(d)) if d > MAX_NESTING),
+            "{r:?}"
         );
     }
 

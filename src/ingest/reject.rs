@@ -41,6 +41,8 @@ pub enum RejectReason {
         /// Where it was found ("front matter", "file name", "column date").
         source: &'static str,
     },
+    /// The body nests elements absurdly deep (malformed or hostile).
+    TooDeep(usize),
     /// Neither title nor body holds any text.
     NoText,
     /// The same text as an earlier post.
@@ -77,6 +79,7 @@ impl RejectReason {
             RejectReason::BadField { .. } => "bad-field",
             RejectReason::NoDate => "no-date",
             RejectReason::BadDate { .. } => "bad-date",
+            RejectReason::TooDeep(_) => "too-deep",
             RejectReason::NoText => "no-text",
             RejectReason::Duplicate { .. } => "duplicate",
             RejectReason::NearDuplicate { .. } => "near-duplicate",
@@ -121,6 +124,11 @@ impl fmt::Display for RejectReason {
             RejectReason::BadDate { value, source } => {
                 write!(f, "impossible or unreadable date '{value}' in the {source}")
             }
+            RejectReason::TooDeep(d) => write!(
+                f,
+                "body nests {d} elements deep (at most {} accepted): malformed HTML or Markdown",
+                super::post::MAX_NESTING
+            ),
             RejectReason::NoText => write!(f, "no text: title and body are both empty"),
             RejectReason::Duplicate { of } => write!(f, "duplicate of {of}"),
             RejectReason::NearDuplicate { of, similarity } => write!(

@@ -8,6 +8,8 @@
 //! depend on the thread count. Themes are numbered by size, largest first.
 //! A post's score is the cosine similarity of its row to its theme's centre.
 
+pub mod select;
+
 use linfa::prelude::*;
 use linfa_clustering::{KMeans, KMeansInit};
 use ndarray::{Array2, ArrayView2, Axis};

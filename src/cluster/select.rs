@@ -1,0 +1,314 @@
+//! Choosing the number of themes automatically (`--k auto`).
+//!
+//! For each candidate k the reduced posts are clustered twice, with two
+//! seeds, by short k-means runs. Two things are measured:
+//!
+//! * **coherence**: mean NPMI of each theme's top words (computed by the
+//!   caller from the first clustering), i.e. whether a theme's words really
+//!   occur together in posts;
+//! * **stability**: the adjusted Rand index between the two clusterings —
+//!   whether the themes are a property of the data or of the seed.
+//!
+//! The score is `coherence × stability`; the k with the highest score wins
+//! (the smaller k on a tie). Candidates run from `min` to `max` in at most
+//! about twelve steps; the search stops early once `patience` candidates in
+//! a row have not beaten the best score. The segmented and reduced data are
+//! shared by every candidate, so a candidate costs two short k-means runs.
+
+use std::time::Instant;
+
+use ndarray::{ArrayView2, Axis};
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::{cluster, ClusterParams};
+use crate::error::{Error, Result};
+use crate::evaluate;
+
+/// Where to look for k.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectParams {
+    min: usize,
+    max: usize,
+    max_iter: u64,
+    patience: usize,
+    sample: usize,
+}
+
+impl Default for SelectParams {
+    fn default() -> Self {
+        SelectParams {
+            min: 10,
+            max: 60,
+            max_iter: 50,
+            patience: 3,
+            sample: 8000,
+        }
+    }
+}
+
+impl SelectParams {
+    /// The range searched, inclusive (`MIN..MAX` on the command line).
+    pub fn range(mut self, min: usize, max: usize) -> Result<Self> {
+        if min < 2 || max < min || max > 500 {
+            return Err(Error::param(
+                "--k-range",
+                format!("{min}..{max}: need 2 <= MIN <= MAX <= 500"),
+            ));
+        }
+        self.min = min;
+        self.max = max;
+        Ok(self)
+    }
+
+    /// Candidates in a row without improvement before the search stops.
+    pub fn patience(mut self, n: usize) -> Result<Self> {
+        if n == 0 {
+            return Err(Error::param("--k-patience", "must be at least 1"));
+        }
+        self.patience = n;
+        Ok(self)
+    }
+
+    /// Posts sampled for the search (at least 500); all posts when fewer.
+    pub fn sample(mut self, n: usize) -> Result<Self> {
+        if n < 500 {
+            return Err(Error::param("--k-sample", "must be at least 500"));
+        }
+        self.sample = n;
+        Ok(self)
+    }
+
+    /// The inclusive range.
+    pub fn get_range(&self) -> (usize, usize) {
+        (self.min, self.max)
+    }
+
+    /// The k values tried, in order, capped at `n_posts`.
+    pub fn candidates(&self, n_posts: usize) -> Vec<usize> {
+        let max = self.max.min(n_posts);
+        if max < self.min {
+            return vec![max.max(2)];
+        }
+        let span = max - self.min;
+        let step = span.div_ceil(12).max(1);
+        let mut ks: Vec<usize> = (self.min..=max).step_by(step).collect();
+        if ks.last() != Some(&max) {
+            ks.push(max);
+        }
+        ks
+    }
+}
+
+/// `--k`: a number of themes, or `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KChoice {
+    /// Choose k in the `--k-range` by coherence × stability.
+    Auto,
+    /// Exactly this many themes.
+    Fixed(usize),
+}
+
+impl std::str::FromStr for KChoice {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(KChoice::Auto);
+        }
+        s.parse::<usize>()
+            .map(KChoice::Fixed)
+            .map_err(|_| format!("'{s}' is neither a number of themes nor 'auto'"))
+    }
+}
+
+impl std::fmt::Display for KChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KChoice::Auto => write!(f, "auto"),
+            KChoice::Fixed(k) => write!(f, "{k}"),
+        }
+    }
+}
+
+/// Parses `MIN..MAX` (also `MIN-MAX`).
+pub fn parse_range(s: &str) -> std::result::Result<(usize, usize), String> {
+    let (a, b) = s
+        .split_once("..")
+        .or_else(|| s.split_once('-'))
+        .ok_or_else(|| format!("'{s}' is not MIN..MAX, e.g. 10..60"))?;
+    let num = |v: &str| {
+        v.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("'{s}' is not MIN..MAX, e.g. 10..60"))
+    };
+    Ok((num(a)?, num(b)?))
+}
+
+/// How good one clustering's theme words are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WordQuality {
+    /// Mean NPMI of each theme's top words.
+    pub coherence: f64,
+    /// Distinct words / all top words over the themes (1 = no theme repeats
+    /// another's words).
+    pub diversity: f64,
+}
+
+/// Scores the theme words of one clustering: `(rows of x, their themes, k)`.
+pub type WordScorer<'a> = dyn Fn(&[usize], &[usize], usize) -> WordQuality + Sync + 'a;
+
+/// What was measured for one candidate k.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct KScore {
+    /// Number of themes tried.
+    pub k: usize,
+    /// Mean NPMI of the themes' top words.
+    pub coherence: f64,
+    /// Share of distinct words among all themes' top words.
+    pub diversity: f64,
+    /// Adjusted Rand index between the two seeds' clusterings.
+    pub stability: f64,
+    /// `coherence × stability`.
+    pub score: f64,
+    /// Mean squared distance to the centres (first seed).
+    pub inertia: f64,
+    /// Seconds spent on this candidate.
+    pub seconds: f64,
+}
+
+/// A fixed pseudo-random sample of `size` of `0..n` (all when `n <= size`),
+/// in ascending order.
+pub fn sample_rows(n: usize, size: usize, seed: u64) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    if n > size {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5A3F_1E00);
+        for i in 0..size {
+            let j = i + (rng.next_u64() % (n - i) as u64) as usize;
+            idx.swap(i, j);
+        }
+        idx.truncate(size);
+        idx.sort_unstable();
+    }
+    idx
+}
+
+/// Searches k. `words(rows, labels, k)` scores the theme words of one
+/// clustering of the given rows of `x`. Returns the chosen k and every
+/// candidate's scores, in the order tried.
+pub fn select_k(
+    x: ArrayView2<f32>,
+    params: &SelectParams,
+    base: &ClusterParams,
+    words: &WordScorer,
+) -> Result<(usize, Vec<KScore>)> {
+    let rows = sample_rows(x.nrows(), params.sample, base.get_seed());
+    let sample = x.select(Axis(0), &rows);
+    let x = sample.view();
+    let mut scores: Vec<KScore> = Vec::new();
+    let mut best: Option<(usize, f64)> = None;
+    let mut since_best = 0usize;
+    for k in params.candidates(x.nrows()) {
+        let started = Instant::now();
+        let quick = base
+            .clone()
+            .k(k)?
+            .n_runs(1)?
+            .max_iter(params.max_iter.min(base.get_max_iter()))?;
+        let (a, b) = rayon::join(
+            || cluster(x, &quick),
+            || cluster(x, &quick.clone().seed(base.get_seed().wrapping_add(1))),
+        );
+        let (a, b) = (a?, b?);
+        let stability = evaluate::score(&a.labels, &b.labels).ari.max(0.0);
+        let q = words(&rows, &a.labels, a.k());
+        let score = q.coherence.max(0.0) * q.diversity * stability;
+        scores.push(KScore {
+            k,
+            coherence: q.coherence,
+            diversity: q.diversity,
+            stability,
+            score,
+            inertia: a.inertia as f64,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+        if best.is_none_or(|(_, s)| score > s) {
+            best = Some((k, score));
+            since_best = 0;
+        } else {
+            since_best += 1;
+            if since_best >= params.patience {
+                break;
+            }
+        }
+    }
+    let (k, _) = best.ok_or_else(|| Error::Numeric {
+        stage: "cluster",
+        reason: "no k could be tried".into(),
+    })?;
+    Ok((k, scores))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn candidates_cover_the_range_in_few_steps() {
+        let p = SelectParams::default();
+        let ks = p.candidates(10_000);
+        assert_eq!(ks.first(), Some(&10));
+        assert_eq!(ks.last(), Some(&60));
+        assert!(ks.len() <= 14);
+        assert_eq!(
+            SelectParams::default().range(3, 6).unwrap().candidates(100),
+            vec![3, 4, 5, 6]
+        );
+        assert_eq!(p.candidates(25).last(), Some(&25));
+        assert!(SelectParams::default().range(8, 4).is_err());
+    }
+
+    #[test]
+    fn samples_are_fixed_sorted_and_distinct() {
+        let s = sample_rows(1000, 100, 7);
+        assert_eq!(s, sample_rows(1000, 100, 7));
+        assert_eq!(s.len(), 100);
+        assert!(s.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(sample_rows(50, 100, 7), (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn ranges_parse() {
+        assert_eq!(parse_range("10..60"), Ok((10, 60)));
+        assert_eq!(parse_range("5-9"), Ok((5, 9)));
+        assert!(parse_range("ten").is_err());
+    }
+
+    #[test]
+    fn the_true_number_of_groups_is_chosen() {
+        // Five well-separated groups on the axes of 8 dimensions.
+        let mut rows = Vec::new();
+        for i in 0..250 {
+            let mut v = [0.0f32; 8];
+            v[i % 5] = 1.0;
+            v[5 + i % 3] = 0.15 * ((i % 7) as f32 / 7.0);
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            rows.extend(v.iter().map(|x| x / n));
+        }
+        let x = Array2::from_shape_vec((250, 8), rows).unwrap();
+        // Coherence stand-in: purity of the groups, as a real corpus would give.
+        let purity = |_rows: &[usize], labels: &[usize], k: usize| -> WordQuality {
+            let truth: Vec<usize> = (0..250).map(|i| i % 5).collect();
+            WordQuality {
+                coherence: evaluate::score(labels, &truth).homogeneity,
+                diversity: 5.0 / k.max(5) as f64,
+            }
+        };
+        let params = SelectParams::default().range(2, 9).unwrap();
+        let (k, scores) = select_k(x.view(), &params, &ClusterParams::default(), &purity).unwrap();
+        assert_eq!(k, 5, "{scores:?}");
+        assert!(scores
+            .iter()
+            .all(|s| s.stability >= 0.0 && s.stability <= 1.0));
+    }
+}
