@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::chart::{self, ChartParams};
-use crate::cluster::select::{self, KChoice, SelectParams};
+use crate::chart::ChartParams;
+use crate::chart::ChartSize;
+use crate::cluster::select::{KChoice, KRange, SelectParams};
 use crate::cluster::ClusterParams;
 use crate::error::{Error, Result};
 use crate::ingest::IngestParams;
@@ -57,25 +58,25 @@ pub struct RunArgs {
     pub k: KChoice,
 
     /// Range searched by `--k auto`, inclusive.
-    #[arg(long, default_value = "10..60", value_name = "MIN..MAX", value_parser = select::parse_range)]
-    pub k_range: (usize, usize),
+    #[arg(long, default_value_t = KRange::from(SelectParams::default().get_range()), value_name = "MIN..MAX")]
+    pub k_range: KRange,
 
     /// Length of a trend period: day, week (ISO, from Monday) or month.
     #[arg(long, value_enum, default_value_t = Granularity::Month)]
     pub granularity: Granularity,
 
     /// Dense dimensions of the LSA reduction that k-means works on.
-    #[arg(long, default_value_t = 100, value_name = "N")]
+    #[arg(long, default_value_t = ReduceParams::default().get_dims(), value_name = "N")]
     pub dims: usize,
 
     /// Drop words found in fewer posts than this: a count (2) or a fraction
     /// of all posts (0.001).
-    #[arg(long, default_value = "2", value_name = "N|FRACTION")]
+    #[arg(long, default_value_t = VectorizeParams::default().get_min_df(), value_name = "N|FRACTION")]
     pub min_df: DocFreq,
 
     /// Drop words found in more posts than this: a count or a fraction (0.5
     /// = in more than half of the posts).
-    #[arg(long, default_value = "0.5", value_name = "N|FRACTION")]
+    #[arg(long, default_value_t = VectorizeParams::default().get_max_df(), value_name = "N|FRACTION")]
     pub max_df: DocFreq,
 
     /// Keep only this many words, the most frequent (default: all).
@@ -83,24 +84,24 @@ pub struct RunArgs {
     pub max_features: Option<usize>,
 
     /// How many times a word of the title counts (1 = like a body word).
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, default_value_t = VectorizeParams::default().get_title_weight(), value_name = "N")]
     pub title_weight: u32,
 
     /// Seed for the random parts (SVD sampling, k-means++): the same seed,
     /// input and flags give the same themes.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = ClusterParams::default().get_seed())]
     pub seed: u64,
 
     /// Independent k-means runs; the one with the lowest inertia is kept.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = ClusterParams::default().get_n_runs(), value_name = "N")]
     pub kmeans_runs: usize,
 
     /// Iteration cap of each k-means run.
-    #[arg(long, default_value_t = 100, value_name = "N")]
+    #[arg(long, default_value_t = ClusterParams::default().get_max_iter(), value_name = "N")]
     pub kmeans_iters: u64,
 
     /// Power iterations of the randomized SVD (more = more exact, slower).
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = ReduceParams::default().get_power_iters(), value_name = "N")]
     pub svd_iters: usize,
 
     /// Extra stop words, one per line (`#` starts a comment); adds to the
@@ -114,7 +115,7 @@ pub struct RunArgs {
     pub user_dict: Option<PathBuf>,
 
     /// Shortest word kept, in characters.
-    #[arg(long, default_value_t = 2, value_name = "N")]
+    #[arg(long, default_value_t = SegmentParams::default().get_min_chars(), value_name = "N")]
     pub min_word_chars: usize,
 
     /// Do not let jieba guess unknown words (names) with its HMM.
@@ -122,12 +123,12 @@ pub struct RunArgs {
     pub no_hmm: bool,
 
     /// Cut post bodies longer than this many characters (with a warning).
-    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    #[arg(long, default_value_t = IngestParams::default().get_max_chars(), value_name = "N")]
     pub max_chars: usize,
 
     /// A post sharing at least this fraction of its text (character
     /// 5-grams) with an earlier post is a re-publication and is dropped.
-    #[arg(long, default_value_t = 0.9, value_name = "FRACTION")]
+    #[arg(long, default_value_t = IngestParams::default().get_near_duplicate().unwrap_or(0.9), value_name = "FRACTION")]
     pub near_duplicate: f64,
 
     /// Keep near-duplicate posts (exact copies are still dropped).
@@ -135,12 +136,12 @@ pub struct RunArgs {
     pub keep_near_duplicates: bool,
 
     /// Characteristic words listed per theme.
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(long, default_value_t = LabelParams::default().get_top_terms(), value_name = "N")]
     pub top_terms: usize,
 
     /// Chart size in pixels.
-    #[arg(long, default_value = "1600x900", value_name = "WxH", value_parser = chart::parse_size)]
-    pub chart_size: (u32, u32),
+    #[arg(long, default_value_t = ChartSize::from(ChartParams::default().get_size()), value_name = "WxH")]
+    pub chart_size: ChartSize,
 
     /// Font file with Chinese glyphs for the charts (default: the first
     /// installed of WenQuanYi Micro Hei, Noto Sans CJK, ...).
@@ -188,7 +189,7 @@ impl RunArgs {
             .dims(self.dims)?
             .power_iters(self.svd_iters)?
             .seed(self.seed);
-        let (min, max) = self.k_range;
+        let KRange(min, max) = self.k_range;
         let select = SelectParams::default().range(min, max)?;
         p.select = match self.k {
             KChoice::Auto => Some(select),

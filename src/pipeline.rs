@@ -349,9 +349,17 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
                 .collect();
             let all: Vec<usize> = lists.iter().flatten().copied().collect();
             let distinct: std::collections::HashSet<usize> = all.iter().copied().collect();
+            let mut sizes = vec![0usize; k];
+            for &l in labels {
+                sizes[l] += 1;
+            }
             WordQuality {
-                coherence: lists.iter().map(|l| postings.coherence(l)).sum::<f64>()
-                    / k.max(1) as f64,
+                coherence: lists
+                    .iter()
+                    .zip(&sizes)
+                    .map(|(l, &n)| postings.coherence(l) * n as f64)
+                    .sum::<f64>()
+                    / labels.len().max(1) as f64,
                 diversity: distinct.len() as f64 / all.len().max(1) as f64,
             }
         };
@@ -359,7 +367,7 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
             select::select_k(rows.view(), sel, &params.cluster, &words)
         })?;
         log.info(&format!(
-            "k = {k} chosen from {} candidates in {}..{} by coherence × stability",
+            "k = {k} chosen from {} candidates in {}..{} by coherence × stability (see k_selection.csv)",
             scores.len(),
             sel.get_range().0,
             sel.get_range().1
@@ -485,6 +493,7 @@ pub fn run(params: &RunParams, log: &Log) -> Result<RunSummary> {
             themes: &analysis.themes,
             trend: matrix,
             granularity: params.granularity,
+            k_selection: &analysis.k_selection,
         };
         let dir = params.out.join("charts");
         let drawn = analysis

@@ -32,7 +32,7 @@ pub struct ReduceParams {
 impl Default for ReduceParams {
     fn default() -> Self {
         ReduceParams {
-            dims: 100,
+            dims: 50,
             oversample: 10,
             power_iters: 3,
             seed: 42,

@@ -92,8 +92,17 @@ fn write_themes(path: &Path, analysis: &Analysis) -> Result<()> {
     write_atomic(path, |w| {
         let mut csv = csv::Writer::from_writer(w);
         let err = csv_err(path);
-        csv.write_record(["theme_id", "label", "size", "share", "top_terms"])
-            .map_err(&err)?;
+        csv.write_record([
+            "theme_id",
+            "label",
+            "size",
+            "share",
+            "top_terms",
+            "coherence",
+            "cohesion",
+            "representative_titles",
+        ])
+        .map_err(&err)?;
         for t in &analysis.themes {
             csv.write_record([
                 t.id.to_string().as_str(),
@@ -101,6 +110,9 @@ fn write_themes(path: &Path, analysis: &Analysis) -> Result<()> {
                 &t.size.to_string(),
                 &format!("{:.6}", t.share),
                 &csv_safe(&format_terms(&t.top_terms)),
+                &format!("{:.4}", t.coherence),
+                &format!("{:.4}", t.cohesion),
+                &csv_safe(&t.representative_titles.join(" | ")),
             ])
             .map_err(&err)?;
         }

@@ -71,6 +71,11 @@ impl SegmentParams {
         self
     }
 
+    /// Shortest word kept, in characters.
+    pub fn get_min_chars(&self) -> usize {
+        self.min_chars
+    }
+
     /// The extra stop-word files.
     pub fn stopword_files(&self) -> &[PathBuf] {
         &self.stopword_files

@@ -76,7 +76,7 @@ impl Default for VectorizeParams {
     fn default() -> Self {
         VectorizeParams {
             min_df: DocFreq::Count(2),
-            max_df: DocFreq::Fraction(0.5),
+            max_df: DocFreq::Fraction(0.3),
             max_features: None,
             title_weight: 1,
         }
@@ -305,7 +305,8 @@ mod tests {
             vec![vec![0, 1, 1, 3], vec![0, 1, 2], vec![0, 3], vec![0]],
             4,
         );
-        let t = vectorize(&s, &VectorizeParams::default()).unwrap();
+        let p = VectorizeParams::default().max_df(DocFreq::Fraction(0.5));
+        let t = vectorize(&s, &p).unwrap();
         assert_eq!(t.feature_word, vec![1, 3]);
         assert_eq!(t.empty_rows, vec![3]);
         for i in 0..3 {

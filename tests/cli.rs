@@ -43,8 +43,8 @@ fn help_explains_every_flag_with_its_default() {
         "[default: auto]",
         "[default: 10..60]",
         "[default: month]",
-        "[default: 100]",
-        "[default: 0.5]",
+        "[default: 50]",
+        "[default: 0.3]",
     ] {
         assert!(help.contains(default), "--help lacks {default}");
     }

@@ -1,19 +1,29 @@
 //! Choosing the number of themes automatically (`--k auto`).
 //!
-//! For each candidate k the reduced posts are clustered twice, with two
-//! seeds, by short k-means runs. Two things are measured:
+//! For each candidate k a fixed sample of the reduced posts (8,000 by
+//! default) is clustered twice, with two seeds, by short k-means runs.
+//! Three things are measured:
 //!
-//! * **coherence**: mean NPMI of each theme's top words (computed by the
-//!   caller from the first clustering), i.e. whether a theme's words really
-//!   occur together in posts;
+//! * **coherence**: NPMI of each theme's top 10 words (co-occurrence counted
+//!   over all posts), averaged over posts, i.e. weighted by theme size —
+//!   whether the words of the theme a post lands in really occur together.
+//!   A theme mixing two subjects has low coherence, so splitting it raises
+//!   the score;
 //! * **stability**: the adjusted Rand index between the two clusterings —
-//!   whether the themes are a property of the data or of the seed.
+//!   whether the themes are a property of the data or of the seed;
+//! * **diversity**: the share of distinct words among all themes' top words
+//!   (Dieng et al. 2020). It falls when new themes only repeat the words of
+//!   existing ones, i.e. split a subject instead of finding a new one.
 //!
-//! The score is `coherence × stability`; the k with the highest score wins
-//! (the smaller k on a tie). Candidates run from `min` to `max` in at most
-//! about twelve steps; the search stops early once `patience` candidates in
-//! a row have not beaten the best score. The segmented and reduced data are
-//! shared by every candidate, so a candidate costs two short k-means runs.
+//! The score is `coherence × stability` over the candidates whose diversity
+//! is at least `min_diversity` (0.75: at most a quarter of the top words
+//! shared); the others score 0. Scores of neighbouring k are close and a
+//! little noisy, so the chosen k is the *smallest* whose score is within
+//! `tolerance` (5%) of the best: among equally good clusterings the one with
+//! fewer, broader themes (a "one standard error" rule). Candidates run from `min` to `max` in at most about twelve steps;
+//! the search stops early once `patience` candidates in a row have not beaten
+//! the best score. The segmented and reduced data are shared by every
+//! candidate, so a candidate costs two short k-means runs on the sample.
 
 use std::time::Instant;
 
@@ -33,6 +43,8 @@ pub struct SelectParams {
     max_iter: u64,
     patience: usize,
     sample: usize,
+    tolerance: f64,
+    min_diversity: f64,
 }
 
 impl Default for SelectParams {
@@ -43,6 +55,8 @@ impl Default for SelectParams {
             max_iter: 50,
             patience: 3,
             sample: 8000,
+            tolerance: 0.05,
+            min_diversity: 0.75,
         }
     }
 }
@@ -130,6 +144,29 @@ impl std::fmt::Display for KChoice {
     }
 }
 
+/// `--k-range`: `MIN..MAX`, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KRange(pub usize, pub usize);
+
+impl From<(usize, usize)> for KRange {
+    fn from((a, b): (usize, usize)) -> Self {
+        KRange(a, b)
+    }
+}
+
+impl std::str::FromStr for KRange {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        parse_range(s).map(KRange::from)
+    }
+}
+
+impl std::fmt::Display for KRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.0, self.1)
+    }
+}
+
 /// Parses `MIN..MAX` (also `MIN-MAX`).
 pub fn parse_range(s: &str) -> std::result::Result<(usize, usize), String> {
     let (a, b) = s
@@ -168,7 +205,7 @@ pub struct KScore {
     pub diversity: f64,
     /// Adjusted Rand index between the two seeds' clusterings.
     pub stability: f64,
-    /// `coherence × stability`.
+    /// `coherence × stability`, or 0 when diversity is too low.
     pub score: f64,
     /// Mean squared distance to the centres (first seed).
     pub inertia: f64,
@@ -221,7 +258,12 @@ pub fn select_k(
         let (a, b) = (a?, b?);
         let stability = evaluate::score(&a.labels, &b.labels).ari.max(0.0);
         let q = words(&rows, &a.labels, a.k());
-        let score = q.coherence.max(0.0) * q.diversity * stability;
+        let eligible = q.diversity >= params.min_diversity || scores.is_empty();
+        let score = if eligible {
+            q.coherence.max(0.0) * stability
+        } else {
+            0.0
+        };
         scores.push(KScore {
             k,
             coherence: q.coherence,
@@ -241,10 +283,14 @@ pub fn select_k(
             }
         }
     }
-    let (k, _) = best.ok_or_else(|| Error::Numeric {
+    let (_, top) = best.ok_or_else(|| Error::Numeric {
         stage: "cluster",
         reason: "no k could be tried".into(),
     })?;
+    let k = scores
+        .iter()
+        .find(|s| s.score >= top * (1.0 - params.tolerance))
+        .map_or(scores[0].k, |s| s.k);
     Ok((k, scores))
 }
 
