@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::chart::ChartParams;
 use crate::chart::ChartSize;
 use crate::cluster::select::{KChoice, KRange, SelectParams};
-use crate::cluster::ClusterParams;
+use crate::cluster::{named, ClusterParams};
 use crate::error::{Error, Result};
 use crate::ingest::IngestParams;
 use crate::label::LabelParams;
@@ -60,6 +60,11 @@ pub struct RunArgs {
     /// Range searched by `--k auto`, inclusive.
     #[arg(long, default_value_t = KRange::from(SelectParams::default().get_range()), value_name = "MIN..MAX")]
     pub k_range: KRange,
+
+    /// Themes you define by seed words (TOML, see README): posts close to
+    /// them go there and keep the name as label; the rest is clustered.
+    #[arg(long, value_name = "FILE")]
+    pub themes: Option<PathBuf>,
 
     /// Length of a trend period: day, week (ISO, from Monday) or month.
     #[arg(long, value_enum, default_value_t = Granularity::Month)]
@@ -178,6 +183,11 @@ impl RunArgs {
             .hmm(!self.no_hmm);
         for f in &self.stopwords {
             seg = seg.stopwords(f);
+        }
+        if let Some(file) = &self.themes {
+            p.named = named::load(file)?;
+            p.themes_file = Some(file.clone());
+            seg = seg.extra_words(p.named.iter().flat_map(|t| t.seeds.iter().cloned()));
         }
         p.segment = seg;
         p.vectorize = VectorizeParams::default()

@@ -15,6 +15,7 @@ use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
 use crate::chart::{self, ChartInput, ChartParams};
+use crate::cluster::named::{self, NamedTheme};
 use crate::cluster::select::{self, KScore, SelectParams, WordQuality};
 use crate::cluster::{self, ClusterParams, Clustering};
 use crate::coherence::Postings;
@@ -48,6 +49,10 @@ pub struct RunParams {
     pub cluster: ClusterParams,
     /// Automatic choice of k (`--k auto`); `None` uses `cluster`'s k.
     pub select: Option<SelectParams>,
+    /// Themes defined by seed words (`--themes`), numbered first.
+    pub named: Vec<NamedTheme>,
+    /// The file the named themes came from, for the record.
+    pub themes_file: Option<PathBuf>,
     /// Label stage.
     pub label: LabelParams,
     /// Trend periods.
@@ -68,6 +73,8 @@ impl RunParams {
             reduce: ReduceParams::default(),
             cluster: ClusterParams::default(),
             select: Some(SelectParams::default()),
+            named: Vec::new(),
+            themes_file: None,
             label: LabelParams::default(),
             granularity: Granularity::Month,
             chart: Some(ChartParams::default()),
@@ -200,6 +207,188 @@ pub struct Analysis {
     pub timings: Timings,
 }
 
+/// What the theme search needs to judge theme words.
+struct Words<'a> {
+    seg: &'a segment::Segmented,
+    tfidf: &'a vectorize::TfIdf,
+    /// Clustered row → index into `seg.docs`.
+    usable: &'a [usize],
+    postings: &'a Postings,
+}
+
+impl Words<'_> {
+    /// Coherence and diversity of the themes of `rows` (indexes into
+    /// `usable`) labelled `labels`.
+    fn quality(&self, rows: &[usize], labels: &[usize], k: usize) -> WordQuality {
+        let docs: Vec<usize> = rows.iter().map(|&r| self.usable[r]).collect();
+        let tops =
+            label::theme_top_features(self.seg, self.tfidf, &docs, labels, k, COHERENCE_TERMS);
+        let lists: Vec<Vec<usize>> = tops
+            .iter()
+            .map(|t| t.iter().map(|&(f, _)| f).collect())
+            .collect();
+        let all: Vec<usize> = lists.iter().flatten().copied().collect();
+        let distinct: std::collections::HashSet<usize> = all.iter().copied().collect();
+        let mut sizes = vec![0usize; k];
+        for &l in labels {
+            sizes[l] += 1;
+        }
+        WordQuality {
+            coherence: lists
+                .iter()
+                .zip(&sizes)
+                .map(|(l, &n)| self.postings.coherence(l) * n as f64)
+                .sum::<f64>()
+                / labels.len().max(1) as f64,
+            diversity: distinct.len() as f64 / all.len().max(1) as f64,
+        }
+    }
+
+    /// A named theme's seed words as a TF-IDF vector (feature, weight).
+    fn seed_vector(&self, theme: &NamedTheme, segmenter: &Segmenter) -> Vec<(usize, f32)> {
+        let mut feats: Vec<(usize, f32)> = theme
+            .seeds
+            .iter()
+            .flat_map(|s| segmenter.words(s))
+            .filter_map(|w| self.seg.vocab.binary_search_by(|v| v.as_str().cmp(&w)).ok())
+            .filter_map(|id| self.tfidf.word_feature[id])
+            .map(|f| (f as usize, self.tfidf.idf[f as usize]))
+            .collect();
+        feats.sort_by_key(|&(f, _)| f);
+        feats.dedup_by_key(|&mut (f, _)| f);
+        feats
+    }
+}
+
+/// The themes found: named ones first, then the clustered ones.
+struct Found {
+    clustering: Clustering,
+    k_selection: Vec<KScore>,
+}
+
+/// Assigns posts to the named themes, then clusters the rest (choosing k
+/// when asked), and numbers named themes first.
+fn find_themes(
+    words: &Words,
+    x: ndarray::ArrayView2<f32>,
+    reduced: &reduce::Reduced,
+    segmenter: &Segmenter,
+    params: &RunParams,
+    timings: &mut Timings,
+    log: &Log,
+) -> Result<Found> {
+    let m = params.named.len();
+    let mut of_row: Vec<Option<usize>> = vec![None; x.nrows()];
+    let mut named_score = vec![0f32; x.nrows()];
+    let mut named_centres = ndarray::Array2::<f32>::zeros((m, x.ncols()));
+    if m > 0 {
+        let seeds: Vec<ndarray::Array1<f32>> = params
+            .named
+            .iter()
+            .map(|t| {
+                let v = words.seed_vector(t, segmenter);
+                if v.is_empty() {
+                    log.warn(&format!(
+                        "named theme '{}': none of its seed words occurs often enough in the archive; it stays empty",
+                        t.name
+                    ));
+                }
+                reduced.project(&v)
+            })
+            .collect();
+        let thresholds: Vec<f32> = params
+            .named
+            .iter()
+            .map(|t| t.min_similarity.unwrap_or(named::DEFAULT_MIN_SIMILARITY))
+            .collect();
+        let a = timings.time("named-themes", log, || {
+            named::assign(x, &seeds, &thresholds)
+        });
+        of_row = a.theme;
+        named_score = a.score;
+        named_centres = a.centres;
+    }
+    let rest: Vec<usize> = (0..x.nrows()).filter(|&r| of_row[r].is_none()).collect();
+    let x_rest = x.select(Axis(0), &rest);
+
+    let mut cluster_params = params.cluster.clone();
+    let mut k_selection = Vec::new();
+    if let Some(sel) = params.select.as_ref().filter(|_| rest.len() >= 2) {
+        let quality = |rows: &[usize], labels: &[usize], k: usize| {
+            let rows: Vec<usize> = rows.iter().map(|&r| rest[r]).collect();
+            words.quality(&rows, labels, k)
+        };
+        let (k, scores) = timings.time("select-k", log, || {
+            select::select_k(x_rest.view(), sel, &params.cluster, &quality)
+        })?;
+        log.info(&format!(
+            "k = {k} chosen from {} candidates in {}..{} by coherence × stability (see k_selection.csv)",
+            scores.len(),
+            sel.get_range().0,
+            sel.get_range().1
+        ));
+        cluster_params = cluster_params.k(k)?;
+        k_selection = scores;
+    }
+    let k_asked = cluster_params.get_k().min(rest.len());
+    if k_asked < cluster_params.get_k() {
+        log.warn(&format!(
+            "only {} posts to cluster: {} themes instead of {}",
+            rest.len(),
+            k_asked,
+            cluster_params.get_k()
+        ));
+    }
+    let clustered = if k_asked >= 2 {
+        let p = cluster_params.k(k_asked)?;
+        let c = timings.time("cluster", log, || cluster::cluster(x_rest.view(), &p))?;
+        if c.k() < k_asked {
+            log.warn(&format!(
+                "{} of the {k_asked} themes came out empty and were dropped",
+                k_asked - c.k()
+            ));
+        }
+        Some(c)
+    } else {
+        None
+    };
+
+    // Named themes take ids 0..m, clustered ones follow.
+    let mut labels: Vec<usize> = of_row.iter().map(|t| t.unwrap_or(usize::MAX)).collect();
+    let mut scores = named_score;
+    let mut centroids = named_centres;
+    let mut inertia = 0.0;
+    if let Some(c) = clustered {
+        for (i, &r) in rest.iter().enumerate() {
+            labels[r] = m + c.labels[i];
+            scores[r] = c.scores[i];
+        }
+        centroids = ndarray::concatenate(Axis(0), &[centroids.view(), c.centroids.view()])
+            .map_err(|e| Error::Numeric {
+                stage: "cluster",
+                reason: e.to_string(),
+            })?;
+        inertia = c.inertia;
+    } else if let Some(&r) = rest.first() {
+        return Err(Error::Numeric {
+            stage: "cluster",
+            reason: format!(
+                "{} post(s) left outside the named themes (first: row {r}), too few to cluster",
+                rest.len()
+            ),
+        });
+    }
+    Ok(Found {
+        clustering: Clustering {
+            labels,
+            scores,
+            centroids,
+            inertia,
+        },
+        k_selection,
+    })
+}
+
 /// Words per theme whose co-occurrence measures coherence.
 const COHERENCE_TERMS: usize = 10;
 /// Representative titles listed per theme.
@@ -207,16 +396,22 @@ const REPRESENTATIVE_TITLES: usize = 3;
 
 /// Labels, sizes and quality figures of every theme.
 fn describe_themes(
-    seg: &segment::Segmented,
-    tfidf: &vectorize::TfIdf,
-    usable: &[usize],
+    words: &Words,
     clustering: &Clustering,
-    postings: &Postings,
     docs: &[ingest::Doc],
     params: &LabelParams,
+    named: &[NamedTheme],
 ) -> Vec<Theme> {
     let k = clustering.k();
-    let labels = label::label_themes(seg, tfidf, usable, &clustering.labels, k, params);
+    let (usable, postings) = (words.usable, words.postings);
+    let labels = label::label_themes(
+        words.seg,
+        words.tfidf,
+        usable,
+        &clustering.labels,
+        k,
+        params,
+    );
     let sizes = clustering.sizes();
     let total = usable.len() as f64;
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
@@ -251,7 +446,7 @@ fn describe_themes(
             let top: Vec<usize> = l.features.iter().copied().take(COHERENCE_TERMS).collect();
             Theme {
                 id: t as u32,
-                label: l.label,
+                label: named.get(t).map_or(l.label, |n| n.name.clone()),
                 size: sizes[t],
                 share: sizes[t] as f64 / total,
                 top_terms: l.top_terms,
@@ -337,65 +532,31 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
     let rows = reduced.rows.select(Axis(0), &usable);
     let postings = Postings::new(&seg, &tfidf, &usable);
 
-    let mut cluster_params = params.cluster.clone();
-    let mut k_selection = Vec::new();
-    if let Some(sel) = &params.select {
-        let words = |rows: &[usize], labels: &[usize], k: usize| -> WordQuality {
-            let docs: Vec<usize> = rows.iter().map(|&r| usable[r]).collect();
-            let tops = label::theme_top_features(&seg, &tfidf, &docs, labels, k, COHERENCE_TERMS);
-            let lists: Vec<Vec<usize>> = tops
-                .iter()
-                .map(|t| t.iter().map(|&(f, _)| f).collect())
-                .collect();
-            let all: Vec<usize> = lists.iter().flatten().copied().collect();
-            let distinct: std::collections::HashSet<usize> = all.iter().copied().collect();
-            let mut sizes = vec![0usize; k];
-            for &l in labels {
-                sizes[l] += 1;
-            }
-            WordQuality {
-                coherence: lists
-                    .iter()
-                    .zip(&sizes)
-                    .map(|(l, &n)| postings.coherence(l) * n as f64)
-                    .sum::<f64>()
-                    / labels.len().max(1) as f64,
-                diversity: distinct.len() as f64 / all.len().max(1) as f64,
-            }
-        };
-        let (k, scores) = timings.time("select-k", log, || {
-            select::select_k(rows.view(), sel, &params.cluster, &words)
-        })?;
-        log.info(&format!(
-            "k = {k} chosen from {} candidates in {}..{} by coherence × stability (see k_selection.csv)",
-            scores.len(),
-            sel.get_range().0,
-            sel.get_range().1
-        ));
-        cluster_params = cluster_params.k(k)?;
-        k_selection = scores;
-    }
-    let k_asked = cluster_params.get_k();
-    let clustering = timings.time("cluster", log, || {
-        cluster::cluster(rows.view(), &cluster_params)
-    })?;
+    let words = Words {
+        seg: &seg,
+        tfidf: &tfidf,
+        usable: &usable,
+        postings: &postings,
+    };
+    let found = find_themes(
+        &words,
+        rows.view(),
+        &reduced,
+        &segmenter,
+        params,
+        &mut timings,
+        log,
+    )?;
+    let (clustering, k_selection) = (found.clustering, found.k_selection);
     let k = clustering.k();
-    if k < k_asked {
-        log.warn(&format!(
-            "{} of the {k_asked} themes came out empty and were dropped",
-            k_asked - k
-        ));
-    }
 
     let themes = timings.time("label", log, || {
         describe_themes(
-            &seg,
-            &tfidf,
-            &usable,
+            &words,
             &clustering,
-            &postings,
             &corpus.docs,
             &params.label,
+            &params.named,
         )
     });
 

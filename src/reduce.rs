@@ -83,6 +83,25 @@ pub struct Reduced {
     pub rows: Array2<f32>,
     /// The singular values kept, largest first.
     pub singular_values: Vec<f32>,
+    /// Right singular vectors, features × dims: a TF-IDF row `q` maps to
+    /// `q · components` in the space of `rows` (before normalisation).
+    pub components: Array2<f32>,
+}
+
+impl Reduced {
+    /// Maps a sparse TF-IDF vector (feature, weight) into the reduced
+    /// space, scaled to unit length (zero when no feature is known).
+    pub fn project(&self, features: &[(usize, f32)]) -> Array1<f32> {
+        let mut v = Array1::<f32>::zeros(self.components.ncols());
+        for &(f, w) in features {
+            v.scaled_add(w, &self.components.row(f));
+        }
+        let norm = v.dot(&v).sqrt();
+        if norm > 0.0 {
+            v /= norm;
+        }
+        v
+    }
 }
 
 /// Rows per rayon task in the dense products.
@@ -243,6 +262,12 @@ pub fn reduce(a: &SparseMatrix, params: &ReduceParams) -> Result<Reduced> {
         .map(|x| x.max(0.0).sqrt() as f32)
         .collect();
     // U·Σ = Q · W[:, :dims] · diag(σ).
+    // V = Bt · W[:, :dims] · diag(1/σ).
+    let mut w_inv = w.slice(s![.., ..dims]).mapv(|x| x as f32);
+    Zip::from(w_inv.axis_iter_mut(Axis(1)))
+        .and(&Array1::from(sigma.clone()))
+        .for_each(|mut col, &sv| col /= sv.max(f32::MIN_POSITIVE));
+    let components = par_dot(bt.view(), w_inv.view());
     let mut ws = w.slice(s![.., ..dims]).mapv(|x| x as f32);
     Zip::from(ws.axis_iter_mut(Axis(1)))
         .and(&Array1::from(sigma.clone()))
@@ -259,6 +284,7 @@ pub fn reduce(a: &SparseMatrix, params: &ReduceParams) -> Result<Reduced> {
     Ok(Reduced {
         rows,
         singular_values: sigma,
+        components,
     })
 }
 
@@ -314,6 +340,11 @@ mod tests {
             assert!((row.dot(&row) - 1.0).abs() < 1e-4);
         }
         assert!(r.singular_values.windows(2).all(|w| w[0] >= w[1]));
+        // Projecting a post's own TF-IDF row lands on its reduced row.
+        let row = m.outer_view(3).unwrap();
+        let q: Vec<(usize, f32)> = row.iter().map(|(c, &v)| (c, v)).collect();
+        let p = r.project(&q);
+        assert!(p.dot(&r.rows.row(3)) > 0.999, "{}", p.dot(&r.rows.row(3)));
     }
 
     #[test]

@@ -254,6 +254,8 @@ pub fn parameters_json(p: &RunParams) -> serde_json::Value {
         "kmeans_runs": p.cluster.get_n_runs(),
         "kmeans_iters": p.cluster.get_max_iter(),
         "top_terms": p.label.get_top_terms(),
+        "themes_file": p.themes_file.as_ref().map(|f| f.display().to_string()),
+        "named_themes": p.named.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
         "granularity": p.granularity.name(),
         "charts": p.chart.is_some(),
         "chart_size": p.chart.as_ref().map(|c| format!("{}x{}", c.get_size().0, c.get_size().1)),

@@ -27,6 +27,7 @@ pub const DEFAULT_STOPWORDS: &str = include_str!("../data/stopwords.txt");
 pub struct SegmentParams {
     stopword_files: Vec<PathBuf>,
     user_dict: Option<PathBuf>,
+    extra_words: Vec<String>,
     min_chars: usize,
     hmm: bool,
 }
@@ -36,6 +37,7 @@ impl Default for SegmentParams {
         SegmentParams {
             stopword_files: Vec::new(),
             user_dict: None,
+            extra_words: Vec::new(),
             min_chars: 2,
             hmm: true,
         }
@@ -52,6 +54,12 @@ impl SegmentParams {
     /// A jieba user dictionary (`word [freq] [tag]` per line).
     pub fn user_dict(mut self, file: Option<PathBuf>) -> Self {
         self.user_dict = file;
+        self
+    }
+
+    /// Words jieba must keep whole (e.g. named themes' seed words).
+    pub fn extra_words(mut self, words: impl IntoIterator<Item = String>) -> Self {
+        self.extra_words.extend(words);
         self
     }
 
@@ -115,6 +123,12 @@ impl Segmenter {
                     path: dict.clone(),
                     reason: e.to_string(),
                 })?;
+        }
+        for w in &params.extra_words {
+            let w = w.trim();
+            if !w.is_empty() && !w.contains(char::is_whitespace) {
+                jieba.add_word(w, None, None);
+            }
         }
         let mut stopwords: HashSet<String> = parse_word_list(DEFAULT_STOPWORDS)
             .map(str::to_lowercase)
@@ -350,6 +364,15 @@ mod tests {
         sorted.sort();
         assert_eq!(sorted, one.vocab);
         assert!(one.title_len.iter().all(|&t| t >= 1));
+    }
+
+    #[test]
+    fn extra_words_are_kept_whole() {
+        let plain = segmenter();
+        assert!(!plain.words("专精特新企业").iter().any(|w| w == "专精特新"));
+        let seg = Segmenter::new(&SegmentParams::default().extra_words(["专精特新".to_string()]))
+            .unwrap();
+        assert!(seg.words("专精特新企业").iter().any(|w| w == "专精特新"));
     }
 
     #[test]

@@ -181,3 +181,67 @@ fn a_missing_input_names_the_path() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/no/such/archive"), "{}", stderr(&o));
 }
+
+#[test]
+fn named_themes_keep_their_name_id_and_posts() {
+    let dir = tempfile::tempdir().unwrap();
+    let themes = dir.path().join("themes.toml");
+    std::fs::write(
+        &themes,
+        "[[theme]]\nname = \"春运出行\"\nseeds = [\"春运\", \"旅客\", \"铁路\", \"车票\"]\nmin_similarity = 0.3\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let demo = common::demo();
+    let o = tool(&[
+        "run",
+        "--input",
+        demo.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--themes",
+        themes.to_str().unwrap(),
+        "--k",
+        "3",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, rows) = common::read_csv(&out.join("themes.csv"));
+    assert_eq!(rows[0][0], "0");
+    assert_eq!(rows[0][1], "春运出行");
+    assert_eq!(rows.len(), 4, "the named theme and three clustered ones");
+    // The demo's spring-travel posts (January to early March) land there.
+    let (_, assigned) = common::read_csv(&out.join("assignments.csv"));
+    let named: Vec<&Vec<String>> = assigned.iter().filter(|r| r[4] == "0").collect();
+    assert!(named.len() >= 10, "only {} posts joined", named.len());
+    let in_season = named
+        .iter()
+        .filter(|r| r[2].as_str() < "2024-03-15")
+        .count();
+    assert!(
+        in_season * 10 >= named.len() * 9,
+        "{in_season} of {} in season",
+        named.len()
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["parameters"]["named_themes"][0], "春运出行");
+}
+
+#[test]
+fn a_broken_themes_file_is_a_usage_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let themes = dir.path().join("bad.toml");
+    std::fs::write(&themes, "[[theme]]\nname = \"x\"\n").unwrap();
+    let o = tool(&[
+        "run",
+        "--input",
+        common::demo().to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+        "--themes",
+        themes.to_str().unwrap(),
+    ]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("bad.toml"), "{}", stderr(&o));
+}

@@ -8,6 +8,7 @@
 //! depend on the thread count. Themes are numbered by size, largest first.
 //! A post's score is the cosine similarity of its row to its theme's centre.
 
+pub mod named;
 pub mod select;
 
 use linfa::prelude::*;
