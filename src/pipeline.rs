@@ -589,7 +589,7 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
             (Some(table), Some(matrix))
         }
         None => {
-            log.warn("some posts have no date: no trend table or time charts");
+            log.info("the input has no dates: no trend table and no time charts");
             (None, None)
         }
     };
