@@ -17,7 +17,7 @@ use crate::log::Log;
 use crate::pipeline::{self, RunParams, RunSummary};
 use crate::reduce::ReduceParams;
 use crate::segment::SegmentParams;
-use crate::trend::Granularity;
+use crate::trend::{Granularity, TrendParams};
 use crate::vectorize::{DocFreq, VectorizeParams};
 
 /// Find the themes in an archive of Chinese news posts and show how each
@@ -67,8 +67,28 @@ pub struct RunArgs {
     pub themes: Option<PathBuf>,
 
     /// Length of a trend period: day, week (ISO, from Monday) or month.
-    #[arg(long, value_enum, default_value_t = Granularity::Month)]
+    #[arg(long, value_enum, default_value_t = TrendParams::default().get_granularity())]
     pub granularity: Granularity,
+
+    /// Periods in the centred rolling mean of each theme's share
+    /// (`share_smoothed`; 1 = no smoothing).
+    #[arg(long, default_value_t = TrendParams::default().get_smooth(), value_name = "N")]
+    pub smooth: usize,
+
+    /// Periods that count as "now" when comparing a theme's recent share
+    /// with its long-run share.
+    #[arg(long, default_value_t = TrendParams::default().get_recent(), value_name = "N")]
+    pub recent: usize,
+
+    /// Burst detection: a burst is a run of periods where the theme is this
+    /// many times more frequent than its long-run share (Kleinberg's s).
+    #[arg(long, default_value_t = TrendParams::default().get_burst().scale, value_name = "S")]
+    pub burst_scale: f64,
+
+    /// Burst detection: cost of entering a burst (Kleinberg's γ); higher
+    /// finds fewer, stronger bursts.
+    #[arg(long, default_value_t = TrendParams::default().get_burst().gamma, value_name = "G")]
+    pub burst_gamma: f64,
 
     /// Dense dimensions of the LSA reduction that k-means works on.
     #[arg(long, default_value_t = ReduceParams::default().get_dims(), value_name = "N")]
@@ -215,7 +235,11 @@ impl RunArgs {
             .n_runs(self.kmeans_runs)?
             .max_iter(self.kmeans_iters)?;
         p.label = LabelParams::default().top_terms(self.top_terms)?;
-        p.granularity = self.granularity;
+        p.trend = TrendParams::default()
+            .granularity(self.granularity)
+            .smooth(self.smooth)?
+            .recent(self.recent)?
+            .burst(self.burst_scale, self.burst_gamma)?;
         p.chart = if self.no_charts {
             None
         } else {

@@ -76,8 +76,17 @@ pub struct Theme {
     pub coherence: f64,
     /// Mean cosine similarity of the theme's posts to its centre.
     pub cohesion: f64,
-    /// Titles of the posts closest to the centre.
-    pub representative_titles: Vec<String>,
+    /// The posts closest to the centre (distinct titles).
+    pub representatives: Vec<PostRef>,
+}
+
+/// A post as the reports cite it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostRef {
+    /// Its title.
+    pub title: String,
+    /// Its file (or `table#row`).
+    pub path: String,
 }
 
 /// Word counts per theme over the TF-IDF vocabulary: `counts[theme][feature]`.
@@ -115,21 +124,11 @@ pub fn theme_term_counts(
 
 /// c-TF-IDF weights from per-theme counts: `weights[theme][feature]`.
 pub fn ctfidf(counts: &[Vec<u32>]) -> Vec<Vec<f32>> {
-    let k = counts.len();
-    let f = counts.first().map_or(0, Vec::len);
     let class_size: Vec<f64> = counts
         .iter()
         .map(|c| c.iter().map(|&x| x as f64).sum())
         .collect();
-    let avg = class_size.iter().sum::<f64>() / k.max(1) as f64;
-    let mut total = vec![0f64; f];
-    for c in counts {
-        total.iter_mut().zip(c).for_each(|(t, &x)| *t += x as f64);
-    }
-    let idf: Vec<f64> = total
-        .iter()
-        .map(|&t| if t > 0.0 { (1.0 + avg / t).ln() } else { 0.0 })
-        .collect();
+    let idf = class_idf(counts);
     counts
         .iter()
         .zip(&class_size)
@@ -144,6 +143,89 @@ pub fn ctfidf(counts: &[Vec<u32>]) -> Vec<Vec<f32>> {
                     }
                 })
                 .collect()
+        })
+        .collect()
+}
+
+/// The class-based idf of every feature: `ln(1 + A / f(w))`.
+pub fn class_idf(counts: &[Vec<u32>]) -> Vec<f64> {
+    let k = counts.len();
+    let f = counts.first().map_or(0, Vec::len);
+    let mut total = vec![0f64; f];
+    for c in counts {
+        total.iter_mut().zip(c).for_each(|(t, &x)| *t += x as f64);
+    }
+    let avg = total.iter().sum::<f64>() / k.max(1) as f64;
+    total
+        .iter()
+        .map(|&t| if t > 0.0 { (1.0 + avg / t).ln() } else { 0.0 })
+        .collect()
+}
+
+/// A theme's characteristic words within one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodTerms {
+    /// Theme id.
+    pub theme: usize,
+    /// Period index.
+    pub period: usize,
+    /// Posts of the theme in the period.
+    pub posts: usize,
+    /// Words and weights, strongest first.
+    pub terms: Vec<(String, f32)>,
+}
+
+/// For every (theme, period) with posts, its top `n` words: the theme's
+/// posts of that period pooled, weighted with the theme-level class idf, so
+/// the words say what the theme was about in that period.
+pub fn period_terms(
+    seg: &Segmented,
+    tfidf: &TfIdf,
+    rows: &[usize],
+    labels: &[usize],
+    periods: &[usize],
+    k: usize,
+    n: usize,
+) -> Vec<PeriodTerms> {
+    let idf = class_idf(&theme_term_counts(seg, tfidf, rows, labels, k));
+    let mut classes: std::collections::BTreeMap<(usize, usize), Vec<usize>> = Default::default();
+    for ((&row, &t), &p) in rows.iter().zip(labels).zip(periods) {
+        classes.entry((t, p)).or_default().push(row);
+    }
+    let classes: Vec<((usize, usize), Vec<usize>)> = classes.into_iter().collect();
+    classes
+        .par_iter()
+        .map(|((theme, period), docs)| {
+            let mut counts: std::collections::HashMap<u32, u32> = Default::default();
+            for &d in docs {
+                for &w in &seg.docs[d] {
+                    if let Some(f) = tfidf.word_feature[w as usize] {
+                        *counts.entry(f).or_default() += 1;
+                    }
+                }
+            }
+            let size: u32 = counts.values().sum();
+            let mut weighted: Vec<(u32, f32)> = counts
+                .into_iter()
+                .map(|(f, c)| (f, (c as f64 / size.max(1) as f64 * idf[f as usize]) as f32))
+                .filter(|&(_, w)| w > 0.0)
+                .collect();
+            weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            weighted.truncate(n);
+            PeriodTerms {
+                theme: *theme,
+                period: *period,
+                posts: docs.len(),
+                terms: weighted
+                    .into_iter()
+                    .map(|(f, w)| {
+                        (
+                            seg.vocab[tfidf.feature_word[f as usize] as usize].clone(),
+                            w,
+                        )
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }

@@ -22,12 +22,12 @@ use crate::coherence::Postings;
 use crate::error::{Error, Result};
 use crate::evaluate::{self, LabelScores};
 use crate::ingest::{self, IngestCounts, IngestParams, RejectReason, Rejection};
-use crate::label::{self, LabelParams, Theme};
+use crate::label::{self, LabelParams, PostRef, Theme};
 use crate::log::Log;
 use crate::reduce::{self, ReduceParams};
 use crate::report;
 use crate::segment::{self, SegmentParams, Segmenter};
-use crate::trend::{self, Granularity, TrendMatrix};
+use crate::trend::{self, Momentum, ThemeBurst, TrendMatrix, TrendParams};
 use crate::vectorize::{self, VectorizeParams};
 
 /// Everything a run needs to know.
@@ -55,8 +55,8 @@ pub struct RunParams {
     pub themes_file: Option<PathBuf>,
     /// Label stage.
     pub label: LabelParams,
-    /// Trend periods.
-    pub granularity: Granularity,
+    /// Trend stage: periods, smoothing, bursts.
+    pub trend: TrendParams,
     /// Chart stage; `None` draws no charts.
     pub chart: Option<ChartParams>,
 }
@@ -76,7 +76,7 @@ impl RunParams {
             named: Vec::new(),
             themes_file: None,
             label: LabelParams::default(),
-            granularity: Granularity::Month,
+            trend: TrendParams::default(),
             chart: Some(ChartParams::default()),
         }
     }
@@ -189,10 +189,8 @@ pub struct Analysis {
     pub assignments: Vec<Assignment>,
     /// The themes, index = theme_id.
     pub themes: Vec<Theme>,
-    /// Trend table (`None` when posts have no dates).
-    pub trends: Option<DataFrame>,
-    /// The same as arrays, for charts.
-    pub trend_matrix: Option<TrendMatrix>,
+    /// Trends over time (`None` when posts have no dates).
+    pub trends: Option<Trends>,
     /// Vocabulary size after segmentation.
     pub vocabulary: usize,
     /// TF-IDF features kept.
@@ -205,6 +203,62 @@ pub struct Analysis {
     pub label_scores: Option<LabelScores>,
     /// Stage times.
     pub timings: Timings,
+}
+
+/// Everything known about the themes over time.
+#[derive(Debug, Clone)]
+pub struct Trends {
+    /// The trend table (period, theme_id, count, share, share_smoothed, partial).
+    pub table: DataFrame,
+    /// The same as arrays.
+    pub matrix: TrendMatrix,
+    /// Bursts of every theme, newest first.
+    pub bursts: Vec<ThemeBurst>,
+    /// Recent against long-run share, per theme.
+    pub momentum: Vec<Momentum>,
+    /// Top words of each theme in each period it has posts.
+    pub period_terms: Vec<label::PeriodTerms>,
+}
+
+/// Words listed per theme and period.
+const PERIOD_TERMS: usize = 8;
+
+fn analyse_trends(
+    words: &Words,
+    dates: &[NaiveDate],
+    clustering: &Clustering,
+    params: &TrendParams,
+) -> Result<Trends> {
+    let k = clustering.k();
+    let theme_ids: Vec<u32> = clustering.labels.iter().map(|&t| t as u32).collect();
+    let table = trend::trend_table(dates, &theme_ids, k, params)?;
+    let matrix = TrendMatrix::from_table(&table, k)?;
+    let g = params.get_granularity();
+    let period_of: Vec<usize> = dates
+        .iter()
+        .map(|d| {
+            matrix
+                .periods
+                .binary_search(&g.period_start(*d))
+                .expect("every post's period is in the table")
+        })
+        .collect();
+    let period_terms = label::period_terms(
+        words.seg,
+        words.tfidf,
+        words.usable,
+        &clustering.labels,
+        &period_of,
+        k,
+        PERIOD_TERMS,
+    );
+    Ok(Trends {
+        bursts: trend::bursts(&matrix, params),
+        momentum: trend::momentum(&matrix, params),
+        table,
+        matrix,
+        period_terms,
+    })
 }
 
 /// What the theme search needs to judge theme words.
@@ -428,12 +482,15 @@ fn describe_themes(
                     .total_cmp(&clustering.scores[a])
                     .then(a.cmp(&b))
             });
-            let mut titles: Vec<String> = Vec::new();
+            let mut representatives: Vec<PostRef> = Vec::new();
             for &r in &by_score {
-                let title = &docs[usable[r]].title;
-                if !title.is_empty() && !titles.contains(title) {
-                    titles.push(title.clone());
-                    if titles.len() == REPRESENTATIVE_TITLES {
+                let doc = &docs[usable[r]];
+                if !doc.title.is_empty() && !representatives.iter().any(|p| p.title == doc.title) {
+                    representatives.push(PostRef {
+                        title: doc.title.clone(),
+                        path: doc.path.clone(),
+                    });
+                    if representatives.len() == REPRESENTATIVE_TITLES {
                         break;
                     }
                 }
@@ -452,7 +509,7 @@ fn describe_themes(
                 top_terms: l.top_terms,
                 coherence: postings.coherence(&top),
                 cohesion,
-                representative_titles: titles,
+                representatives,
             }
         })
         .collect()
@@ -548,7 +605,6 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         log,
     )?;
     let (clustering, k_selection) = (found.clustering, found.k_selection);
-    let k = clustering.k();
 
     let themes = timings.time("label", log, || {
         describe_themes(
@@ -579,18 +635,13 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         .collect();
 
     let dated: Option<Vec<NaiveDate>> = assignments.iter().map(|a| a.date).collect();
-    let (trends, trend_matrix) = match dated {
-        Some(dates) => {
-            let theme_ids: Vec<u32> = assignments.iter().map(|a| a.theme_id).collect();
-            let table = timings.time("trend", log, || {
-                trend::trend_table(&dates, &theme_ids, k, params.granularity)
-            })?;
-            let matrix = TrendMatrix::from_table(&table, k)?;
-            (Some(table), Some(matrix))
-        }
+    let trends = match dated {
+        Some(dates) => Some(timings.time("trend", log, || {
+            analyse_trends(&words, &dates, &clustering, &params.trend)
+        })?),
         None => {
             log.info("the input has no dates: no trend table and no time charts");
-            (None, None)
+            None
         }
     };
 
@@ -619,7 +670,6 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         assignments,
         themes,
         trends,
-        trend_matrix,
         vocabulary: seg.vocab.len(),
         features: tfidf.n_features(),
         dims: reduced.rows.ncols(),
@@ -649,11 +699,11 @@ pub fn run(params: &RunParams, log: &Log) -> Result<RunSummary> {
     let mut analysis = analyse(params, log)?;
     std::fs::create_dir_all(&params.out).map_err(|e| Error::write(&params.out, e))?;
     let mut files = Vec::new();
-    if let (Some(chart_params), Some(matrix)) = (&params.chart, &analysis.trend_matrix) {
+    if let (Some(chart_params), Some(trends)) = (&params.chart, &analysis.trends) {
         let input = ChartInput {
             themes: &analysis.themes,
-            trend: matrix,
-            granularity: params.granularity,
+            trends,
+            granularity: params.trend.get_granularity(),
             k_selection: &analysis.k_selection,
         };
         let dir = params.out.join("charts");

@@ -21,7 +21,7 @@ fn the_whole_archive_is_accounted_for_and_reported() {
     let mut params = RunParams::new(&input, out.path());
     params.cluster = params.cluster.clone().k(20).unwrap();
     params.select = None;
-    params.granularity = Granularity::Month;
+    params.trend = params.trend.clone().granularity(Granularity::Month);
     let summary = theme_trends::run(&params, &Log::quiet()).unwrap();
     let dir = out.path();
 
@@ -76,7 +76,28 @@ fn the_whole_archive_is_accounted_for_and_reported() {
 
     // Trends: counts sum to the assigned posts, shares of a period sum to 1.
     let (h, trends) = common::read_csv(&dir.join("trends.csv"));
-    assert_eq!(h, ["period", "theme_id", "count", "share"]);
+    assert_eq!(
+        h,
+        [
+            "period",
+            "theme_id",
+            "count",
+            "share",
+            "share_smoothed",
+            "partial"
+        ]
+    );
+    // The archive runs from 2022-09-24 to 2026-08-22: only the first and
+    // the last month are partial.
+    let partial: std::collections::BTreeSet<&str> = trends
+        .iter()
+        .filter(|r| r[5] == "true")
+        .map(|r| r[0].as_str())
+        .collect();
+    assert_eq!(
+        partial.into_iter().collect::<Vec<_>>(),
+        ["2022-09-01", "2026-08-01"]
+    );
     let total: usize = trends.iter().map(|r| r[2].parse::<usize>().unwrap()).sum();
     assert_eq!(total, assigned.len());
     let mut per_period: HashMap<&str, f64> = HashMap::new();
@@ -104,7 +125,14 @@ fn the_whole_archive_is_accounted_for_and_reported() {
     assert!(svg.contains(font::FAMILY), "SVG names the CJK font family");
 
     // The report files exist and run.json accounts for the posts.
-    for f in ["assignments.parquet", "trends.parquet", "index.html"] {
+    for f in [
+        "assignments.parquet",
+        "trends.parquet",
+        "index.html",
+        "emerging.csv",
+        "momentum.csv",
+        "theme_terms_by_period.csv",
+    ] {
         assert!(dir.join(f).metadata().unwrap().len() > 100, "{f}");
     }
     let run: serde_json::Value =

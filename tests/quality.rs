@@ -117,6 +117,61 @@ fn xwlb_events_get_their_own_themes_when_they_happened() {
     let covid = peak_months(&themes, &trends, &["病例", "新冠"], 3);
     assert!(covid.iter().all(|m| m.as_str() <= "2023-01"), "{covid:?}");
 
+    // Bursts a reader of the news would name, newest first.
+    let (h, bursts) = common::read_csv(&out.path().join("emerging.csv"));
+    assert_eq!(
+        h[..7],
+        [
+            "theme_id",
+            "label",
+            "start",
+            "end",
+            "strength",
+            "peak_period",
+            "peak_share"
+        ]
+    );
+    let starts: Vec<&str> = bursts.iter().map(|b| b[2].as_str()).collect();
+    assert!(starts.windows(2).all(|w| w[0] >= w[1]), "not newest first");
+    let burst_of = |words: &[&str]| -> Vec<&Vec<String>> {
+        let ids: Vec<&str> = themes
+            .iter()
+            .filter(|t| {
+                words.iter().all(|w| {
+                    t[4].split(';')
+                        .take(10)
+                        .any(|p| p.starts_with(&format!("{w}:")))
+                })
+            })
+            .map(|t| t[0].as_str())
+            .collect();
+        bursts
+            .iter()
+            .filter(|b| ids.contains(&b[0].as_str()))
+            .collect()
+    };
+    let games = burst_of(&["金牌", "杭州"]);
+    assert!(
+        games
+            .iter()
+            .any(|b| b[2].as_str() <= "2023-09-01" && b[3].as_str() >= "2023-09-01"),
+        "no burst over the Asian Games: {games:?}"
+    );
+    let gaza = burst_of(&["加沙"]);
+    assert!(
+        gaza.iter().any(|b| b[2] == "2023-10-01"),
+        "no Gaza burst from 2023-10: {gaza:?}"
+    );
+    let travel = burst_of(&["旅客", "铁路"]);
+    for year in ["2023", "2024", "2025", "2026"] {
+        assert!(
+            travel
+                .iter()
+                .any(|b| b[2].starts_with(year) || b[3].starts_with(year)),
+            "no spring-travel burst in {year}: {travel:?}"
+        );
+    }
+
     // k_selection.csv lists what was tried and marks one choice.
     let (h, ks) = common::read_csv(&out.path().join("k_selection.csv"));
     assert_eq!(h[0], "k");

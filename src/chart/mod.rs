@@ -17,11 +17,13 @@ use chrono::NaiveDate;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use rayon::prelude::*;
 
 use crate::cluster::select::KScore;
 use crate::error::{Error, Result};
 use crate::label::Theme;
-use crate::trend::{Granularity, TrendMatrix};
+use crate::pipeline::Trends;
+use crate::trend::Granularity;
 use palette::theme_color;
 
 /// Parameters of the chart stage.
@@ -113,8 +115,8 @@ pub fn parse_size(s: &str) -> std::result::Result<(u32, u32), String> {
 pub struct ChartInput<'a> {
     /// Themes, index = theme_id.
     pub themes: &'a [Theme],
-    /// Counts and shares per theme and period.
-    pub trend: &'a TrendMatrix,
+    /// Counts, shares, bursts per theme and period.
+    pub trends: &'a Trends,
     /// Period length, for axis labels and titles.
     pub granularity: Granularity,
     /// Candidates scored by `--k auto` (empty when k was fixed).
@@ -125,8 +127,9 @@ type DrawResult<DB> =
     std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// One chart, drawable on any plotters backend.
-trait Chart {
-    const STEM: &'static str;
+trait Chart: Sync {
+    /// File name without extension, relative to the charts folder.
+    fn stem(&self) -> String;
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
@@ -138,43 +141,69 @@ trait Chart {
 pub fn draw_all(dir: &Path, input: &ChartInput, params: &ChartParams) -> Result<Vec<PathBuf>> {
     font::ensure_font(params.get_font())?;
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    let themes_dir = dir.join("themes");
+    std::fs::create_dir_all(&themes_dir).map_err(|e| Error::write(&themes_dir, e))?;
     let size = params.get_size();
+    let (main, details) = rayon::join(
+        || {
+            let mut out = vec![
+                render(&StackedShare, dir, input, size, true),
+                render(&SmallMultiples, dir, input, size, true),
+                render(&Heatmap, dir, input, size, true),
+                render(&TopTerms, dir, input, size, true),
+            ];
+            if !input.k_selection.is_empty() {
+                out.push(render(&KSelection, dir, input, size, true));
+            }
+            out
+        },
+        || {
+            let detail = (size.0.min(1000), (size.1 / 3).max(260));
+            (0..input.themes.len())
+                .into_par_iter()
+                .map(|t| render(&ThemeDetail(t), dir, input, detail, false))
+                .collect::<Vec<_>>()
+        },
+    );
     let mut files = Vec::new();
-    files.extend(render(&StackedShare, dir, input, size)?);
-    files.extend(render(&SmallMultiples, dir, input, size)?);
-    files.extend(render(&Heatmap, dir, input, size)?);
-    files.extend(render(&TopTerms, dir, input, size)?);
-    if !input.k_selection.is_empty() {
-        files.extend(render(&KSelection, dir, input, size)?);
+    for drawn in main.into_iter().chain(details) {
+        files.extend(drawn?);
     }
     Ok(files)
 }
 
+/// Draws `chart` as PNG (and SVG when `svg`); returns the files written.
 fn render<C: Chart>(
     chart: &C,
     dir: &Path,
     input: &ChartInput,
     size: (u32, u32),
+    svg: bool,
 ) -> Result<Vec<PathBuf>> {
+    let stem = chart.stem();
     let fail = |e: String| Error::Chart {
-        name: C::STEM.to_string(),
+        name: stem.clone(),
         reason: e,
     };
-    let png = dir.join(format!("{}.png", C::STEM));
-    let svg = dir.join(format!("{}.svg", C::STEM));
+    let png = dir.join(format!("{stem}.png"));
     {
         let root = BitMapBackend::new(&png, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
         chart.draw(&root, input).map_err(|e| fail(e.to_string()))?;
         root.present().map_err(|e| fail(e.to_string()))?;
     }
-    {
-        let root = SVGBackend::new(&svg, size).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
-        chart.draw(&root, input).map_err(|e| fail(e.to_string()))?;
-        root.present().map_err(|e| fail(e.to_string()))?;
+    let mut files = vec![png];
+    if svg {
+        let path = dir.join(format!("{stem}.svg"));
+        {
+            let root = SVGBackend::new(&path, size).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+            chart.draw(&root, input).map_err(|e| fail(e.to_string()))?;
+            root.present().map_err(|e| fail(e.to_string()))?;
+        }
+        files.push(path);
     }
-    Ok(vec![png, svg])
+    Ok(files)
 }
 
 fn text_style<'a>(size: f64) -> TextStyle<'a> {
@@ -195,6 +224,15 @@ fn granularity_zh(g: Granularity) -> &'static str {
         Granularity::Week => "按周",
         Granularity::Month => "按月",
     }
+}
+
+/// Rough width in pixels of `text` at `px`: CJK characters are one em,
+/// others about half.
+fn text_width(text: &str, px: f64) -> f64 {
+    text.chars()
+        .map(|c| if c.is_ascii() { 0.55 } else { 1.0 })
+        .sum::<f64>()
+        * px
 }
 
 /// "T3 春运·铁路·旅客" — how a theme is named in charts.
@@ -241,7 +279,9 @@ fn x_label_count(width: u32, n_periods: usize) -> usize {
 struct StackedShare;
 
 impl Chart for StackedShare {
-    const STEM: &'static str = "theme_share_area";
+    fn stem(&self) -> String {
+        "theme_share_area".into()
+    }
 
     fn draw<DB: DrawingBackend>(
         &self,
@@ -250,7 +290,7 @@ impl Chart for StackedShare {
     ) -> DrawResult<DB> {
         let (w, h) = root.dim_in_pixel();
         let k = input.themes.len();
-        let periods = &input.trend.periods;
+        let periods = &input.trends.matrix.periods;
         let legend_w = (w as f64 * 0.26) as u32;
         let (plot, legend) = root.split_horizontally(w - legend_w);
         let mut chart = ChartBuilder::on(&plot)
@@ -282,7 +322,7 @@ impl Chart for StackedShare {
         };
         let share_at = |t: usize, i: usize| -> f64 {
             let col = if periods.len() == 1 { 0 } else { i };
-            input.trend.share[t][col]
+            input.trends.matrix.share[t][col]
         };
         let mut lower = vec![0f64; xs.len()];
         let mut bands = Vec::with_capacity(k);
@@ -294,25 +334,44 @@ impl Chart for StackedShare {
             bands.push((lower.clone(), upper.clone()));
             lower = upper;
         }
-        // Labels inside bands thick enough to hold them.
+        // Labels inside bands thick enough to hold them, thickest bands
+        // first, never over an already placed label.
         let plot_h = h as f64 - 120.0;
-        for (t, (lo, up)) in bands.iter().enumerate() {
-            let (best, thick) = (0..xs.len())
-                .map(|i| (i, up[i] - lo[i]))
-                .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
-            if thick * plot_h < 22.0 {
-                continue;
-            }
+        let mut spots: Vec<(usize, usize, f64)> = bands
+            .iter()
+            .enumerate()
+            .map(|(t, (lo, up))| {
+                let (best, thick) = (0..xs.len())
+                    .map(|i| (i, up[i] - lo[i]))
+                    .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+                (t, best, thick)
+            })
+            .filter(|&(_, _, thick)| thick * plot_h >= 22.0)
+            .collect();
+        spots.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+        let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+        let label_px = 15.0;
+        for (t, best, _) in spots {
+            let (lo, up) = &bands[t];
             let x = xs[best].clamp(
                 xs[0] + (xs[xs.len() - 1] - xs[0]) * 0.06,
                 xs[xs.len() - 1] - (xs[xs.len() - 1] - xs[0]) * 0.06,
             );
-            let style = text_style(15.0).pos(Pos::new(HPos::Center, VPos::Center));
-            chart.draw_series(std::iter::once(Text::new(
-                shorten(&theme_name(&input.themes[t]), 18),
-                (x, (lo[best] + up[best]) / 2.0),
-                style,
-            )))?;
+            let y = (lo[best] + up[best]) / 2.0;
+            let text = shorten(&theme_name(&input.themes[t]), 18);
+            let (cx, cy) = chart.backend_coord(&(x, y));
+            let half_w = (text_width(&text, label_px) / 2.0) as i32 + 4;
+            let half_h = (label_px / 2.0) as i32 + 2;
+            let rect = (cx - half_w, cy - half_h, cx + half_w, cy + half_h);
+            if placed
+                .iter()
+                .any(|p| rect.0 < p.2 && p.0 < rect.2 && rect.1 < p.3 && p.1 < rect.3)
+            {
+                continue;
+            }
+            placed.push(rect);
+            let style = text_style(label_px).pos(Pos::new(HPos::Center, VPos::Center));
+            chart.draw_series(std::iter::once(Text::new(text, (x, y), style)))?;
         }
 
         // Legend: one row per theme, same order as the stack (top row = top band).
@@ -351,72 +410,130 @@ fn grid(n: usize) -> (usize, usize) {
     (rows, cols)
 }
 
+/// Draws one theme's share over time into `area`: the raw share as a faint
+/// line, the smoothed share bold, burst periods shaded in the theme's colour
+/// and partial periods in grey. `x_labels` labels on the time axis.
+fn draw_theme_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    input: &ChartInput,
+    t: usize,
+    font_px: f64,
+    x_labels: usize,
+) -> DrawResult<DB> {
+    let m = &input.trends.matrix;
+    let periods = &m.periods;
+    let raw = &m.share[t];
+    let smooth = &m.smoothed[t];
+    let max = raw.iter().copied().fold(0.0, f64::max).max(1e-3) * 1.1;
+    let (w, _) = area.dim_in_pixel();
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            shorten(&theme_name(&input.themes[t]), (w as f64 / font_px) as usize),
+            text_style(font_px + 1.0).color(&palette::theme_text_color(t)),
+        )
+        .margin(6)
+        .x_label_area_size(font_px * 1.8)
+        .y_label_area_size(font_px * 3.2)
+        .build_cartesian_2d(x_range(periods.len()), 0f64..max)?;
+    let fmt = x_formatter(periods, input.granularity);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(x_labels)
+        .y_labels(4)
+        .x_label_formatter(&fmt)
+        .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+        .label_style(text_style(font_px * 0.8))
+        .draw()?;
+    let band = |from: usize, to: usize| [(from as f64 - 0.5, 0.0), (to as f64 + 0.5, max)];
+    let bursts = input.trends.bursts.iter().filter(|b| b.theme == t);
+    chart.draw_series(bursts.map(|b| {
+        let from = periods.binary_search(&b.start).unwrap_or(0);
+        let to = periods.binary_search(&b.end).unwrap_or(from);
+        Rectangle::new(band(from, to), theme_color(t).mix(0.18).filled())
+    }))?;
+    chart.draw_series(
+        (0..periods.len())
+            .filter(|&i| m.partial[i])
+            .map(|i| Rectangle::new(band(i, i), BLACK.mix(0.08).filled())),
+    )?;
+    let pts = |v: &[f64]| -> Vec<(f64, f64)> {
+        v.iter().enumerate().map(|(i, &s)| (i as f64, s)).collect()
+    };
+    chart.draw_series(LineSeries::new(
+        pts(raw),
+        theme_color(t).mix(0.35).stroke_width(1),
+    ))?;
+    chart.draw_series(LineSeries::new(pts(smooth), theme_color(t).stroke_width(2)))?;
+    Ok(())
+}
+
+const PANEL_NOTE: &str = "粗线 = 平滑占比，细线 = 原始占比，色块 = 爆发期，灰 = 数据不完整的周期 · bold: smoothed share, thin: raw, shaded: bursts, grey: partial periods";
+
 struct SmallMultiples;
 
 impl Chart for SmallMultiples {
-    const STEM: &'static str = "theme_small_multiples";
+    fn stem(&self) -> String {
+        "theme_small_multiples".into()
+    }
 
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
         input: &ChartInput,
     ) -> DrawResult<DB> {
-        let periods = &input.trend.periods;
-        let (title, body) = root.split_vertically(44);
+        let (title, body) = root.split_vertically(56);
         title.draw(&Text::new(
             format!(
                 "各主题占比走势（{}，各图纵轴独立）· share per theme, own scale",
                 granularity_zh(input.granularity)
             ),
-            (12, 10),
+            (12, 6),
             text_style(22.0),
         ))?;
+        title.draw(&Text::new(PANEL_NOTE, (12, 34), text_style(14.0)))?;
         let k = input.themes.len();
         let (rows, cols) = grid(k);
         let cells = body.split_evenly((rows, cols));
-        let (cell_w, cell_h) = cells.first().map(|c| c.dim_in_pixel()).unwrap_or((0, 0));
-        let font_px = (cell_h as f64 / 11.0).clamp(10.0, 16.0);
-        let fmt = x_formatter(periods, input.granularity);
+        let (_, cell_h) = cells.first().map(|c| c.dim_in_pixel()).unwrap_or((0, 0));
+        let font_px = (cell_h as f64 / 11.0).clamp(9.0, 16.0);
         for (t, cell) in cells.iter().enumerate().take(k) {
-            let series = &input.trend.share[t];
-            let max = series.iter().copied().fold(0.0, f64::max).max(1e-3) * 1.1;
-            let mut chart = ChartBuilder::on(cell)
-                .caption(
-                    shorten(
-                        &theme_name(&input.themes[t]),
-                        (cell_w as f64 / font_px) as usize,
-                    ),
-                    text_style(font_px + 1.0).color(&theme_color(t).mix(1.0)),
-                )
-                .margin(6)
-                .x_label_area_size(font_px * 1.8)
-                .y_label_area_size(font_px * 3.2)
-                .build_cartesian_2d(x_range(periods.len()), 0f64..max)?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .x_labels(3)
-                .y_labels(4)
-                .x_label_formatter(&fmt)
-                .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-                .label_style(text_style(font_px * 0.8))
-                .draw()?;
-            let pts: Vec<(f64, f64)> = series
-                .iter()
-                .enumerate()
-                .map(|(i, &s)| (i as f64, s))
-                .collect();
-            chart.draw_series(AreaSeries::new(pts.clone(), 0.0, theme_color(t).mix(0.15)))?;
-            chart.draw_series(LineSeries::new(pts, theme_color(t).stroke_width(2)))?;
+            draw_theme_panel(cell, input, t, font_px, 3)?;
         }
         Ok(())
+    }
+}
+
+/// One theme's trend, larger, for its section of the HTML page.
+struct ThemeDetail(usize);
+
+impl Chart for ThemeDetail {
+    fn stem(&self) -> String {
+        format!("themes/theme_{}", self.0)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        input: &ChartInput,
+    ) -> DrawResult<DB> {
+        let (w, _) = root.dim_in_pixel();
+        draw_theme_panel(
+            root,
+            input,
+            self.0,
+            16.0,
+            x_label_count(w, input.trends.matrix.periods.len()),
+        )
     }
 }
 
 struct Heatmap;
 
 impl Chart for Heatmap {
-    const STEM: &'static str = "theme_heatmap";
+    fn stem(&self) -> String {
+        "theme_heatmap".into()
+    }
 
     fn draw<DB: DrawingBackend>(
         &self,
@@ -424,11 +541,12 @@ impl Chart for Heatmap {
         input: &ChartInput,
     ) -> DrawResult<DB> {
         let (w, h) = root.dim_in_pixel();
-        let periods = &input.trend.periods;
+        let periods = &input.trends.matrix.periods;
         let k = input.themes.len();
         let p = periods.len();
         let max = input
-            .trend
+            .trends
+            .matrix
             .share
             .iter()
             .flatten()
@@ -471,7 +589,7 @@ impl Chart for Heatmap {
         chart.draw_series((0..k).flat_map(|t| {
             let row = k - 1 - t;
             (0..p).map(move |i| {
-                let v = (input.trend.share[t][i] / max).sqrt();
+                let v = (input.trends.matrix.share[t][i] / max).sqrt();
                 let shade = RGBColor(
                     (255.0 - v * (255.0 - 8.0)) as u8,
                     (255.0 - v * (255.0 - 48.0)) as u8,
@@ -496,7 +614,9 @@ struct TopTerms;
 const BARS: usize = 8;
 
 impl Chart for TopTerms {
-    const STEM: &'static str = "theme_top_terms";
+    fn stem(&self) -> String {
+        "theme_top_terms".into()
+    }
 
     fn draw<DB: DrawingBackend>(
         &self,
@@ -567,7 +687,9 @@ impl Chart for TopTerms {
 struct KSelection;
 
 impl Chart for KSelection {
-    const STEM: &'static str = "k_selection";
+    fn stem(&self) -> String {
+        "k_selection".into()
+    }
 
     fn draw<DB: DrawingBackend>(
         &self,

@@ -39,6 +39,19 @@ pub fn theme_color(t: usize) -> RGBColor {
     hsl_to_rgb(hue, 0.55, lightness)
 }
 
+/// A darker variant of theme `t`'s colour, readable as text on white.
+pub fn theme_text_color(t: usize) -> RGBColor {
+    let RGBColor(r, g, b) = theme_color(t);
+    let luminance = 0.299 * r as f64 + 0.587 * g as f64 + 0.114 * b as f64;
+    let k = if luminance > 110.0 {
+        110.0 / luminance
+    } else {
+        1.0
+    };
+    let d = |c: u8| (c as f64 * k).round() as u8;
+    RGBColor(d(r), d(g), d(b))
+}
+
 /// The colour of theme `t` as CSS `#rrggbb`.
 pub fn theme_css(t: usize) -> String {
     let RGBColor(r, g, b) = theme_color(t);

@@ -14,15 +14,15 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod html;
+
 use polars::prelude::*;
 use polars_io::prelude::{CsvWriter, ParquetWriter};
 use polars_io::SerWriter;
 use serde_json::json;
 
-use crate::chart::palette::theme_css;
-use crate::chart::period_label;
 use crate::error::{Error, Result};
-use crate::pipeline::{Analysis, RunParams};
+use crate::pipeline::{Analysis, RunParams, Trends};
 use crate::trend::epoch_days;
 
 /// Writes `path` through a temporary file in the same folder, renamed into
@@ -112,7 +112,13 @@ fn write_themes(path: &Path, analysis: &Analysis) -> Result<()> {
                 &csv_safe(&format_terms(&t.top_terms)),
                 &format!("{:.4}", t.coherence),
                 &format!("{:.4}", t.cohesion),
-                &csv_safe(&t.representative_titles.join(" | ")),
+                &csv_safe(
+                    &t.representatives
+                        .iter()
+                        .map(|p| p.title.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                ),
             ])
             .map_err(&err)?;
         }
@@ -256,7 +262,11 @@ pub fn parameters_json(p: &RunParams) -> serde_json::Value {
         "top_terms": p.label.get_top_terms(),
         "themes_file": p.themes_file.as_ref().map(|f| f.display().to_string()),
         "named_themes": p.named.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
-        "granularity": p.granularity.name(),
+        "granularity": p.trend.get_granularity().name(),
+        "smooth": p.trend.get_smooth(),
+        "recent": p.trend.get_recent(),
+        "burst_scale": p.trend.get_burst().scale,
+        "burst_gamma": p.trend.get_burst().gamma,
         "charts": p.chart.is_some(),
         "chart_size": p.chart.as_ref().map(|c| format!("{}x{}", c.get_size().0, c.get_size().1)),
         "threads": rayon::current_num_threads(),
@@ -271,10 +281,10 @@ fn write_run_json(
 ) -> Result<()> {
     let c = &analysis.counts;
     let periods = analysis
-        .trend_matrix
+        .trends
         .as_ref()
-        .map(|m| m.periods.len())
-        .unwrap_or(0);
+        .map_or(0, |t| t.matrix.periods.len());
+    let bursts = analysis.trends.as_ref().map_or(0, |t| t.bursts.len());
     let mut seconds = serde_json::Map::new();
     for (stage, secs) in &analysis.timings.0 {
         seconds.insert(
@@ -299,6 +309,7 @@ fn write_run_json(
             "assigned": analysis.assignments.len(),
             "themes": analysis.themes.len(),
             "periods": periods,
+            "bursts": bursts,
             "vocabulary": analysis.vocabulary,
             "features": analysis.features,
             "dims": analysis.dims,
@@ -316,84 +327,106 @@ fn write_run_json(
 
 fn write_index(
     path: &Path,
+    out: &Path,
     params: &RunParams,
     analysis: &Analysis,
     charts: &[PathBuf],
 ) -> Result<()> {
-    let mut h = String::new();
-    let c = &analysis.counts;
-    let range = analysis
-        .trend_matrix
-        .as_ref()
-        .and_then(|m| Some((m.periods.first()?, m.periods.last()?)))
-        .map(|(a, b)| {
-            format!(
-                "{} – {}",
-                period_label(*a, params.granularity),
-                period_label(*b, params.granularity)
-            )
-        })
-        .unwrap_or_else(|| "no dates".into());
-    h.push_str("<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n");
-    h.push_str("<title>theme-trends report</title>\n<style>\n");
-    h.push_str("body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;color:#222;max-width:1700px}\n");
-    h.push_str("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\n");
-    h.push_str("th{background:#f3f3f3}.sw{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle}\n");
-    h.push_str("img{max-width:100%;border:1px solid #ddd;margin:0.5em 0}.num{text-align:right}\n</style>\n</head>\n<body>\n");
-    h.push_str("<h1>theme-trends report</h1>\n");
-    h.push_str(&format!(
-        "<p class=\"summary\">{} posts read, {} analysed, {} rejected (<a href=\"rejected.csv\">rejected.csv</a>), {} themes, periods by {}: {}.</p>\n",
-        c.posts,
-        analysis.assignments.len(),
-        c.rejected,
-        analysis.themes.len(),
-        params.granularity.name(),
-        html_escape(&range)
-    ));
-    h.push_str("<h2>Themes</h2>\n<table>\n<tr><th>theme</th><th>label</th><th class=\"num\">posts</th><th class=\"num\">share</th><th>top terms</th></tr>\n");
-    for t in &analysis.themes {
-        let terms: Vec<&str> = t.top_terms.iter().map(|(w, _)| w.as_str()).collect();
-        h.push_str(&format!(
-            "<tr><td><span class=\"sw\" style=\"background:{}\"></span>T{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td>{}</td></tr>\n",
-            theme_css(t.id as usize),
-            t.id,
-            html_escape(&t.label),
-            t.size,
-            t.share * 100.0,
-            html_escape(&terms.join("、"))
-        ));
-    }
-    h.push_str("</table>\n<h2>Charts</h2>\n");
-    for png in charts
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "png"))
-    {
-        let name = png
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let stem = name.trim_end_matches(".png");
-        h.push_str(&format!(
-            "<p><a href=\"charts/{0}.svg\"><img src=\"charts/{0}.png\" alt=\"{0}\"></a></p>\n",
-            html_escape(stem)
-        ));
-    }
-    h.push_str("<h2>Files</h2>\n<ul>\n");
-    for f in [
-        "themes.csv",
-        "assignments.csv",
-        "assignments.parquet",
-        "trends.csv",
-        "trends.parquet",
-        "rejected.csv",
-        "run.json",
-    ] {
-        h.push_str(&format!("<li><a href=\"{f}\">{f}</a></li>\n"));
-    }
-    h.push_str("</ul>\n</body>\n</html>\n");
+    let page = html::render(out, params, analysis, charts);
     write_atomic(path, |w| {
-        w.write_all(h.as_bytes()).map_err(|e| Error::write(path, e))
+        w.write_all(page.as_bytes())
+            .map_err(|e| Error::write(path, e))
     })
+}
+
+/// Writes a CSV file of string records through [`write_atomic`].
+fn write_records(
+    path: &Path,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<()> {
+    write_atomic(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        let err = csv_err(path);
+        csv.write_record(header).map_err(&err)?;
+        for row in rows {
+            csv.write_record(row.iter().map(|f| csv_safe(f).into_owned()))
+                .map_err(&err)?;
+        }
+        csv.flush().map_err(|e| Error::write(path, e))
+    })
+}
+
+fn write_emerging(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<()> {
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    write_records(
+        path,
+        &[
+            "theme_id",
+            "label",
+            "start",
+            "end",
+            "strength",
+            "peak_period",
+            "peak_share",
+            "ongoing",
+        ],
+        trends.bursts.iter().map(|b| {
+            vec![
+                b.theme.to_string(),
+                analysis.themes[b.theme].label.clone(),
+                day(b.start),
+                day(b.end),
+                format!("{:.3}", b.strength),
+                day(b.peak),
+                format!("{:.6}", b.peak_share),
+                b.ongoing.to_string(),
+            ]
+        }),
+    )
+}
+
+fn write_momentum(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<()> {
+    let mut rows: Vec<_> = trends.momentum.iter().collect();
+    rows.sort_by(|a, b| b.change.total_cmp(&a.change).then(a.theme.cmp(&b.theme)));
+    write_records(
+        path,
+        &[
+            "theme_id",
+            "label",
+            "recent_share",
+            "long_run_share",
+            "change",
+            "ratio",
+        ],
+        rows.into_iter().map(|m| {
+            vec![
+                m.theme.to_string(),
+                analysis.themes[m.theme].label.clone(),
+                format!("{:.6}", m.recent_share),
+                format!("{:.6}", m.long_run_share),
+                format!("{:.6}", m.change),
+                format!("{:.4}", m.ratio),
+            ]
+        }),
+    )
+}
+
+fn write_period_terms(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<()> {
+    let day = |i: usize| trends.matrix.periods[i].format("%Y-%m-%d").to_string();
+    write_records(
+        path,
+        &["theme_id", "label", "period", "posts", "top_terms"],
+        trends.period_terms.iter().map(|p| {
+            vec![
+                p.theme.to_string(),
+                analysis.themes[p.theme].label.clone(),
+                day(p.period),
+                p.posts.to_string(),
+                format_terms(&p.terms),
+            ]
+        }),
+    )
 }
 
 /// Writes every report file into `out`; returns the files written.
@@ -418,10 +451,22 @@ pub fn write_all(
     )?;
     written.extend([file("assignments.csv"), file("assignments.parquet")]);
     if let Some(trends) = &analysis.trends {
-        let mut t = trends.clone();
+        let mut t = trends.table.clone();
         write_csv_frame(&file("trends.csv"), &mut t)?;
         write_parquet_frame(&file("trends.parquet"), &mut t)?;
-        written.extend([file("trends.csv"), file("trends.parquet")]);
+        write_emerging(&file("emerging.csv"), analysis, trends)?;
+        write_momentum(&file("momentum.csv"), analysis, trends)?;
+        write_period_terms(&file("theme_terms_by_period.csv"), analysis, trends)?;
+        written.extend(
+            [
+                "trends.csv",
+                "trends.parquet",
+                "emerging.csv",
+                "momentum.csv",
+                "theme_terms_by_period.csv",
+            ]
+            .map(file),
+        );
     }
     if !analysis.k_selection.is_empty() {
         write_k_selection(&file("k_selection.csv"), analysis, analysis.themes.len())?;
@@ -431,7 +476,7 @@ pub fn write_all(
     written.push(file("rejected.csv"));
     write_run_json(&file("run.json"), params, analysis, started)?;
     written.push(file("run.json"));
-    write_index(&file("index.html"), params, analysis, charts)?;
+    write_index(&file("index.html"), out, params, analysis, charts)?;
     written.push(file("index.html"));
     Ok(written)
 }

@@ -1,0 +1,375 @@
+//! `index.html`: the page the analyst opens each morning.
+//!
+//! A static file that opens from disk and fetches nothing from the network:
+//! styles are inline, charts are the PNG files beside it (each linked to
+//! its SVG), sparklines are inline SVG. Order: a summary line, the rising
+//! themes (bursts, newest first, and the largest recent gains in share),
+//! the themes table, all charts, then one section per theme with its chart,
+//! words (overall and in the latest period) and representative posts
+//! linked to their files. Every text that comes from posts is escaped.
+
+use std::fmt::Write as _;
+use std::path::{Component, Path, PathBuf};
+
+use super::html_escape as esc;
+use crate::chart::palette::theme_css;
+use crate::chart::period_label;
+use crate::label::Theme;
+use crate::pipeline::{Analysis, RunParams, Trends};
+use crate::trend::Granularity;
+
+/// Bursts listed in the "rising" table.
+const MAX_BURSTS: usize = 15;
+/// Themes listed as gaining share.
+const MAX_GAINERS: usize = 5;
+
+const STYLE: &str = "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;color:#222;max-width:1600px;padding:0 1em}
+table{border-collapse:collapse;margin:0.6em 0 1.4em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}.sw{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle;border-radius:2px}
+img{max-width:100%;border:1px solid #ddd;margin:0.4em 0}.summary{font-size:1.1em;background:#f7f7f7;padding:0.6em 1em;border-left:4px solid #1f77b4}
+.badge{background:#d62728;color:#fff;border-radius:3px;padding:0 5px;font-size:0.85em}.muted{color:#777}section.theme{border-top:1px solid #ddd;margin-top:1.5em}
+ol.titles li{margin:0.2em 0}";
+
+/// A path written relative to `from` (a folder) when both share a root,
+/// for links that survive moving the two together.
+fn relative_to(target: &Path, from: &Path) -> Option<PathBuf> {
+    let target = std::fs::canonicalize(target).ok()?;
+    let from = std::fs::canonicalize(from).ok()?;
+    let t: Vec<Component> = target.components().collect();
+    let f: Vec<Component> = from.components().collect();
+    let common = t.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return None;
+    }
+    let mut rel = PathBuf::new();
+    for _ in common..f.len() {
+        rel.push("..");
+    }
+    for c in &t[common..] {
+        rel.push(c.as_os_str());
+    }
+    Some(rel)
+}
+
+/// Percent-encodes a relative path for an `href`, keeping `/`.
+fn url_path(p: &Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn swatch(t: usize) -> String {
+    format!(
+        "<span class=\"sw\" style=\"background:{}\"></span>",
+        theme_css(t)
+    )
+}
+
+fn theme_link(theme: &Theme) -> String {
+    format!(
+        "<a href=\"#theme-{id}\">{sw}T{id} {label}</a>",
+        id = theme.id,
+        sw = swatch(theme.id as usize),
+        label = esc(&theme.label)
+    )
+}
+
+/// An inline SVG line of a share series (scaled to its own maximum).
+fn sparkline(values: &[f64], t: usize) -> String {
+    let (w, h) = (140.0, 26.0);
+    let max = values.iter().copied().fold(0.0, f64::max);
+    if values.len() < 2 || max <= 0.0 {
+        return String::new();
+    }
+    let step = w / (values.len() - 1) as f64;
+    let pts: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 * step,
+                h - 2.0 - v / max * (h - 4.0)
+            )
+        })
+        .collect();
+    format!(
+        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"share over time\"><polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\" points=\"{}\"/></svg>",
+        theme_css(t),
+        pts.join(" ")
+    )
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// Builds the page.
+pub fn render(out: &Path, params: &RunParams, a: &Analysis, charts: &[PathBuf]) -> String {
+    let g = params.trend.get_granularity();
+    let mut h = String::new();
+    h.push_str("<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    h.push_str("<title>theme-trends report</title>\n<style>\n");
+    h.push_str(STYLE);
+    h.push_str("\n</style>\n</head>\n<body>\n<h1>主题趋势 · theme-trends report</h1>\n");
+    summary(&mut h, params, a, g);
+    if let Some(trends) = &a.trends {
+        rising(&mut h, a, trends, g, params.trend.get_recent());
+    }
+    themes_table(&mut h, a);
+    h.push_str("<h2 id=\"charts\">图表 · Charts</h2>\n");
+    for png in charts.iter().filter(|p| {
+        p.extension().is_some_and(|e| e == "png")
+            && p.parent()
+                .and_then(|d| d.file_name())
+                .is_some_and(|d| d == "charts")
+    }) {
+        let stem = png
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _ = writeln!(
+            h,
+            "<p><a href=\"charts/{0}.svg\"><img src=\"charts/{0}.png\" alt=\"{0}\" loading=\"lazy\"></a></p>",
+            esc(&stem)
+        );
+    }
+    h.push_str("<h2 id=\"themes-detail\">各主题 · Each theme</h2>\n");
+    for theme in &a.themes {
+        theme_section(&mut h, out, a, theme, g);
+    }
+    h.push_str("<h2>文件 · Files</h2>\n<ul>\n");
+    for f in [
+        "themes.csv",
+        "assignments.csv",
+        "trends.csv",
+        "emerging.csv",
+        "momentum.csv",
+        "theme_terms_by_period.csv",
+        "k_selection.csv",
+        "rejected.csv",
+        "run.json",
+    ] {
+        if out.join(f).exists() || matches!(f, "rejected.csv" | "run.json") {
+            let _ = writeln!(h, "<li><a href=\"{f}\">{f}</a></li>");
+        }
+    }
+    h.push_str("</ul>\n</body>\n</html>\n");
+    h
+}
+
+fn summary(h: &mut String, params: &RunParams, a: &Analysis, g: Granularity) {
+    let c = &a.counts;
+    let range = a
+        .trends
+        .as_ref()
+        .and_then(|t| Some((t.matrix.periods.first()?, t.matrix.periods.last()?)))
+        .map(|(x, y)| {
+            format!(
+                "{} – {} (by {})",
+                period_label(*x, g),
+                period_label(*y, g),
+                g.name()
+            )
+        })
+        .unwrap_or_else(|| "no dates".into());
+    let _ = writeln!(
+        h,
+        "<p class=\"summary\">{} posts read, {} analysed into <b>{} themes</b>; periods {}; <a href=\"rejected.csv\">{} rejected</a> ({} duplicates), {} other files ignored.</p>",
+        c.posts,
+        a.assignments.len(),
+        a.themes.len(),
+        esc(&range),
+        c.rejected,
+        c.duplicates,
+        c.ignored
+    );
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">Input {} · theme-trends {}</p>",
+        esc(&params.input.display().to_string()),
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+fn rising(h: &mut String, a: &Analysis, t: &Trends, g: Granularity, recent: usize) {
+    h.push_str("<h2 id=\"rising\">上升中的主题 · Rising themes</h2>\n");
+    h.push_str("<p class=\"muted\">Bursts: runs of periods in which a theme is far more frequent than its long-run share (Kleinberg's burst automaton), newest first. Full list in <a href=\"emerging.csv\">emerging.csv</a>.</p>\n");
+    if t.bursts.is_empty() {
+        h.push_str("<p>No bursts.</p>\n");
+    } else {
+        h.push_str("<table>\n<tr><th>theme</th><th>from</th><th>to</th><th>peak</th><th class=\"num\">peak share</th><th class=\"num\">strength</th></tr>\n");
+        for b in t.bursts.iter().take(MAX_BURSTS) {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td></tr>",
+                theme_link(&a.themes[b.theme]),
+                period_label(b.start, g),
+                period_label(b.end, g),
+                if b.ongoing { " <span class=\"badge\">ongoing</span>" } else { "" },
+                period_label(b.peak, g),
+                pct(b.peak_share),
+                b.strength
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    let mut gainers: Vec<_> = t.momentum.iter().filter(|m| m.change > 0.0).collect();
+    gainers.sort_by(|x, y| y.change.total_cmp(&x.change).then(x.theme.cmp(&y.theme)));
+    let _ = writeln!(
+        h,
+        "<p>Largest gains in share over the last {recent} periods against the long run (<a href=\"momentum.csv\">momentum.csv</a>):</p>"
+    );
+    h.push_str("<table>\n<tr><th>theme</th><th class=\"num\">recent share</th><th class=\"num\">long-run share</th><th class=\"num\">change</th></tr>\n");
+    for m in gainers.iter().take(MAX_GAINERS) {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">+{:.1} pt</td></tr>",
+            theme_link(&a.themes[m.theme]),
+            pct(m.recent_share),
+            pct(m.long_run_share),
+            m.change * 100.0
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+fn themes_table(h: &mut String, a: &Analysis) {
+    h.push_str("<h2 id=\"themes\">主题 · Themes</h2>\n<table>\n<tr><th>theme</th><th class=\"num\">posts</th><th class=\"num\">share</th><th>trend</th><th>representative titles</th></tr>\n");
+    for theme in &a.themes {
+        let spark = a
+            .trends
+            .as_ref()
+            .map(|t| sparkline(&t.matrix.smoothed[theme.id as usize], theme.id as usize))
+            .unwrap_or_default();
+        let titles: Vec<String> = theme
+            .representatives
+            .iter()
+            .map(|p| esc(&p.title))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            theme_link(theme),
+            theme.size,
+            pct(theme.share),
+            spark,
+            titles.join("<br>")
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+fn theme_section(h: &mut String, out: &Path, a: &Analysis, theme: &Theme, g: Granularity) {
+    let t = theme.id as usize;
+    let _ = writeln!(
+        h,
+        "<section class=\"theme\" id=\"theme-{t}\">\n<h3>{}T{t} {}</h3>",
+        swatch(t),
+        esc(&theme.label)
+    );
+    let _ = writeln!(
+        h,
+        "<p>{} posts ({}), coherence {:.2}, cohesion {:.2}.</p>",
+        theme.size,
+        pct(theme.share),
+        theme.coherence,
+        theme.cohesion
+    );
+    if a.trends.is_some() && out.join(format!("charts/themes/theme_{t}.png")).exists() {
+        let _ = writeln!(h, "<p><img src=\"charts/themes/theme_{t}.png\" alt=\"T{t} share over time\" loading=\"lazy\"></p>");
+    }
+    let terms: Vec<String> = theme
+        .top_terms
+        .iter()
+        .map(|(w, x)| format!("{} <span class=\"muted\">{:.3}</span>", esc(w), x))
+        .collect();
+    let _ = writeln!(h, "<p><b>Words:</b> {}</p>", terms.join("、"));
+    if let Some(trends) = &a.trends {
+        if let Some(latest) = trends
+            .period_terms
+            .iter()
+            .filter(|p| p.theme == t)
+            .max_by_key(|p| p.period)
+        {
+            let words: Vec<String> = latest.terms.iter().map(|(w, _)| esc(w)).collect();
+            let _ = writeln!(
+                h,
+                "<p><b>In {} ({} posts):</b> {}</p>",
+                period_label(trends.matrix.periods[latest.period], g),
+                latest.posts,
+                words.join("、")
+            );
+        }
+        let bursts: Vec<String> = trends
+            .bursts
+            .iter()
+            .filter(|b| b.theme == t)
+            .map(|b| format!("{} – {}", period_label(b.start, g), period_label(b.end, g)))
+            .collect();
+        if !bursts.is_empty() {
+            let _ = writeln!(h, "<p><b>Bursts:</b> {}</p>", esc(&bursts.join(", ")));
+        }
+    }
+    h.push_str("<ol class=\"titles\">\n");
+    for p in &theme.representatives {
+        match relative_to(Path::new(&p.path), out) {
+            Some(rel) => {
+                let _ = writeln!(
+                    h,
+                    "<li><a href=\"{}\">{}</a></li>",
+                    esc(&url_path(&rel)),
+                    esc(&p.title)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    h,
+                    "<li>{} <span class=\"muted\">{}</span></li>",
+                    esc(&p.title),
+                    esc(&p.path)
+                );
+            }
+        }
+    }
+    h.push_str("</ol>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_relative_and_encoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let posts = dir.path().join("archive/_posts");
+        let out = dir.path().join("reports/today");
+        std::fs::create_dir_all(&posts).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        let post = posts.join("2024-01-01-春运 #1.md");
+        std::fs::write(&post, "x").unwrap();
+        let rel = relative_to(&post, &out).unwrap();
+        assert_eq!(rel, Path::new("../../archive/_posts/2024-01-01-春运 #1.md"));
+        let url = url_path(&rel);
+        assert!(
+            url.starts_with("../../archive/_posts/2024-01-01-%E6%98%A5"),
+            "{url}"
+        );
+        assert!(url.ends_with("%20%231.md"), "{url}");
+    }
+
+    #[test]
+    fn sparklines_scale_to_their_maximum() {
+        let s = sparkline(&[0.0, 0.5, 1.0], 0);
+        assert!(s.starts_with("<svg"));
+        assert!(s.contains("points=\"0.0,24.0 70.0,13.0 140.0,2.0\""), "{s}");
+        assert_eq!(sparkline(&[0.0, 0.0], 0), "");
+    }
+}

@@ -1,0 +1,555 @@
+//! Stage 7, trend: how many posts each theme has per period, and its share.
+//!
+//! A period is a calendar day, an ISO week (starting Monday) or a calendar
+//! month, written as its first date. The table has one row per (period,
+//! theme) for every period that has at least one post and every theme, with
+//! `count` 0 where the theme had no post, and `share` = count / all posts of
+//! the period, so the shares of a period sum to 1; `share_smoothed` is a
+//! centred rolling mean of the share, and `partial` marks a first or last
+//! period the posts do not fully cover (a half month must not read as a
+//! drop). The counting, the grid, the shares and the smoothing are done
+//! with polars.
+//!
+//! On top of the table: bursts of each theme ([`burst`], Kleinberg's
+//! automaton on counts against period totals) and each theme's momentum,
+//! its share over the last few periods against its long-run share.
+
+pub mod burst;
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use burst::BurstParams;
+
+/// How posts are grouped in time.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    /// Calendar days.
+    Day,
+    /// ISO weeks, Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+impl Granularity {
+    /// The first day of the period holding `date`.
+    pub fn period_start(self, date: NaiveDate) -> NaiveDate {
+        match self {
+            Granularity::Day => date,
+            Granularity::Week => {
+                date - chrono::Duration::days(date.weekday().num_days_from_monday() as i64)
+            }
+            Granularity::Month => date.with_day(1).expect("day 1 exists"),
+        }
+    }
+
+    /// The first day of the period after the one starting at `start`.
+    pub fn next_start(self, start: NaiveDate) -> NaiveDate {
+        match self {
+            Granularity::Day => start + chrono::Duration::days(1),
+            Granularity::Week => start + chrono::Duration::days(7),
+            Granularity::Month => start
+                .checked_add_months(chrono::Months::new(1))
+                .expect("dates stay in range"),
+        }
+    }
+
+    /// Lower-case name, as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::Day => "day",
+            Granularity::Week => "week",
+            Granularity::Month => "month",
+        }
+    }
+}
+
+/// Days since 1970-01-01, polars' physical representation of a `Date`.
+pub fn epoch_days(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
+}
+
+/// The inverse of [`epoch_days`].
+pub fn from_epoch_days(days: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Duration::days(days as i64)
+}
+
+/// Parameters of the trend stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendParams {
+    granularity: Granularity,
+    smooth: usize,
+    recent: usize,
+    burst: BurstParams,
+}
+
+impl Default for TrendParams {
+    fn default() -> Self {
+        TrendParams {
+            granularity: Granularity::Month,
+            smooth: 3,
+            recent: 3,
+            burst: BurstParams::default(),
+        }
+    }
+}
+
+impl TrendParams {
+    /// Period length.
+    pub fn granularity(mut self, g: Granularity) -> Self {
+        self.granularity = g;
+        self
+    }
+
+    /// Window of the centred rolling mean of shares, in periods (1 = none).
+    pub fn smooth(mut self, n: usize) -> Result<Self> {
+        if !(1..=99).contains(&n) {
+            return Err(Error::param("--smooth", "must be between 1 and 99 periods"));
+        }
+        self.smooth = n;
+        Ok(self)
+    }
+
+    /// Periods compared against the long run for "rising now".
+    pub fn recent(mut self, n: usize) -> Result<Self> {
+        if !(1..=99).contains(&n) {
+            return Err(Error::param("--recent", "must be between 1 and 99 periods"));
+        }
+        self.recent = n;
+        Ok(self)
+    }
+
+    /// Burst detection: rate multiplier `s` and entry cost `γ`.
+    pub fn burst(mut self, scale: f64, gamma: f64) -> Result<Self> {
+        if scale <= 1.0 || scale > 100.0 {
+            return Err(Error::param(
+                "--burst-scale",
+                "must be above 1 and at most 100",
+            ));
+        }
+        if gamma <= 0.0 || gamma > 100.0 {
+            return Err(Error::param(
+                "--burst-gamma",
+                "must be above 0 and at most 100",
+            ));
+        }
+        self.burst = BurstParams { scale, gamma };
+        Ok(self)
+    }
+
+    /// Period length.
+    pub fn get_granularity(&self) -> Granularity {
+        self.granularity
+    }
+    /// Smoothing window.
+    pub fn get_smooth(&self) -> usize {
+        self.smooth
+    }
+    /// Recent window.
+    pub fn get_recent(&self) -> usize {
+        self.recent
+    }
+    /// Burst parameters.
+    pub fn get_burst(&self) -> BurstParams {
+        self.burst
+    }
+}
+
+/// Whether the first and the last period are only partly covered by the
+/// posts (`first` and `last` are the earliest and latest post dates).
+pub fn partial_ends(first: NaiveDate, last: NaiveDate, g: Granularity) -> (bool, bool) {
+    let first_period = g.period_start(first);
+    let last_period_end = g.next_start(g.period_start(last)) - chrono::Duration::days(1);
+    (first > first_period, last < last_period_end)
+}
+
+/// Builds the trend table, sorted by period then theme: `period` (Date),
+/// `theme_id` (u32), `count` (u32), `share` (f64), `share_smoothed` (f64,
+/// centred rolling mean over `smooth` periods of the theme) and `partial`
+/// (bool: the first or last period, not fully covered by the posts).
+pub fn trend_table(
+    dates: &[NaiveDate],
+    themes: &[u32],
+    k: usize,
+    params: &TrendParams,
+) -> Result<DataFrame> {
+    let err = |e| Error::polars("building the trend table", e);
+    let g = params.granularity;
+    let periods: Vec<i32> = dates
+        .iter()
+        .map(|d| epoch_days(g.period_start(*d)))
+        .collect();
+    let mut distinct = periods.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let (first_partial, last_partial) = match (dates.iter().min(), dates.iter().max()) {
+        (Some(&a), Some(&b)) => partial_ends(a, b, g),
+        _ => (false, false),
+    };
+    let first = distinct.first().copied().unwrap_or(0);
+    let last = distinct.last().copied().unwrap_or(0);
+
+    let posts = DataFrame::new(
+        periods.len(),
+        vec![
+            Column::new("period".into(), periods),
+            Column::new("theme_id".into(), themes.to_vec()),
+        ],
+    )
+    .map_err(err)?;
+    let grid_periods: Vec<i32> = distinct
+        .iter()
+        .flat_map(|&p| std::iter::repeat_n(p, k))
+        .collect();
+    let grid_themes: Vec<u32> = (0..distinct.len()).flat_map(|_| 0..k as u32).collect();
+    let grid = DataFrame::new(
+        grid_periods.len(),
+        vec![
+            Column::new("period".into(), grid_periods),
+            Column::new("theme_id".into(), grid_themes),
+        ],
+    )
+    .map_err(err)?;
+
+    let counts = posts
+        .lazy()
+        .group_by([col("period"), col("theme_id")])
+        .agg([len().cast(DataType::UInt32).alias("count")]);
+    let period_total = col("count").sum().over([col("period")]).map_err(err)?;
+    let smoothed = col("share")
+        .rolling_mean(RollingOptionsFixedWindow {
+            window_size: params.smooth,
+            min_periods: 1,
+            center: true,
+            ..Default::default()
+        })
+        .over([col("theme_id")])
+        .map_err(err)?;
+    let partial = (col("period").eq(lit(first)).and(lit(first_partial)))
+        .or(col("period").eq(lit(last)).and(lit(last_partial)));
+    grid.lazy()
+        .join(
+            counts,
+            [col("period"), col("theme_id")],
+            [col("period"), col("theme_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(col("count").fill_null(lit(0u32)))
+        .with_column(
+            (col("count").cast(DataType::Float64) / period_total.cast(DataType::Float64))
+                .alias("share"),
+        )
+        .sort(["theme_id", "period"], SortMultipleOptions::default())
+        .with_column(smoothed.alias("share_smoothed"))
+        .with_column(partial.alias("partial"))
+        .with_column(col("period").cast(DataType::Date))
+        .sort(["period", "theme_id"], SortMultipleOptions::default())
+        .collect()
+        .map_err(err)
+}
+
+/// The trend table as dense arrays, for charts: `[theme][period]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrendMatrix {
+    /// First day of each period, ascending.
+    pub periods: Vec<NaiveDate>,
+    /// Whether each period is only partly covered by the posts.
+    pub partial: Vec<bool>,
+    /// Posts of each theme in each period.
+    pub count: Vec<Vec<u32>>,
+    /// Share of each theme in each period.
+    pub share: Vec<Vec<f64>>,
+    /// Smoothed share of each theme in each period.
+    pub smoothed: Vec<Vec<f64>>,
+}
+
+impl TrendMatrix {
+    /// Reads a table made by [`trend_table`] for `k` themes.
+    pub fn from_table(df: &DataFrame, k: usize) -> Result<Self> {
+        let err = |e| Error::polars("reading the trend table", e);
+        let period = df
+            .column("period")
+            .and_then(|c| c.cast(&DataType::Int32))
+            .map_err(err)?;
+        let period = period.i32().map_err(err)?;
+        let theme = df
+            .column("theme_id")
+            .and_then(|c| c.u32().cloned())
+            .map_err(err)?;
+        let count = df
+            .column("count")
+            .and_then(|c| c.u32().cloned())
+            .map_err(err)?;
+        let f64_col = |name: &str| df.column(name).and_then(|c| c.f64().cloned()).map_err(err);
+        let share = f64_col("share")?;
+        let smoothed = f64_col("share_smoothed")?;
+        let partial = df
+            .column("partial")
+            .and_then(|c| c.bool().cloned())
+            .map_err(err)?;
+        let mut m = TrendMatrix {
+            count: vec![Vec::new(); k],
+            share: vec![Vec::new(); k],
+            smoothed: vec![Vec::new(); k],
+            ..Default::default()
+        };
+        for i in 0..df.height() {
+            let (Some(p), Some(t)) = (period.get(i), theme.get(i)) else {
+                continue;
+            };
+            let date = from_epoch_days(p);
+            if m.periods.last() != Some(&date) {
+                m.periods.push(date);
+                m.partial.push(partial.get(i).unwrap_or(false));
+            }
+            let t = t as usize;
+            m.count[t].push(count.get(i).unwrap_or(0));
+            m.share[t].push(share.get(i).unwrap_or(0.0));
+            m.smoothed[t].push(smoothed.get(i).unwrap_or(0.0));
+        }
+        Ok(m)
+    }
+
+    /// Posts of all themes in each period.
+    pub fn totals(&self) -> Vec<u32> {
+        let mut totals = vec![0u32; self.periods.len()];
+        for row in &self.count {
+            totals.iter_mut().zip(row).for_each(|(t, &c)| *t += c);
+        }
+        totals
+    }
+}
+
+/// A burst of one theme, with dates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeBurst {
+    /// The theme.
+    pub theme: usize,
+    /// First period of the burst.
+    pub start: NaiveDate,
+    /// Last period of the burst.
+    pub end: NaiveDate,
+    /// Log-likelihood gained over the theme's usual rate.
+    pub strength: f64,
+    /// The period of the burst with the largest share.
+    pub peak: NaiveDate,
+    /// That share.
+    pub peak_share: f64,
+    /// Whether the burst runs into the last period.
+    pub ongoing: bool,
+}
+
+/// Every burst of every theme, newest first (then strongest first).
+pub fn bursts(m: &TrendMatrix, params: &TrendParams) -> Vec<ThemeBurst> {
+    let totals = m.totals();
+    let last = m.periods.len().saturating_sub(1);
+    let mut out: Vec<ThemeBurst> = m
+        .count
+        .iter()
+        .enumerate()
+        .flat_map(|(t, counts)| {
+            burst::detect(counts, &totals, params.burst)
+                .into_iter()
+                .map(move |b| (t, b))
+        })
+        .map(|(t, b)| {
+            let peak = (b.start..=b.end)
+                .max_by(|&i, &j| m.share[t][i].total_cmp(&m.share[t][j]).then(j.cmp(&i)))
+                .unwrap_or(b.start);
+            ThemeBurst {
+                theme: t,
+                start: m.periods[b.start],
+                end: m.periods[b.end],
+                strength: b.strength,
+                peak: m.periods[peak],
+                peak_share: m.share[t][peak],
+                ongoing: b.end == last,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.start
+            .cmp(&a.start)
+            .then(b.strength.total_cmp(&a.strength))
+            .then(a.theme.cmp(&b.theme))
+    });
+    out
+}
+
+/// A theme's recent share against its long-run share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Momentum {
+    /// The theme.
+    pub theme: usize,
+    /// Share of the theme in the last `recent` periods' posts.
+    pub recent_share: f64,
+    /// Share of the theme in all posts.
+    pub long_run_share: f64,
+    /// `recent_share − long_run_share`.
+    pub change: f64,
+    /// `recent_share / long_run_share` (0 when the theme has no post).
+    pub ratio: f64,
+}
+
+/// Momentum of every theme over the last `recent` periods, in theme order.
+pub fn momentum(m: &TrendMatrix, params: &TrendParams) -> Vec<Momentum> {
+    let n = m.periods.len();
+    let from = n.saturating_sub(params.recent);
+    let totals = m.totals();
+    let recent_total: u64 = totals[from..].iter().map(|&x| x as u64).sum();
+    let all_total: u64 = totals.iter().map(|&x| x as u64).sum();
+    m.count
+        .iter()
+        .enumerate()
+        .map(|(t, counts)| {
+            let recent: u64 = counts[from..].iter().map(|&x| x as u64).sum();
+            let all: u64 = counts.iter().map(|&x| x as u64).sum();
+            let recent_share = recent as f64 / recent_total.max(1) as f64;
+            let long_run_share = all as f64 / all_total.max(1) as f64;
+            Momentum {
+                theme: t,
+                recent_share,
+                long_run_share,
+                change: recent_share - long_run_share,
+                ratio: if long_run_share > 0.0 {
+                    recent_share / long_run_share
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn periods_start_on_the_first_day() {
+        assert_eq!(
+            Granularity::Week.period_start(d("2024-01-07")),
+            d("2024-01-01")
+        );
+        assert_eq!(
+            Granularity::Week.period_start(d("2024-01-08")),
+            d("2024-01-08")
+        );
+        assert_eq!(
+            Granularity::Week.period_start(d("2023-01-01")),
+            d("2022-12-26")
+        );
+        assert_eq!(
+            Granularity::Month.period_start(d("2024-02-29")),
+            d("2024-02-01")
+        );
+        assert_eq!(
+            Granularity::Day.period_start(d("2024-02-29")),
+            d("2024-02-29")
+        );
+        assert_eq!(
+            Granularity::Month.next_start(d("2024-12-01")),
+            d("2025-01-01")
+        );
+    }
+
+    #[test]
+    fn partial_periods_are_those_the_posts_do_not_cover() {
+        let g = Granularity::Month;
+        assert_eq!(
+            partial_ends(d("2022-09-24"), d("2026-08-22"), g),
+            (true, true)
+        );
+        assert_eq!(
+            partial_ends(d("2022-09-01"), d("2026-08-31"), g),
+            (false, false)
+        );
+        assert_eq!(
+            partial_ends(d("2024-01-01"), d("2024-01-07"), Granularity::Week),
+            (false, false)
+        );
+        assert_eq!(
+            partial_ends(d("2024-01-03"), d("2024-01-03"), Granularity::Day),
+            (false, false)
+        );
+    }
+
+    #[test]
+    fn smoothing_bursts_and_momentum_follow_the_counts() {
+        // Theme 1 surges in the last two of eight months.
+        let mut dates = Vec::new();
+        let mut themes = Vec::new();
+        for m in 1..=8u32 {
+            for i in 0..20u32 {
+                dates.push(NaiveDate::from_ymd_opt(2024, m, 1 + i % 28).unwrap());
+                let surge = m >= 7 && i < 10;
+                themes.push(if surge || i == 0 { 1 } else { 0 });
+            }
+        }
+        let p = TrendParams::default();
+        let t = trend_table(&dates, &themes, 2, &p).unwrap();
+        let m = TrendMatrix::from_table(&t, 2).unwrap();
+        assert_eq!(m.periods.len(), 8);
+        // Centred mean of 3: month 2 of theme 1 = mean of months 1-3.
+        assert!((m.smoothed[1][1] - 0.05).abs() < 1e-12);
+        assert!((m.smoothed[1][7] - (0.5 + 0.5) / 2.0).abs() < 1e-12);
+        // Posts run from 1 January to 20 August: August is partial.
+        assert_eq!(m.partial, [false, false, false, false, false, false, false, true]);
+        let b = bursts(&m, &p);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].theme, 1);
+        assert_eq!(b[0].start, d("2024-07-01"));
+        assert!(b[0].ongoing);
+        let mo = momentum(&m, &p);
+        // Last 3 months: 1 + 10 + 10 of 60 posts; all months: 26 of 160.
+        assert!((mo[1].recent_share - 21.0 / 60.0).abs() < 1e-12);
+        assert!((mo[1].long_run_share - 26.0 / 160.0).abs() < 1e-12);
+        assert!((mo[0].change + mo[1].change).abs() < 1e-12);
+    }
+
+    #[test]
+    fn counts_are_complete_and_shares_sum_to_one() {
+        let dates = [
+            d("2024-01-03"),
+            d("2024-01-20"),
+            d("2024-01-21"),
+            d("2024-03-02"),
+        ];
+        let themes = [0u32, 1, 1, 2];
+        let t = trend_table(&dates, &themes, 3, &TrendParams::default()).unwrap();
+        // Two periods with posts (Jan, Mar) × three themes.
+        assert_eq!(t.height(), 6);
+        let count: Vec<u32> = t
+            .column("count")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(count, vec![1, 2, 0, 0, 0, 1]);
+        let share: Vec<f64> = t
+            .column("share")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert!((share[0] - 1.0 / 3.0).abs() < 1e-12);
+        assert!((share[..3].iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((share[3..].iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_eq!(t.column("period").unwrap().dtype(), &DataType::Date);
+        let m = TrendMatrix::from_table(&t, 3).unwrap();
+        assert_eq!(m.periods, vec![d("2024-01-01"), d("2024-03-01")]);
+        assert_eq!(m.count[1], vec![2, 0]);
+        assert_eq!(m.share[2], vec![0.0, 1.0]);
+    }
+}

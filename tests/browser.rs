@@ -1,0 +1,120 @@
+//! The report page as a browser shows it: headless Chromium opens
+//! `index.html` from disk, and the screenshot must show a rendered page.
+//! `.ci/run` installs Debian's `chromium`; elsewhere the test is skipped
+//! with a message when no Chromium is found (set `CHROMIUM` to its path).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        })
+}
+
+/// Runs headless Chromium with the flags this machine needs; returns stdout.
+fn headless(browser: &Path, profile: &Path, args: &[String]) -> String {
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("wait for chromium").is_some() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("chromium did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().expect("chromium output");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_report_page_renders_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED: no Chromium found (install Debian's chromium, or set CHROMIUM)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let o = Command::new(env!("CARGO_BIN_EXE_theme-trends"))
+        .args(["run", "--input"])
+        .arg(common::demo())
+        .arg("--out")
+        .arg(&out)
+        .args(["--k", "4", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = format!("file://{}", out.join("index.html").display());
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for remote in [
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+        "<script",
+        "@import",
+    ] {
+        assert!(
+            !html.contains(remote),
+            "the page must not fetch anything ({remote})"
+        );
+    }
+
+    let dom = headless(
+        &browser,
+        &dir.path().join("p1"),
+        &["--dump-dom".into(), page.clone()],
+    );
+    assert!(
+        dom.contains("<title>theme-trends report</title>"),
+        "{}",
+        &dom[..dom.len().min(500)]
+    );
+    assert!(dom.contains("Rising themes") && dom.contains("id=\"theme-3\""));
+    assert!(dom.contains("charts/theme_share_area.png"));
+
+    let shot = dir.path().join("shot.png");
+    headless(
+        &browser,
+        &dir.path().join("p2"),
+        &[
+            "--window-size=1400,1800".into(),
+            format!("--screenshot={}", shot.display()),
+            page,
+        ],
+    );
+    common::assert_real_png(&shot);
+    if let Ok(keep) = std::env::var("KEEP_SCREENSHOT") {
+        std::fs::copy(&shot, keep).unwrap();
+    }
+}
