@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
+
 use clap::{Args, Parser, Subcommand};
 
 use crate::chart::ChartParams;
@@ -23,7 +25,7 @@ use crate::vectorize::{DocFreq, VectorizeParams};
 /// Find the themes in an archive of Chinese news posts and show how each
 /// rises and falls over time.
 #[derive(Debug, Parser)]
-#[command(name = "theme-trends", version, about, long_about = None)]
+#[command(name = "theme-trends", version, about, long_about = None, args_override_self = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -32,11 +34,18 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 pub enum Command {
     /// Analyse an archive and write themes, trends, charts and reports.
     ///
     /// Example: theme-trends run --input data/demo/_posts --out reports/demo
+    ///
+    /// Every flag can also come from a TOML file (--config FILE, see
+    /// `theme-trends init-config`); flags on the command line win.
     Run(RunArgs),
+    /// Print a commented configuration file holding every `run` flag with
+    /// its default, to save and edit: theme-trends init-config > nightly.toml
+    InitConfig,
 }
 
 /// Flags of `theme-trends run`.
@@ -51,6 +60,24 @@ pub struct RunArgs {
     /// Folder for the reports (created if missing; must not be inside the input).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Read flags from this TOML file (keys are the flag names without
+    /// `--`, e.g. `k = 30`, `granularity = "week"`); command-line flags win.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Analyse only posts dated on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub since: Option<NaiveDate>,
+
+    /// Analyse only posts dated on or before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub until: Option<NaiveDate>,
+
+    /// Exit with code 3 when any post was rejected (the reports are still
+    /// written), for cron jobs that must notice bad input.
+    #[arg(long)]
+    pub strict: bool,
 
     /// Number of themes, or `auto` to choose it in --k-range by topic
     /// coherence (NPMI of each theme's top words) × stability across seeds.
@@ -173,6 +200,20 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub font: Option<PathBuf>,
 
+    /// Forget the previous run in --out: number themes anew and choose k
+    /// anew (the history file is kept and continued).
+    #[arg(long)]
+    pub fresh: bool,
+
+    /// Folder of the incremental cache (read and segmented posts, reused by
+    /// the next run for unchanged posts) [default: OUT/.cache].
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+
+    /// Neither read nor write the cache: read and segment every post.
+    #[arg(long, conflicts_with = "cache")]
+    pub no_cache: bool,
+
     /// Do not draw charts.
     #[arg(long)]
     pub no_charts: bool,
@@ -235,6 +276,18 @@ impl RunArgs {
             .n_runs(self.kmeans_runs)?
             .max_iter(self.kmeans_iters)?;
         p.label = LabelParams::default().top_terms(self.top_terms)?;
+        p.fresh = self.fresh;
+        if let (Some(a), Some(b)) = (self.since, self.until) {
+            if a > b {
+                return Err(Error::param("--since/--until", format!("{a} is after {b}")));
+            }
+        }
+        p.window = (self.since, self.until);
+        if self.no_cache {
+            p.cache = None;
+        } else if let Some(dir) = &self.cache {
+            p.cache = Some(dir.clone());
+        }
         p.trend = TrendParams::default()
             .granularity(self.granularity)
             .smooth(self.smooth)?
@@ -259,19 +312,182 @@ pub mod exit {
     pub const OK: i32 = 0;
     /// The run failed.
     pub const FAILURE: i32 = 1;
-    /// The command line or a parameter is wrong.
+    /// The command line, a parameter or the config file is wrong.
     pub const USAGE: i32 = 2;
+    /// `--strict` and some posts were rejected (reports were written).
+    pub const REJECTED: i32 = 3;
+}
+
+/// Parses a day for `--since` / `--until`.
+fn parse_day(s: &str) -> std::result::Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date YYYY-MM-DD"))
+}
+
+/// Why the command line could not be used.
+#[derive(Debug)]
+pub enum ArgsError {
+    /// clap's own error (bad flag, `--help`, `--version`): print and exit.
+    Clap(clap::Error),
+    /// The config file is unreadable or wrong.
+    Config(String),
+}
+
+/// Parses the process arguments, merging a `--config` file of the `run`
+/// command in front of the command-line flags (which therefore win).
+pub fn parse_args(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> std::result::Result<Cli, ArgsError> {
+    let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    if let Some(run) = args.iter().position(|a| a == "run") {
+        let mut config = None;
+        for (i, a) in args.iter().enumerate().skip(run + 1) {
+            let a = a.to_string_lossy();
+            if a == "--config" {
+                config = args.get(i + 1).map(PathBuf::from);
+            } else if let Some(v) = a.strip_prefix("--config=") {
+                config = Some(PathBuf::from(v));
+            }
+        }
+        if let Some(path) = config {
+            let flags = config_flags(&path).map_err(ArgsError::Config)?;
+            args.splice(run + 1..run + 1, flags);
+        }
+    }
+    Cli::try_parse_from(args).map_err(ArgsError::Clap)
+}
+
+/// The flags a config file stands for, in the order of its keys.
+fn config_flags(path: &std::path::Path) -> std::result::Result<Vec<std::ffi::OsString>, String> {
+    use clap::CommandFactory;
+    let fail = |why: String| format!("cannot use config file {}: {why}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| fail(e.to_string()))?;
+    let cmd = Cli::command();
+    let run = cmd.find_subcommand("run").expect("run exists");
+    let mut flags = Vec::new();
+    for (key, value) in table {
+        let id = key.replace('-', "_");
+        let arg = run
+            .get_arguments()
+            .find(|a| a.get_id() == id.as_str() && a.get_long().is_some() && id != "config")
+            .ok_or_else(|| {
+                fail(format!(
+                    "unknown setting '{key}' (settings are the flags of `theme-trends run` without '--', see `theme-trends init-config`)"
+                ))
+            })?;
+        let flag = format!("--{}", arg.get_long().expect("has a long name"));
+        let is_switch = matches!(arg.get_action(), clap::ArgAction::SetTrue);
+        let scalar = |v: &toml::Value| -> std::result::Result<String, String> {
+            match v {
+                toml::Value::String(s) => Ok(s.clone()),
+                toml::Value::Integer(i) => Ok(i.to_string()),
+                toml::Value::Float(f) => Ok(f.to_string()),
+                other => Err(fail(format!(
+                    "'{key}' must be a text or a number, not {}",
+                    other.type_str()
+                ))),
+            }
+        };
+        match (&value, is_switch) {
+            (toml::Value::Boolean(true), true) => flags.push(flag.into()),
+            (toml::Value::Boolean(false), true) => {}
+            (_, true) => {
+                return Err(fail(format!(
+                    "'{key}' is a switch: write {key} = true or false"
+                )))
+            }
+            (toml::Value::Array(items), false) => {
+                for item in items {
+                    flags.push(flag.clone().into());
+                    flags.push(scalar(item)?.into());
+                }
+            }
+            (v, false) => {
+                flags.push(flag.into());
+                flags.push(scalar(v)?.into());
+            }
+        }
+    }
+    Ok(flags)
+}
+
+/// The text `theme-trends init-config` prints.
+pub fn default_config() -> String {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let run = cmd.find_subcommand("run").expect("run exists");
+    let mut out = String::from(
+        "# theme-trends configuration: every flag of `theme-trends run`, with its default.\n\
+         # Use it with `theme-trends run --config FILE`; flags given on the command line win.\n\
+         # Keys are the flag names without '--'. Uncomment and edit what you need.\n",
+    );
+    for arg in run.get_arguments() {
+        let id = arg.get_id().as_str();
+        if arg.get_long().is_none() || matches!(id, "help" | "config") {
+            continue;
+        }
+        out.push('\n');
+        let help = arg
+            .get_long_help()
+            .or(arg.get_help())
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        for line in help.lines().filter(|l| !l.trim().is_empty()) {
+            out.push_str(&format!("# {}\n", line.trim()));
+        }
+        let defaults: Vec<String> = arg
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        let toml_value = |v: &str| -> String {
+            if v.parse::<f64>().is_ok() && !v.starts_with('.') {
+                v.to_string()
+            } else {
+                format!("{v:?}")
+            }
+        };
+        match (arg.get_action(), defaults.first()) {
+            (clap::ArgAction::SetTrue, _) => out.push_str(&format!("# {id} = false\n")),
+            (_, Some(d)) => out.push_str(&format!("# {id} = {}\n", toml_value(d))),
+            (clap::ArgAction::Append, None) => out.push_str(&format!("# {id} = []\n")),
+            (_, None) if matches!(id, "input" | "out") => {
+                let example = if id == "input" {
+                    "archive/_posts"
+                } else {
+                    "reports"
+                };
+                out.push_str(&format!("{id} = \"{example}\"\n"));
+            }
+            (_, None) => out.push_str(&format!("# {id} = \n")),
+        }
+    }
+    out
 }
 
 /// Runs a parsed command line; returns the process exit code.
 pub fn execute(cli: Cli) -> i32 {
     match cli.command {
+        Command::InitConfig => {
+            print!("{}", default_config());
+            exit::OK
+        }
         Command::Run(args) => {
             let log = Log::new(args.quiet, args.verbose);
             match run_command(&args, &log) {
                 Ok(summary) => {
                     print_summary(&args, &summary, &log);
-                    exit::OK
+                    if args.strict && summary.analysis.counts.rejected > 0 {
+                        eprintln!(
+                            "strict: {} posts were rejected (see rejected.csv); exit code {}",
+                            summary.analysis.counts.rejected,
+                            exit::REJECTED
+                        );
+                        exit::REJECTED
+                    } else {
+                        exit::OK
+                    }
                 }
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -301,17 +517,52 @@ fn run_command(args: &RunArgs, log: &Log) -> Result<RunSummary> {
     pool.install(|| pipeline::run(&params, log))
 }
 
-fn print_summary(args: &RunArgs, s: &RunSummary, log: &Log) {
+/// The closing paragraph of a run.
+pub fn summary_text(out: &std::path::Path, s: &RunSummary) -> String {
     let a = &s.analysis;
     let c = &a.counts;
-    log.info(&format!(
-        "{} posts read, {} analysed into {} themes, {} rejected ({} duplicates); {:.1} s. Reports in {} (open index.html).",
-        c.posts,
+    let mut text = format!("Read {} posts", c.posts);
+    if let Some(fresh) = a.fresh_posts {
+        text.push_str(&format!(" ({fresh} new or changed)"));
+    }
+    text.push_str(&format!(
+        "; analysed {} into {} themes; rejected {} ({} duplicates)",
         a.assignments.len(),
         a.themes.len(),
         c.rejected,
-        c.duplicates,
-        a.timings.total(),
-        args.out.display()
+        c.duplicates
     ));
+    if c.outside_window > 0 {
+        text.push_str(&format!("; {} outside --since/--until", c.outside_window));
+    }
+    if !a.disappeared.is_empty() {
+        text.push_str(&format!(
+            "; {} themes of the previous run disappeared",
+            a.disappeared.len()
+        ));
+    }
+    text.push('.');
+    if let Some(trends) = &a.trends {
+        let rising: Vec<&str> = trends
+            .bursts
+            .iter()
+            .filter(|b| b.ongoing)
+            .map(|b| a.themes[b.theme].label.as_str())
+            .collect();
+        if rising.is_empty() {
+            text.push_str(" No theme is in a burst now.");
+        } else {
+            text.push_str(&format!(" Rising now: {}.", rising.join(", ")));
+        }
+    }
+    text.push_str(&format!(
+        " Took {:.1} s. Reports in {} (open index.html).",
+        a.timings.total(),
+        out.display()
+    ));
+    text
+}
+
+fn print_summary(args: &RunArgs, s: &RunSummary, log: &Log) {
+    log.info(&summary_text(&args.out, s));
 }

@@ -196,7 +196,7 @@ pub fn period_terms(
     classes
         .par_iter()
         .map(|((theme, period), docs)| {
-            let mut counts: std::collections::HashMap<u32, u32> = Default::default();
+            let mut counts: rustc_hash::FxHashMap<u32, u32> = Default::default();
             for &d in docs {
                 for &w in &seg.docs[d] {
                     if let Some(f) = tfidf.word_feature[w as usize] {

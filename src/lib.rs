@@ -11,16 +11,19 @@
 //! [`pipeline::RunParams`]. The binary only parses arguments and calls
 //! [`cli::execute`].
 
+pub mod cache;
 pub mod chart;
 pub mod cli;
 pub mod cluster;
 pub mod coherence;
 pub mod error;
 pub mod evaluate;
+pub mod identity;
 pub mod ingest;
 pub mod label;
 pub mod log;
 pub mod pipeline;
+pub mod publish;
 pub mod reduce;
 pub mod report;
 pub mod segment;

@@ -1,17 +1,26 @@
 //! Progress and messages on standard error.
 //!
-//! Plain lines, one per event, so that a cron log reads well: stage start and
-//! end with seconds, counts, warnings. `quiet` keeps only warnings;
-//! `verbose` also prints every per-post warning instead of a summary.
+//! On a terminal each stage shows an indicatif spinner with its elapsed
+//! time, replaced by a "done in" line when it ends. Elsewhere (a cron log, a
+//! pipe) every event is one plain line. `quiet` keeps only warnings and
+//! errors; `verbose` also announces each stage and prints every warning
+//! instead of the first twenty.
 
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Where progress messages go.
 #[derive(Debug, Default)]
 pub struct Log {
     quiet: bool,
     verbose: bool,
+    terminal: bool,
     warned: AtomicUsize,
+    spinner: Mutex<Option<ProgressBar>>,
 }
 
 /// Per-post warnings printed before the rest are only counted.
@@ -19,11 +28,13 @@ const WARN_LIMIT: usize = 20;
 
 impl Log {
     /// A logger; `quiet` hides progress, `verbose` shows every warning.
+    /// Spinners are used when standard error is a terminal.
     pub fn new(quiet: bool, verbose: bool) -> Self {
         Log {
             quiet,
             verbose,
-            warned: AtomicUsize::new(0),
+            terminal: std::io::stderr().is_terminal(),
+            ..Default::default()
         }
     }
 
@@ -32,15 +43,40 @@ impl Log {
         Log::new(true, false)
     }
 
+    /// Prints a line without tearing an active spinner.
+    fn line(&self, msg: &str) {
+        match self.spinner.lock().ok().as_deref().and_then(Option::as_ref) {
+            Some(bar) => bar.println(msg),
+            None => eprintln!("{msg}"),
+        }
+    }
+
     /// A stage begins.
     pub fn stage_start(&self, stage: &str) {
-        if self.verbose {
+        if self.quiet {
+            return;
+        }
+        if self.terminal {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{msg}] {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_message(stage.to_string());
+            bar.enable_steady_tick(Duration::from_millis(100));
+            if let Ok(mut s) = self.spinner.lock() {
+                *s = Some(bar);
+            }
+        } else if self.verbose {
             eprintln!("[{stage}] ...");
         }
     }
 
     /// A stage ended after `secs` seconds.
     pub fn stage_done(&self, stage: &str, secs: f64) {
+        if let Some(bar) = self.spinner.lock().ok().and_then(|mut s| s.take()) {
+            bar.finish_and_clear();
+        }
         if !self.quiet {
             eprintln!("[{stage}] done in {secs:.2} s");
         }
@@ -49,7 +85,7 @@ impl Log {
     /// An informational line.
     pub fn info(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            self.line(msg);
         }
     }
 
@@ -57,9 +93,9 @@ impl Log {
     pub fn warn(&self, msg: &str) {
         let n = self.warned.fetch_add(1, Ordering::Relaxed);
         if self.verbose || n < WARN_LIMIT {
-            eprintln!("warning: {msg}");
+            self.line(&format!("warning: {msg}"));
         } else if n == WARN_LIMIT {
-            eprintln!("warning: more warnings follow; run with -v to see them all");
+            self.line("warning: more warnings follow; run with -v to see them all");
         }
     }
 

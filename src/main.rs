@@ -1,8 +1,15 @@
 //! The `theme-trends` command: parse arguments, call the library.
 
-use clap::Parser;
+use theme_trends::cli::{self, ArgsError};
 
 fn main() {
-    let cli = theme_trends::cli::Cli::parse();
-    std::process::exit(theme_trends::cli::execute(cli));
+    let code = match cli::parse_args(std::env::args_os()) {
+        Ok(parsed) => cli::execute(parsed),
+        Err(ArgsError::Clap(e)) => e.exit(),
+        Err(ArgsError::Config(msg)) => {
+            eprintln!("error: {msg}");
+            cli::exit::USAGE
+        }
+    };
+    std::process::exit(code);
 }

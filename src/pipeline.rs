@@ -14,6 +14,7 @@ use ndarray::Axis;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
+use crate::cache::{self, PostCache};
 use crate::chart::{self, ChartInput, ChartParams};
 use crate::cluster::named::{self, NamedTheme};
 use crate::cluster::select::{self, KScore, SelectParams, WordQuality};
@@ -21,14 +22,19 @@ use crate::cluster::{self, ClusterParams, Clustering};
 use crate::coherence::Postings;
 use crate::error::{Error, Result};
 use crate::evaluate::{self, LabelScores};
+use crate::identity;
 use crate::ingest::{self, IngestCounts, IngestParams, RejectReason, Rejection};
 use crate::label::{self, LabelParams, PostRef, Theme};
 use crate::log::Log;
+use crate::publish::Staging;
 use crate::reduce::{self, ReduceParams};
 use crate::report;
 use crate::segment::{self, SegmentParams, Segmenter};
 use crate::trend::{self, Momentum, ThemeBurst, TrendMatrix, TrendParams};
 use crate::vectorize::{self, VectorizeParams};
+
+/// The cache folder inside the output folder, unless `--cache` moves it.
+pub const DEFAULT_CACHE_DIR: &str = ".cache";
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone)]
@@ -53,6 +59,13 @@ pub struct RunParams {
     pub named: Vec<NamedTheme>,
     /// The file the named themes came from, for the record.
     pub themes_file: Option<PathBuf>,
+    /// Ignore the previous run's themes: number themes anew and choose k
+    /// anew (`--fresh`).
+    pub fresh: bool,
+    /// Folder of the incremental cache (`None`: neither read nor written).
+    pub cache: Option<PathBuf>,
+    /// Only posts dated within (since, until), both inclusive, are analysed.
+    pub window: (Option<NaiveDate>, Option<NaiveDate>),
     /// Label stage.
     pub label: LabelParams,
     /// Trend stage: periods, smoothing, bursts.
@@ -64,9 +77,11 @@ pub struct RunParams {
 impl RunParams {
     /// Default parameters for `input` → `out`.
     pub fn new(input: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Self {
+        let out = out.into();
         RunParams {
             input: input.into(),
-            out: out.into(),
+            cache: Some(out.join(DEFAULT_CACHE_DIR)),
+            out,
             ingest: IngestParams::default(),
             segment: SegmentParams::default(),
             vectorize: VectorizeParams::default(),
@@ -75,6 +90,8 @@ impl RunParams {
             select: Some(SelectParams::default()),
             named: Vec::new(),
             themes_file: None,
+            fresh: false,
+            window: (None, None),
             label: LabelParams::default(),
             trend: TrendParams::default(),
             chart: Some(ChartParams::default()),
@@ -174,6 +191,19 @@ impl Timings {
     }
 }
 
+/// What the next run's cache will hold.
+#[derive(Debug, Clone)]
+pub struct CacheOut {
+    /// Fingerprint of the settings.
+    pub fingerprint: u64,
+    /// The vocabulary word ids refer to.
+    pub vocab: Vec<String>,
+    /// This run's LSA basis.
+    pub basis: cache::Basis,
+    /// One entry per post file.
+    pub entries: Vec<(String, cache::Entry)>,
+}
+
 /// What the analysis found.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -197,6 +227,14 @@ pub struct Analysis {
     pub features: usize,
     /// Dense dimensions actually used.
     pub dims: usize,
+    /// The cache for the next run, when caching.
+    pub cache: Option<CacheOut>,
+    /// What this run leaves for the next (stable theme ids).
+    pub state: identity::State,
+    /// Themes of the previous run with no successor: (id, label).
+    pub disappeared: Vec<(u32, String)>,
+    /// With a cache: post files read anew (new or changed).
+    pub fresh_posts: Option<usize>,
     /// Scores of every k tried when k was chosen automatically.
     pub k_selection: Vec<KScore>,
     /// Agreement with the input's `label` column, when it has one.
@@ -227,12 +265,13 @@ fn analyse_trends(
     words: &Words,
     dates: &[NaiveDate],
     clustering: &Clustering,
+    ids: &[u32],
     params: &TrendParams,
 ) -> Result<Trends> {
     let k = clustering.k();
-    let theme_ids: Vec<u32> = clustering.labels.iter().map(|&t| t as u32).collect();
-    let table = trend::trend_table(dates, &theme_ids, k, params)?;
-    let matrix = TrendMatrix::from_table(&table, k)?;
+    let theme_ids: Vec<u32> = clustering.labels.iter().map(|&t| ids[t]).collect();
+    let table = trend::trend_table(dates, &theme_ids, ids, params)?;
+    let matrix = TrendMatrix::from_table(&table, ids)?;
     let g = params.get_granularity();
     let period_of: Vec<usize> = dates
         .iter()
@@ -268,6 +307,10 @@ struct Words<'a> {
     /// Clustered row → index into `seg.docs`.
     usable: &'a [usize],
     postings: &'a Postings,
+    /// The LSA space (to place seed words and previous themes in it).
+    reduced: &'a reduce::Reduced,
+    /// The segmenter, when loaded (needed for named themes' seeds).
+    segmenter: Option<&'a Segmenter>,
 }
 
 impl Words<'_> {
@@ -325,9 +368,8 @@ struct Found {
 fn find_themes(
     words: &Words,
     x: ndarray::ArrayView2<f32>,
-    reduced: &reduce::Reduced,
-    segmenter: &Segmenter,
     params: &RunParams,
+    previous: Option<&identity::State>,
     timings: &mut Timings,
     log: &Log,
 ) -> Result<Found> {
@@ -340,14 +382,14 @@ fn find_themes(
             .named
             .iter()
             .map(|t| {
-                let v = words.seed_vector(t, segmenter);
+                let v = words.seed_vector(t, words.segmenter.expect("loaded for named themes"));
                 if v.is_empty() {
                     log.warn(&format!(
                         "named theme '{}': none of its seed words occurs often enough in the archive; it stays empty",
                         t.name
                     ));
                 }
-                reduced.project(&v)
+                words.reduced.project(&v)
             })
             .collect();
         let thresholds: Vec<f32> = params
@@ -367,7 +409,10 @@ fn find_themes(
 
     let mut cluster_params = params.cluster.clone();
     let mut k_selection = Vec::new();
-    if let Some(sel) = params.select.as_ref().filter(|_| rest.len() >= 2) {
+    let warm = previous.and_then(|p| warm_start(words, p, x.nrows(), params, log));
+    if let Some(centres) = warm {
+        cluster_params = cluster_params.initial_centroids(Some(centres))?;
+    } else if let Some(sel) = params.select.as_ref().filter(|_| rest.len() >= 2) {
         let quality = |rows: &[usize], labels: &[usize], k: usize| {
             let rows: Vec<usize> = rows.iter().map(|&r| rest[r]).collect();
             words.quality(&rows, labels, k)
@@ -443,6 +488,80 @@ fn find_themes(
     })
 }
 
+/// Archive growth up to which the previous run's themes seed this run's
+/// k-means (and its k is kept) instead of a new search.
+const WARM_START_GROWTH: f64 = 0.10;
+
+/// The previous run's LSA basis as a start block for this run's features:
+/// a word's row if the previous run had it, zeros otherwise.
+fn basis_start(
+    basis: &cache::Basis,
+    old_vocab: &[String],
+    seg: &segment::Segmented,
+    tfidf: &vectorize::TfIdf,
+) -> ndarray::Array2<f32> {
+    let dims = basis.dims as usize;
+    let mut start = ndarray::Array2::<f32>::zeros((tfidf.n_features(), dims));
+    for (f, &w) in tfidf.feature_word.iter().enumerate() {
+        let word = &seg.vocab[w as usize];
+        let Ok(old_id) = old_vocab.binary_search(word) else {
+            continue;
+        };
+        if let Ok(row) = basis.words.binary_search(&(old_id as u32)) {
+            start.row_mut(f).assign(&ndarray::ArrayView1::from(
+                &basis.values[row * dims..(row + 1) * dims],
+            ));
+        }
+    }
+    start
+}
+
+/// Relative change of the number of posts between two runs.
+fn growth(before: usize, now: usize) -> f64 {
+    (now as f64 - before as f64).abs() / before.max(1) as f64
+}
+
+/// The previous run's clustered themes as starting centres in this run's
+/// LSA space, when the archive changed little and the flags allow it.
+fn warm_start(
+    words: &Words,
+    previous: &identity::State,
+    posts: usize,
+    params: &RunParams,
+    log: &Log,
+) -> Option<ndarray::Array2<f32>> {
+    let change = growth(previous.posts, posts);
+    let themes: Vec<&identity::ThemeRecord> = previous
+        .themes
+        .iter()
+        .filter(|t| t.named.is_none())
+        .collect();
+    let k_ok = match &params.select {
+        Some(sel) => (sel.get_range().0..=sel.get_range().1).contains(&themes.len()),
+        None => themes.len() == params.cluster.get_k(),
+    };
+    if change > WARM_START_GROWTH || !k_ok || themes.len() < 2 {
+        return None;
+    }
+    let mut centres =
+        ndarray::Array2::<f32>::zeros((themes.len(), words.reduced.components.ncols()));
+    for (mut row, t) in centres.rows_mut().into_iter().zip(&themes) {
+        let v = words
+            .reduced
+            .project(&identity::to_features(&t.terms, words.seg, words.tfidf));
+        if v.iter().all(|&x| x == 0.0) {
+            return None;
+        }
+        row.assign(&v);
+    }
+    log.info(&format!(
+        "starting from the previous run's {} themes (archive changed by {:.1}%; --fresh chooses k anew)",
+        themes.len(),
+        change * 100.0
+    ));
+    Some(centres)
+}
+
 /// Words per theme whose co-occurrence measures coherence.
 const COHERENCE_TERMS: usize = 10;
 /// Representative titles listed per theme.
@@ -454,7 +573,8 @@ fn describe_themes(
     clustering: &Clustering,
     docs: &[ingest::Doc],
     params: &LabelParams,
-    named: &[NamedTheme],
+    names: &[Option<String>],
+    ids: &[u32],
 ) -> Vec<Theme> {
     let k = clustering.k();
     let (usable, postings) = (words.usable, words.postings);
@@ -502,8 +622,8 @@ fn describe_themes(
                 / sizes[t].max(1) as f64;
             let top: Vec<usize> = l.features.iter().copied().take(COHERENCE_TERMS).collect();
             Theme {
-                id: t as u32,
-                label: named.get(t).map_or(l.label, |n| n.name.clone()),
+                id: ids[t],
+                label: names[t].clone().unwrap_or(l.label),
                 size: sizes[t],
                 share: sizes[t] as f64 / total,
                 top_terms: l.top_terms,
@@ -518,9 +638,41 @@ fn describe_themes(
 /// Runs the analysis stages (no files written).
 pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
     let mut timings = Timings::default();
+    let fingerprint = match &params.cache {
+        Some(_) => Some(cache::fingerprint(&params.segment, &params.ingest)?),
+        None => None,
+    };
+    let post_cache = match params.cache.as_ref().zip(fingerprint) {
+        Some((dir, fp)) => {
+            let (c, warning) = timings.time("cache-load", log, || PostCache::load(dir, fp));
+            if let Some(w) = warning {
+                log.warn(&w);
+            }
+            Some(c)
+        }
+        None => None,
+    };
     let mut corpus = timings.time("ingest", log, || {
-        ingest::ingest(&params.input, &params.ingest)
+        ingest::ingest(&params.input, &params.ingest, post_cache.as_ref())
     })?;
+    let (since, until) = params.window;
+    if since.is_some() || until.is_some() {
+        let before = corpus.docs.len();
+        corpus.docs.retain(|d| match d.date {
+            Some(day) => since.is_none_or(|s| day >= s) && until.is_none_or(|u| day <= u),
+            None => true,
+        });
+        corpus.counts.outside_window = before - corpus.docs.len();
+        corpus.counts.accepted = corpus.docs.len();
+    }
+    let (cache_vocab, cache_basis) = post_cache.map_or((Vec::new(), None), |c| (c.vocab, c.basis));
+    if params.cache.is_some() && !corpus.cache_entries.is_empty() {
+        log.info(&format!(
+            "{} post files new or changed since the cache was written, {} taken from the cache",
+            corpus.fresh_posts,
+            corpus.cache_entries.len() - corpus.fresh_posts
+        ));
+    }
     log.info(&format!(
         "{} posts read: {} accepted, {} rejected ({} duplicates), {} other files ignored",
         corpus.counts.posts,
@@ -533,16 +685,39 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         log.warn(w);
     }
 
-    let segmenter = Segmenter::new(&params.segment)?;
+    let all_known = (0..corpus.docs.len()).all(|i| corpus.known_words(i).is_some());
+    let segmenter = if all_known && params.named.is_empty() {
+        None
+    } else {
+        Some(Segmenter::new(&params.segment)?)
+    };
     let seg = timings.time("segment", log, || {
         segment::segment(
-            corpus
-                .docs
-                .par_iter()
-                .map(|d| (d.title.as_str(), d.body.as_str())),
-            &segmenter,
+            (0..corpus.docs.len()).into_par_iter().map(|i| {
+                let d = &corpus.docs[i];
+                (d.title.as_str(), d.body.as_str(), corpus.known_words(i))
+            }),
+            segmenter.as_ref(),
+            &cache_vocab,
         )
     });
+    // The next cache refers to this run's vocabulary: every accepted post's
+    // words are re-recorded, other entries lose theirs.
+    let fresh_posts = corpus.fresh_posts;
+    let mut cache_entries = std::mem::take(&mut corpus.cache_entries);
+    for (_, e) in cache_entries.iter_mut() {
+        if let Ok(post) = &mut e.parsed {
+            post.words = None;
+        }
+    }
+    for (i, doc) in corpus.docs.iter().enumerate() {
+        if let Some(Ok(post)) = cache_entries
+            .get_mut(doc.doc_id)
+            .map(|(_, e)| &mut e.parsed)
+        {
+            post.words = Some(seg.words_of(i));
+        }
+    }
     let tfidf = timings.time("vectorize", log, || {
         vectorize::vectorize(&seg, &params.vectorize)
     })?;
@@ -583,8 +758,33 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         });
     }
 
+    let previous = if params.fresh {
+        None
+    } else {
+        identity::State::load(&params.out).unwrap_or_else(|warning| {
+            log.warn(&warning);
+            None
+        })
+    };
+    // When the previous run's themes will seed this one, the SVD needs less
+    // sharpening: one power iteration instead of the configured number.
+    let warm = previous
+        .as_ref()
+        .is_some_and(|p| growth(p.posts, usable.len()) <= WARM_START_GROWTH);
+    let start = cache_basis
+        .filter(|_| warm)
+        .map(|b| basis_start(&b, &cache_vocab, &seg, &tfidf));
+    let reduce_params = if start.is_some() {
+        params
+            .reduce
+            .clone()
+            .power_iters(params.reduce.get_power_iters().min(1))?
+    } else {
+        params.reduce.clone()
+    };
+    drop(cache_vocab);
     let reduced = timings.time("reduce", log, || {
-        reduce::reduce(&tfidf.matrix, &params.reduce)
+        reduce::reduce_from(&tfidf.matrix, &reduce_params, start.as_ref())
     })?;
     let rows = reduced.rows.select(Axis(0), &usable);
     let postings = Postings::new(&seg, &tfidf, &usable);
@@ -594,17 +794,46 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         tfidf: &tfidf,
         usable: &usable,
         postings: &postings,
+        reduced: &reduced,
+        segmenter: segmenter.as_ref(),
     };
     let found = find_themes(
         &words,
         rows.view(),
-        &reduced,
-        &segmenter,
         params,
+        previous.as_ref(),
         &mut timings,
         log,
     )?;
-    let (clustering, k_selection) = (found.clustering, found.k_selection);
+    let (mut clustering, k_selection) = (found.clustering, found.k_selection);
+
+    // Stable ids: match this run's themes to the previous run's, then
+    // order the themes by id.
+    let k = clustering.k();
+    let names: Vec<Option<String>> = (0..k)
+        .map(|t| params.named.get(t).map(|n| n.name.clone()))
+        .collect();
+    let vectors = identity::term_vectors(&seg, &tfidf, &usable, &clustering.labels, k);
+    let keys: Vec<identity::ThemeKey> = names
+        .iter()
+        .zip(&vectors)
+        .map(|(n, v)| (n.as_deref(), v.as_slice()))
+        .collect();
+    let matching = identity::assign_ids(&keys, previous.as_ref());
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by_key(|&t| matching.ids[t]);
+    clustering.permute(&order);
+    let ids: Vec<u32> = order.iter().map(|&t| matching.ids[t]).collect();
+    let names: Vec<Option<String>> = order.iter().map(|&t| names[t].clone()).collect();
+    let vectors: Vec<Vec<(String, f32)>> = order.iter().map(|&t| vectors[t].clone()).collect();
+    if previous.is_some() {
+        let kept = matching.continued.iter().filter(|c| c.is_some()).count();
+        log.info(&format!(
+            "{kept} of {k} themes continue a theme of the previous run; {} new, {} disappeared",
+            k - kept,
+            matching.disappeared.len()
+        ));
+    }
 
     let themes = timings.time("label", log, || {
         describe_themes(
@@ -612,7 +841,8 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
             &clustering,
             &corpus.docs,
             &params.label,
-            &params.named,
+            &names,
+            &ids,
         )
     });
 
@@ -627,7 +857,7 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
                 path: d.path.clone(),
                 date: d.date,
                 title: d.title.clone(),
-                theme_id: theme as u32,
+                theme_id: ids[theme],
                 score,
                 extra: d.extra.clone(),
             }
@@ -637,7 +867,7 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
     let dated: Option<Vec<NaiveDate>> = assignments.iter().map(|a| a.date).collect();
     let trends = match dated {
         Some(dates) => Some(timings.time("trend", log, || {
-            analyse_trends(&words, &dates, &clustering, &params.trend)
+            analyse_trends(&words, &dates, &clustering, &ids, &params.trend)
         })?),
         None => {
             log.info("the input has no dates: no trend table and no time charts");
@@ -661,6 +891,24 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         ));
     }
 
+    let state = identity::State::new(
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        matching.next_id,
+        themes
+            .iter()
+            .zip(&names)
+            .zip(vectors)
+            .map(|((t, n), terms)| identity::ThemeRecord {
+                id: t.id,
+                label: t.label.clone(),
+                named: n.clone(),
+                size: t.size,
+                terms,
+            })
+            .collect(),
+        usable.len(),
+        k,
+    );
     corpus.reject(unusable);
     Ok(Analysis {
         counts: corpus.counts,
@@ -673,6 +921,21 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         vocabulary: seg.vocab.len(),
         features: tfidf.n_features(),
         dims: reduced.rows.ncols(),
+        cache: fingerprint
+            .filter(|_| !cache_entries.is_empty())
+            .map(|fp| CacheOut {
+                fingerprint: fp,
+                vocab: seg.vocab.clone(),
+                basis: cache::Basis {
+                    words: tfidf.feature_word.clone(),
+                    dims: reduced.components.ncols() as u32,
+                    values: reduced.components.iter().copied().collect(),
+                },
+                entries: cache_entries,
+            }),
+        state,
+        disappeared: matching.disappeared,
+        fresh_posts: params.cache.as_ref().map(|_| fresh_posts),
         k_selection,
         label_scores,
         timings,
@@ -696,8 +959,9 @@ pub fn run(params: &RunParams, log: &Log) -> Result<RunSummary> {
         chart::font::ensure_font(chart.get_font())?;
     }
     let started = Instant::now();
+    let staging = Staging::new(&params.out)?;
     let mut analysis = analyse(params, log)?;
-    std::fs::create_dir_all(&params.out).map_err(|e| Error::write(&params.out, e))?;
+    let dir = staging.path().to_path_buf();
     let mut files = Vec::new();
     if let (Some(chart_params), Some(trends)) = (&params.chart, &analysis.trends) {
         let input = ChartInput {
@@ -706,18 +970,43 @@ pub fn run(params: &RunParams, log: &Log) -> Result<RunSummary> {
             granularity: params.trend.get_granularity(),
             k_selection: &analysis.k_selection,
         };
-        let dir = params.out.join("charts");
-        let drawn = analysis
-            .timings
-            .time("chart", log, || chart::draw_all(&dir, &input, chart_params))?;
+        let charts = dir.join("charts");
+        let drawn = analysis.timings.time("chart", log, || {
+            chart::draw_all(&charts, &input, chart_params)
+        })?;
         files.extend(drawn);
     }
     log.stage_start("report");
     let report_start = Instant::now();
-    let written = report::write_all(&params.out, params, &analysis, &files, started)?;
+    let written = report::write_all(&dir, params, &analysis, &files, started)?;
+    analysis.state.save(&dir)?;
+    if let (Some(cache_dir), Some(out)) = (&params.cache, analysis.cache.take()) {
+        // Inside the output folder the cache is published with the reports.
+        let target = match cache_dir.strip_prefix(&params.out) {
+            Ok(rel) => dir.join(rel),
+            Err(_) => cache_dir.clone(),
+        };
+        cache::save(
+            &target,
+            out.fingerprint,
+            out.vocab,
+            Some(out.basis),
+            out.entries,
+        )?;
+    }
     let secs = report_start.elapsed().as_secs_f64();
     analysis.timings.0.push(("report", secs));
     log.stage_done("report", secs);
     files.extend(written);
+    for warning in staging.publish()? {
+        log.warn(&warning);
+    }
+    let files = files
+        .into_iter()
+        .map(|f| {
+            f.strip_prefix(&dir)
+                .map_or(f.clone(), |rel| params.out.join(rel))
+        })
+        .collect();
     Ok(RunSummary { analysis, files })
 }

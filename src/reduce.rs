@@ -232,6 +232,18 @@ fn orthonormalize(y: &Array2<f32>) -> Array2<f32> {
 
 /// Runs the randomized truncated SVD and returns the normalised `U·Σ` rows.
 pub fn reduce(a: &SparseMatrix, params: &ReduceParams) -> Result<Reduced> {
+    reduce_from(a, params, None)
+}
+
+/// Like [`reduce`], but the sampling block starts from `start` (features ×
+/// columns, e.g. the previous run's components mapped onto this run's
+/// vocabulary) instead of random numbers; missing columns are random. A
+/// start close to the answer needs fewer power iterations.
+pub fn reduce_from(
+    a: &SparseMatrix,
+    params: &ReduceParams,
+    start: Option<&Array2<f32>>,
+) -> Result<Reduced> {
     let (n, v) = (a.rows(), a.cols());
     if n < 2 || v < 2 {
         return Err(Error::Numeric {
@@ -244,10 +256,16 @@ pub fn reduce(a: &SparseMatrix, params: &ReduceParams) -> Result<Reduced> {
     let at: SparseMatrix = a.transpose_view().to_csr();
 
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(params.seed);
-    let omega = Array2::from_shape_simple_fn((v, width), || {
+    let mut omega = Array2::from_shape_simple_fn((v, width), || {
         // Uniform on [-1, 1): any zero-mean distribution samples the range.
         (rng.next_u32() as f32 / u32::MAX as f32) * 2.0 - 1.0
     });
+    if let Some(s) = start.filter(|s| s.nrows() == v) {
+        let cols = s.ncols().min(width);
+        omega
+            .slice_mut(s![.., ..cols])
+            .assign(&s.slice(s![.., ..cols]));
+    }
     let mut q = orthonormalize(&sparse_dot(a, omega.view()));
     for _ in 0..params.power_iters {
         let z = orthonormalize(&sparse_dot(&at, q.view()));

@@ -10,8 +10,8 @@
 //! it. Words are interned: each post becomes a list of `u32` word ids into
 //! one vocabulary, sorted so that ids do not depend on thread scheduling.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use jieba_rs::Jieba;
@@ -82,6 +82,16 @@ impl SegmentParams {
     /// Shortest word kept, in characters.
     pub fn get_min_chars(&self) -> usize {
         self.min_chars
+    }
+
+    /// Words jieba keeps whole.
+    pub fn get_extra_words(&self) -> &[String] {
+        &self.extra_words
+    }
+
+    /// Whether jieba's HMM is on.
+    pub fn get_hmm(&self) -> bool {
+        self.hmm
     }
 
     /// The extra stop-word files.
@@ -199,6 +209,11 @@ pub struct Segmented {
 }
 
 impl Segmented {
+    /// The words of post `i` as ids into [`Segmented::vocab`].
+    pub fn words_of(&self, i: usize) -> KnownWords {
+        (self.title_len[i], self.docs[i].clone())
+    }
+
     /// Number of posts.
     pub fn len(&self) -> usize {
         self.docs.len()
@@ -210,10 +225,17 @@ impl Segmented {
     }
 }
 
-/// Segments `(title, body)` pairs in parallel.
-pub fn segment<'a, I>(posts: I, seg: &Segmenter) -> Segmented
+/// Words of a post known from the cache: (how many come from the title,
+/// word ids into the cache's vocabulary).
+pub type KnownWords = (u32, Vec<u32>);
+
+/// Segments `(title, body, known words)` triples in parallel; a post whose
+/// words are known (ids into `known_vocab`, from the cache) is not
+/// segmented again. `seg` may be `None` only when every post's words are
+/// known (loading jieba's dictionary costs about 0.1 s).
+pub fn segment<'a, I>(posts: I, seg: Option<&Segmenter>, known_vocab: &[String]) -> Segmented
 where
-    I: IndexedParallelIterator<Item = (&'a str, &'a str)>,
+    I: IndexedParallelIterator<Item = (&'a str, &'a str, Option<&'a KnownWords>)>,
 {
     let n = posts.len();
     let chunk = (n / (rayon::current_num_threads() * 8)).max(64);
@@ -224,10 +246,36 @@ where
             let mut local = Interner::default();
             let mut docs = Vec::with_capacity(chunk.len());
             let mut title_len = Vec::with_capacity(chunk.len());
-            for (title, body) in chunk {
-                let mut ids: Vec<u32> = seg.words(title).into_iter().map(|w| local.id(w)).collect();
-                title_len.push(ids.len() as u32);
-                ids.extend(seg.words(body).into_iter().map(|w| local.id(w)));
+            // Cache vocabulary id -> this chunk's id, filled on first use.
+            let mut from_known: Vec<u32> = Vec::new();
+            for (title, body, known) in chunk {
+                let ids: Vec<u32> = match known {
+                    Some((t, known_ids)) => {
+                        if from_known.is_empty() {
+                            from_known = vec![u32::MAX; known_vocab.len()];
+                        }
+                        title_len.push(*t);
+                        known_ids
+                            .iter()
+                            .map(|&k| {
+                                let slot = &mut from_known[k as usize];
+                                if *slot == u32::MAX {
+                                    *slot =
+                                        local.id(Cow::Borrowed(known_vocab[k as usize].as_str()));
+                                }
+                                *slot
+                            })
+                            .collect()
+                    }
+                    None => {
+                        let seg = seg.expect("a segmenter is loaded when some words are unknown");
+                        let mut ids: Vec<u32> =
+                            seg.words(title).into_iter().map(|w| local.id(w)).collect();
+                        title_len.push(ids.len() as u32);
+                        ids.extend(seg.words(body).into_iter().map(|w| local.id(w)));
+                        ids
+                    }
+                };
                 docs.push(ids);
             }
             ChunkWords {
@@ -352,8 +400,11 @@ mod tests {
                 .unwrap();
             pool.install(|| {
                 segment(
-                    posts.par_iter().map(|(t, b)| (t.as_str(), b.as_str())),
-                    &seg,
+                    posts
+                        .par_iter()
+                        .map(|(t, b)| (t.as_str(), b.as_str(), None)),
+                    Some(&seg),
+                    &[],
                 )
             })
         };

@@ -161,7 +161,15 @@ pub fn draw_all(dir: &Path, input: &ChartInput, params: &ChartParams) -> Result<
             let detail = (size.0.min(1000), (size.1 / 3).max(260));
             (0..input.themes.len())
                 .into_par_iter()
-                .map(|t| render(&ThemeDetail(t), dir, input, detail, false))
+                .map(|t| {
+                    render(
+                        &ThemeDetail((t, input.themes[t].id)),
+                        dir,
+                        input,
+                        detail,
+                        false,
+                    )
+                })
                 .collect::<Vec<_>>()
         },
     );
@@ -224,6 +232,17 @@ fn granularity_zh(g: Granularity) -> &'static str {
         Granularity::Week => "按周",
         Granularity::Month => "按月",
     }
+}
+
+/// The colour of the theme at index `t`: by its id, so a theme keeps its
+/// colour from one run to the next.
+fn colour(input: &ChartInput, t: usize) -> RGBColor {
+    theme_color(input.themes[t].id as usize)
+}
+
+/// A darker [`colour`] for text.
+fn text_colour(input: &ChartInput, t: usize) -> RGBColor {
+    palette::theme_text_color(input.themes[t].id as usize)
 }
 
 /// Rough width in pixels of `text` at `px`: CJK characters are one em,
@@ -330,7 +349,10 @@ impl Chart for StackedShare {
             let upper: Vec<f64> = (0..xs.len()).map(|i| lower[i] + share_at(t, i)).collect();
             let mut pts: Vec<(f64, f64)> = xs.iter().copied().zip(upper.iter().copied()).collect();
             pts.extend(xs.iter().copied().zip(lower.iter().copied()).rev());
-            chart.draw_series(std::iter::once(Polygon::new(pts, theme_color(t).filled())))?;
+            chart.draw_series(std::iter::once(Polygon::new(
+                pts,
+                colour(input, t).filled(),
+            )))?;
             bands.push((lower.clone(), upper.clone()));
             lower = upper;
         }
@@ -386,7 +408,7 @@ impl Chart for StackedShare {
             let y = 48 + (row as f64 * row_h) as i32;
             legend.draw(&Rectangle::new(
                 [(8, y), (8 + font_px as i32, y + font_px as i32)],
-                theme_color(t).filled(),
+                colour(input, t).filled(),
             ))?;
             let theme = &input.themes[t];
             legend.draw(&Text::new(
@@ -429,7 +451,7 @@ fn draw_theme_panel<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .caption(
             shorten(&theme_name(&input.themes[t]), (w as f64 / font_px) as usize),
-            text_style(font_px + 1.0).color(&palette::theme_text_color(t)),
+            text_style(font_px + 1.0).color(&text_colour(input, t)),
         )
         .margin(6)
         .x_label_area_size(font_px * 1.8)
@@ -450,7 +472,7 @@ fn draw_theme_panel<DB: DrawingBackend>(
     chart.draw_series(bursts.map(|b| {
         let from = periods.binary_search(&b.start).unwrap_or(0);
         let to = periods.binary_search(&b.end).unwrap_or(from);
-        Rectangle::new(band(from, to), theme_color(t).mix(0.18).filled())
+        Rectangle::new(band(from, to), colour(input, t).mix(0.18).filled())
     }))?;
     chart.draw_series(
         (0..periods.len())
@@ -462,9 +484,12 @@ fn draw_theme_panel<DB: DrawingBackend>(
     };
     chart.draw_series(LineSeries::new(
         pts(raw),
-        theme_color(t).mix(0.35).stroke_width(1),
+        colour(input, t).mix(0.35).stroke_width(1),
     ))?;
-    chart.draw_series(LineSeries::new(pts(smooth), theme_color(t).stroke_width(2)))?;
+    chart.draw_series(LineSeries::new(
+        pts(smooth),
+        colour(input, t).stroke_width(2),
+    ))?;
     Ok(())
 }
 
@@ -504,12 +529,13 @@ impl Chart for SmallMultiples {
     }
 }
 
-/// One theme's trend, larger, for its section of the HTML page.
-struct ThemeDetail(usize);
+/// One theme's trend, larger, for its section of the HTML page: (index,
+/// id); the file is named by id.
+struct ThemeDetail((usize, u32));
 
 impl Chart for ThemeDetail {
     fn stem(&self) -> String {
-        format!("themes/theme_{}", self.0)
+        format!("themes/theme_{}", self.0 .1)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -521,7 +547,7 @@ impl Chart for ThemeDetail {
         draw_theme_panel(
             root,
             input,
-            self.0,
+            self.0 .0,
             16.0,
             x_label_count(w, input.trends.matrix.periods.len()),
         )
@@ -648,7 +674,7 @@ impl Chart for TopTerms {
                         &theme_name(&input.themes[t]),
                         (cell_w as f64 / font_px) as usize,
                     ),
-                    text_style(font_px + 1.0).color(&theme_color(t).mix(1.0)),
+                    text_style(font_px + 1.0).color(&colour(input, t).mix(1.0)),
                 )
                 .margin(6)
                 .x_label_area_size(0)
@@ -676,7 +702,7 @@ impl Chart for TopTerms {
                         (0.0, SegmentValue::Exact(row)),
                         (*weight as f64, SegmentValue::Exact(row + 1)),
                     ],
-                    theme_color(t).mix(0.85).filled(),
+                    colour(input, t).mix(0.85).filled(),
                 )
             }))?;
         }

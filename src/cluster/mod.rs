@@ -28,6 +28,7 @@ pub struct ClusterParams {
     n_runs: usize,
     max_iter: u64,
     tolerance: f32,
+    initial: Option<Array2<f32>>,
 }
 
 impl Default for ClusterParams {
@@ -38,6 +39,7 @@ impl Default for ClusterParams {
             n_runs: 4,
             max_iter: 100,
             tolerance: 1e-4,
+            initial: None,
         }
     }
 }
@@ -79,6 +81,20 @@ impl ClusterParams {
         Ok(self)
     }
 
+    /// Start from these centres (one row per theme, k = their number)
+    /// instead of k-means++: one run, warm-started (e.g. from the previous
+    /// night's themes). `None` goes back to k-means++.
+    pub fn initial_centroids(mut self, centres: Option<Array2<f32>>) -> Result<Self> {
+        if let Some(c) = &centres {
+            if c.nrows() < 2 {
+                return Err(Error::param("--k", "at least 2 initial centres are needed"));
+            }
+            self.k = c.nrows();
+        }
+        self.initial = centres;
+        Ok(self)
+    }
+
     /// Requested number of themes.
     pub fn get_k(&self) -> usize {
         self.k
@@ -111,6 +127,18 @@ pub struct Clustering {
 }
 
 impl Clustering {
+    /// Renumbers the themes: theme `order[i]` becomes theme `i`.
+    pub fn permute(&mut self, order: &[usize]) {
+        let mut new_of = vec![0usize; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_of[old] = new;
+        }
+        for l in &mut self.labels {
+            *l = new_of[*l];
+        }
+        self.centroids = self.centroids.select(Axis(0), order);
+    }
+
     /// Number of themes.
     pub fn k(&self) -> usize {
         self.centroids.nrows()
@@ -145,7 +173,13 @@ pub fn cluster(x: ArrayView2<f32>, params: &ClusterParams) -> Result<Clustering>
         ));
     }
     let data = DatasetBase::from(x.to_owned());
-    let fits: Vec<std::result::Result<KMeans<f32, _>, String>> = (0..params.n_runs)
+    let (runs, init) = match &params.initial {
+        Some(c) if c.nrows() == params.k && c.ncols() == x.ncols() => {
+            (1, KMeansInit::Precomputed(c.clone()))
+        }
+        _ => (params.n_runs, KMeansInit::KMeansPlusPlus),
+    };
+    let fits: Vec<std::result::Result<KMeans<f32, _>, String>> = (0..runs)
         .into_par_iter()
         .map(|r| {
             KMeans::params_with_rng(
@@ -155,7 +189,7 @@ pub fn cluster(x: ArrayView2<f32>, params: &ClusterParams) -> Result<Clustering>
             .n_runs(1)
             .max_n_iterations(params.max_iter)
             .tolerance(params.tolerance)
-            .init_method(KMeansInit::KMeansPlusPlus)
+            .init_method(init.clone())
             .fit(&data)
             .map_err(|e| e.to_string())
         })

@@ -8,25 +8,44 @@
 //! near-duplicate is never a hashing accident. The earliest post (in doc_id
 //! order) is kept; each later copy is reported as a duplicate *of it*.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::{xxh3_128, xxh3_64_with_seed};
+use xxhash_rust::xxh3::xxh3_128;
 
 use super::{Doc, RejectReason};
 
 const SHINGLE: usize = 5;
-const BANDS: usize = 16;
+const BANDS: usize = 8;
 const ROWS: usize = 4;
 const HASHES: usize = BANDS * ROWS;
 /// Texts shorter than this (in letters and digits) are only checked for
 /// exact copies: short flashes share too much wording by nature.
 const MIN_NEAR_CHARS: usize = 60;
 
-/// The posts that are copies of an earlier one: (index into `docs`, reason).
-pub fn find_duplicates(docs: &[Doc], near_threshold: Option<f64>) -> Vec<(usize, RejectReason)> {
+/// A post's MinHash signature (empty for texts too short to compare).
+pub type Signature = Vec<u64>;
+
+/// The MinHash signature of a post.
+pub fn signature_of(doc: &Doc) -> Signature {
+    let s = shingle_hashes(doc);
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        signature(&s).to_vec()
+    }
+}
+
+/// The posts that are copies of an earlier one: (index into `docs`,
+/// reason). `signatures[i]` is post `i`'s MinHash signature (see
+/// [`signature_of`]); only used for near-duplicates.
+pub fn find_duplicates(
+    docs: &[Doc],
+    signatures: &[Signature],
+    near_threshold: Option<f64>,
+) -> Vec<(usize, RejectReason)> {
     let mut out = Vec::new();
-    let mut first_by_hash: HashMap<u128, usize> = HashMap::with_capacity(docs.len());
+    let mut first_by_hash: HashMap<u128, usize> = HashMap::default();
     let mut is_copy = vec![false; docs.len()];
     let hashes: Vec<u128> = docs.par_iter().map(exact_key).collect();
     for (i, h) in hashes.iter().enumerate() {
@@ -46,7 +65,7 @@ pub fn find_duplicates(docs: &[Doc], near_threshold: Option<f64>) -> Vec<(usize,
         }
     }
     if let Some(threshold) = near_threshold {
-        out.extend(near_duplicates(docs, &is_copy, threshold));
+        out.extend(near_duplicates(docs, signatures, &is_copy, threshold));
         out.sort_by_key(|(i, _)| *i);
     }
     out
@@ -63,28 +82,41 @@ fn exact_key(doc: &Doc) -> u128 {
     xxh3_128(squeezed.as_bytes())
 }
 
-/// The distinct hashed 5-grams of a post's letters and digits.
-fn shingles(doc: &Doc) -> Vec<u64> {
-    let chars: Vec<char> = doc
+/// The hashed 5-grams of a post's letters and digits, in text order (with
+/// repeats); empty for texts too short to compare. A polynomial rolling
+/// hash over the characters, finished by a mixer: one multiply-add per
+/// character instead of hashing every window.
+fn shingle_hashes(doc: &Doc) -> Vec<u64> {
+    const BASE: u64 = 0x100_0000_01B3;
+    let chars: Vec<u64> = doc
         .title
         .chars()
         .chain(doc.body.chars())
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
+        .map(|c| mix(c as u64))
         .collect();
     if chars.len() < MIN_NEAR_CHARS {
         return Vec::new();
     }
-    let mut buf = [0u8; SHINGLE * 4];
-    let mut set: Vec<u64> = chars
-        .windows(SHINGLE)
-        .map(|w| {
-            for (slot, c) in buf.chunks_exact_mut(4).zip(w) {
-                slot.copy_from_slice(&(*c as u32).to_le_bytes());
-            }
-            xxh3_64_with_seed(&buf, 0)
-        })
-        .collect();
+    let top = (1..SHINGLE).fold(1u64, |p, _| p.wrapping_mul(BASE));
+    let mut h = 0u64;
+    let mut out = Vec::with_capacity(chars.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if i >= SHINGLE {
+            h = h.wrapping_sub(chars[i - SHINGLE].wrapping_mul(top));
+        }
+        h = h.wrapping_mul(BASE).wrapping_add(c);
+        if i + 1 >= SHINGLE {
+            out.push(mix(h));
+        }
+    }
+    out
+}
+
+/// The distinct shingle hashes of a post, sorted (for exact Jaccard).
+fn shingle_set(doc: &Doc) -> Vec<u64> {
+    let mut set = shingle_hashes(doc);
     set.sort_unstable();
     set.dedup();
     set
@@ -111,16 +143,18 @@ fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     }
 }
 
-/// MinHash signature: for each of the hash functions `h_k(x) = mix(x ^ seed_k)`,
-/// the minimum over the shingle set.
-fn signature(set: &[u64]) -> [u64; HASHES] {
+/// MinHash signature: for each hash function `h_k(x) = a_k·x + b_k` (mod
+/// 2^64, `a_k` odd; `x` is already well mixed), the minimum over the
+/// shingles. Repeated shingles do not change a minimum, so the set need
+/// not be built.
+fn signature(shingles: &[u64]) -> [u64; HASHES] {
     let mut sig = [u64::MAX; HASHES];
-    for &x in set {
+    for &x in shingles {
         for (k, slot) in sig.iter_mut().enumerate() {
-            let h = mix(x ^ SEEDS[k]);
-            if h < *slot {
-                *slot = h;
-            }
+            let h = x
+                .wrapping_mul(SEEDS[k] | 1)
+                .wrapping_add(SEEDS[(k + 1) % HASHES]);
+            *slot = (*slot).min(h);
         }
     }
     sig
@@ -142,17 +176,20 @@ static SEEDS: std::sync::LazyLock<[u64; HASHES]> = std::sync::LazyLock::new(|| {
     seeds
 });
 
-fn near_duplicates(docs: &[Doc], is_copy: &[bool], threshold: f64) -> Vec<(usize, RejectReason)> {
-    let sets: Vec<Vec<u64>> = docs
-        .par_iter()
+fn near_duplicates(
+    docs: &[Doc],
+    signatures: &[Signature],
+    is_copy: &[bool],
+    threshold: f64,
+) -> Vec<(usize, RejectReason)> {
+    let sigs: Vec<Option<&[u64]>> = signatures
+        .iter()
         .zip(is_copy)
-        .map(|(d, &copy)| if copy { Vec::new() } else { shingles(d) })
+        .map(|(s, &copy)| (!copy && s.len() == HASHES).then_some(s.as_slice()))
         .collect();
-    let sigs: Vec<Option<[u64; HASHES]>> = sets
-        .par_iter()
-        .map(|s| (!s.is_empty()).then(|| signature(s)))
-        .collect();
-    let mut buckets: Vec<HashMap<u64, Vec<usize>>> = vec![HashMap::new(); BANDS];
+    // Exact shingle sets, built only for posts that meet a candidate.
+    let mut sets: HashMap<usize, Vec<u64>> = HashMap::default();
+    let mut buckets: Vec<HashMap<u64, Vec<usize>>> = vec![HashMap::default(); BANDS];
     let mut out = Vec::new();
     for (i, sig) in sigs.iter().enumerate() {
         let Some(sig) = sig else { continue };
@@ -171,10 +208,16 @@ fn near_duplicates(docs: &[Doc], is_copy: &[bool], threshold: f64) -> Vec<(usize
             .collect();
         candidates.sort_unstable();
         candidates.dedup();
-        let original = candidates
-            .into_iter()
-            .map(|j| (j, jaccard(&sets[i], &sets[j])))
-            .find(|&(_, sim)| sim >= threshold);
+        let original = if candidates.is_empty() {
+            None
+        } else {
+            sets.entry(i).or_insert_with(|| shingle_set(&docs[i]));
+            candidates.into_iter().find_map(|j| {
+                sets.entry(j).or_insert_with(|| shingle_set(&docs[j]));
+                let sim = jaccard(&sets[&i], &sets[&j]);
+                (sim >= threshold).then_some((j, sim))
+            })
+        };
         match original {
             Some((j, similarity)) => out.push((
                 i,
@@ -208,6 +251,10 @@ mod tests {
         }
     }
 
+    fn sigs(docs: &[Doc]) -> Vec<Signature> {
+        docs.iter().map(signature_of).collect()
+    }
+
     const STORY: &str = "国家统计局今天发布数据显示，前三季度国内生产总值同比增长百分之五点二，经济运行总体平稳，稳中有进，就业形势保持稳定，居民消费价格温和上涨，国际收支基本平衡，高质量发展扎实推进。";
 
     #[test]
@@ -217,7 +264,7 @@ mod tests {
             doc(1, "别的", "完全不同的内容"),
             doc(2, "标题", &format!("  {STORY}\n")),
         ];
-        let dups = find_duplicates(&docs, None);
+        let dups = find_duplicates(&docs, &sigs(&docs), None);
         assert_eq!(
             dups,
             vec![(2, RejectReason::Duplicate { of: "p0.md".into() })]
@@ -233,7 +280,7 @@ mod tests {
             doc(2, "春运", "春运首日全国铁路发送旅客一千万人次，各地车站秩序井然，铁路部门增开临时列车，保障旅客平安有序出行，返乡人流明显增加。"),
         ];
         // One changed character and a changed title: 79% of 5-grams shared.
-        let dups = find_duplicates(&docs, Some(0.75));
+        let dups = find_duplicates(&docs, &sigs(&docs), Some(0.75));
         assert_eq!(dups.len(), 1);
         assert_eq!(dups[0].0, 1);
         match &dups[0].1 {
@@ -251,6 +298,6 @@ mod tests {
             doc(0, "春运", "春运首日全国铁路发送旅客一千万人次，各地车站秩序井然，铁路部门增开临时列车，保障旅客平安有序出行。"),
             doc(1, "春运", "春运第十天民航运送旅客二百万人次，机场加强运行保障，航空公司增加航班，旅客出行需求持续旺盛，客座率明显提升。"),
         ];
-        assert!(find_duplicates(&docs, Some(0.9)).is_empty());
+        assert!(find_duplicates(&docs, &sigs(&docs), Some(0.9)).is_empty());
     }
 }

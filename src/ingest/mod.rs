@@ -23,7 +23,10 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
+use crate::cache::{self, PostCache};
 use crate::error::{Error, Result};
+use crate::segment::KnownWords;
+use crate::trend;
 pub use post::{parse_date, parse_post, BodyFormat, ParsedPost};
 pub use reject::{RejectReason, Rejection};
 use table::TableFormat;
@@ -121,6 +124,8 @@ pub struct IngestCounts {
     pub duplicates: usize,
     /// Files that are not posts (other extensions), skipped silently.
     pub ignored: usize,
+    /// Accepted posts dated outside `--since`/`--until`, not analysed.
+    pub outside_window: usize,
 }
 
 /// Everything ingest produced.
@@ -136,6 +141,22 @@ pub struct Corpus {
     pub counts: IngestCounts,
     /// Warnings about posts that were kept (decoded, cut) or about the walk.
     pub warnings: Vec<String>,
+    /// With a cache: one entry per post file, index = doc_id, as read
+    /// (before duplicates were set aside), for the next run's cache.
+    pub cache_entries: Vec<(String, cache::Entry)>,
+    /// With a cache: how many post files were read anew (new or changed).
+    pub fresh_posts: usize,
+}
+
+impl Corpus {
+    /// The words the cache knows for accepted doc `i`.
+    pub fn known_words(&self, i: usize) -> Option<&KnownWords> {
+        let doc = &self.docs[i];
+        self.cache_entries
+            .get(doc.doc_id)
+            .and_then(|(_, e)| e.parsed.as_ref().ok())
+            .and_then(|p| p.words.as_ref())
+    }
 }
 
 impl Corpus {
@@ -169,11 +190,13 @@ impl Corpus {
     }
 }
 
-/// Reads the input (folder or table) into a [`Corpus`].
-pub fn ingest(input: &Path, params: &IngestParams) -> Result<Corpus> {
+/// Reads the input (folder or table) into a [`Corpus`]. With a `cache`
+/// (folder input only), unchanged posts are taken from it instead of being
+/// parsed, and the corpus records every post file for the next cache.
+pub fn ingest(input: &Path, params: &IngestParams, cache: Option<&PostCache>) -> Result<Corpus> {
     let meta = std::fs::metadata(input).map_err(|e| Error::read(input, e))?;
     let mut corpus = if meta.is_dir() {
-        ingest_folder(input, params)?
+        ingest_folder(input, params, cache)?
     } else {
         let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("");
         match TableFormat::from_extension(ext) {
@@ -189,7 +212,39 @@ pub fn ingest(input: &Path, params: &IngestParams) -> Result<Corpus> {
             }
         }
     };
-    let duplicates = dedup::find_duplicates(&corpus.docs, params.near_duplicate);
+    let signatures: Vec<dedup::Signature> = match params.near_duplicate {
+        None => vec![Vec::new(); corpus.docs.len()],
+        Some(_) => {
+            let known: Vec<Option<dedup::Signature>> = corpus
+                .docs
+                .iter()
+                .map(|d| {
+                    corpus
+                        .cache_entries
+                        .get(d.doc_id)
+                        .and_then(|(_, e)| e.parsed.as_ref().ok())
+                        .and_then(|p| p.minhash.clone())
+                })
+                .collect();
+            let sigs: Vec<dedup::Signature> = corpus
+                .docs
+                .par_iter()
+                .zip(known)
+                .map(|(d, k)| k.unwrap_or_else(|| dedup::signature_of(d)))
+                .collect();
+            for (d, s) in corpus.docs.iter().zip(&sigs) {
+                if let Some(Ok(p)) = corpus
+                    .cache_entries
+                    .get_mut(d.doc_id)
+                    .map(|(_, e)| &mut e.parsed)
+                {
+                    p.minhash.get_or_insert_with(|| s.clone());
+                }
+            }
+            sigs
+        }
+    };
+    let duplicates = dedup::find_duplicates(&corpus.docs, &signatures, params.near_duplicate);
     corpus.reject(duplicates);
     Ok(corpus)
 }
@@ -255,23 +310,80 @@ fn walk_folder(root: &Path) -> Walk {
     walk
 }
 
-fn ingest_folder(root: &Path, params: &IngestParams) -> Result<Corpus> {
+/// One post file as read: its content hash, the parse result, and the
+/// cached entry when it was taken from the cache.
+type Read = (u64, Result<ParsedPost, RejectReason>, Option<cache::Entry>);
+
+fn read_post(
+    path: &Path,
+    format: BodyFormat,
+    params: &IngestParams,
+    cache: Option<&PostCache>,
+) -> Read {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return (0, Err(RejectReason::Unreadable(e.to_string())), None),
+    };
+    let hash = cache::content_hash(&bytes);
+    let shown = path.display().to_string();
+    if let Some(entry) = cache.and_then(|c| c.get(&shown, hash)) {
+        let parsed = entry.parsed.clone().map(|p| ParsedPost {
+            title: p.title,
+            date: trend::from_epoch_days(p.date),
+            body: p.body,
+            warnings: p.warnings,
+        });
+        return (hash, parsed, Some(entry.clone()));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    (
+        hash,
+        parse_post(&name, &bytes, format, params.max_chars),
+        None,
+    )
+}
+
+fn ingest_folder(root: &Path, params: &IngestParams, cache: Option<&PostCache>) -> Result<Corpus> {
     let walk = walk_folder(root);
-    let results: Vec<Result<ParsedPost, RejectReason>> = walk
+    let reads: Vec<Read> = walk
         .posts
         .par_iter()
-        .map(|(path, format)| {
-            let bytes = std::fs::read(path).map_err(|e| RejectReason::Unreadable(e.to_string()))?;
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default();
-            parse_post(&name, &bytes, *format, params.max_chars)
-        })
+        .map(|(path, format)| read_post(path, *format, params, cache))
         .collect();
+    let mut cache_entries = Vec::new();
+    let mut fresh_posts = 0;
+    let mut results = Vec::with_capacity(reads.len());
+    for ((path, _), (hash, parsed, cached)) in walk.posts.iter().zip(reads) {
+        if cache.is_some() {
+            let entry = cached.unwrap_or_else(|| {
+                fresh_posts += 1;
+                cache::Entry {
+                    hash,
+                    parsed: parsed
+                        .as_ref()
+                        .map(|p| cache::CachedPost {
+                            title: p.title.clone(),
+                            date: trend::epoch_days(p.date),
+                            body: p.body.clone(),
+                            warnings: p.warnings.clone(),
+                            words: None,
+                            minhash: None,
+                        })
+                        .map_err(Clone::clone),
+                }
+            });
+            cache_entries.push((path.display().to_string(), entry));
+        }
+        results.push(parsed);
+    }
 
     let mut corpus = Corpus {
         warnings: walk.warnings,
+        cache_entries,
+        fresh_posts,
         ..Default::default()
     };
     corpus.counts.ignored = walk.ignored;
@@ -331,7 +443,7 @@ fn ingest_table(path: &Path, format: TableFormat) -> Result<Corpus> {
             Some(None) | Some(Some("")) => Err(RejectReason::NoDate),
             Some(Some(raw)) => parse_date(raw).map(Some).ok_or(RejectReason::BadDate {
                 value: raw.to_string(),
-                source: "date column",
+                source: reject::DateSource::Column,
             }),
         };
         let outcome = date.and_then(|date| {

@@ -13,7 +13,7 @@ use yaml_rust2::scanner::{Marker, ScanError};
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::clean;
-use super::reject::RejectReason;
+use super::reject::{DateSource, RejectReason};
 
 /// How the body below the front matter is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub fn parse_post(
     let date = match fields.date {
         Some(raw) => parse_date(&raw).ok_or_else(|| RejectReason::BadDate {
             value: raw.clone(),
-            source: "front matter",
+            source: DateSource::FrontMatter,
         })?,
         None => date_from_file_name(file_name)?,
     };
@@ -292,7 +292,7 @@ fn date_from_file_name(file_name: &str) -> Result<NaiveDate, RejectReason> {
         Some(p) => {
             NaiveDate::parse_from_str(&p[..10], "%Y-%m-%d").map_err(|_| RejectReason::BadDate {
                 value: p[..10].to_string(),
-                source: "file name",
+                source: DateSource::FileName,
             })
         }
     }
@@ -365,7 +365,7 @@ mod tests {
             r,
             Err(RejectReason::BadDate {
                 value: "2023-13-45".into(),
-                source: "front matter"
+                source: DateSource::FrontMatter
             })
         );
     }

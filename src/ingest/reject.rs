@@ -6,8 +6,29 @@
 
 use std::fmt;
 
+/// Where a date was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DateSource {
+    /// The front matter's `date` field.
+    FrontMatter,
+    /// The `YYYY-MM-DD-` prefix of the file name.
+    FileName,
+    /// The table's `date` column.
+    Column,
+}
+
+impl fmt::Display for DateSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DateSource::FrontMatter => "front matter",
+            DateSource::FileName => "file name",
+            DateSource::Column => "date column",
+        })
+    }
+}
+
 /// Why a post file (or table row) was not used.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum RejectReason {
     /// The file could not be read.
     Unreadable(String),
@@ -38,8 +59,8 @@ pub enum RejectReason {
     BadDate {
         /// The date as written.
         value: String,
-        /// Where it was found ("front matter", "file name", "column date").
-        source: &'static str,
+        /// Where it was found.
+        source: DateSource,
     },
     /// The body nests elements absurdly deep (malformed or hostile).
     TooDeep(usize),

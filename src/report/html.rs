@@ -142,8 +142,8 @@ pub fn render(out: &Path, params: &RunParams, a: &Analysis, charts: &[PathBuf]) 
         );
     }
     h.push_str("<h2 id=\"themes-detail\">各主题 · Each theme</h2>\n");
-    for theme in &a.themes {
-        theme_section(&mut h, out, a, theme, g);
+    for t in 0..a.themes.len() {
+        theme_section(&mut h, out, a, t, g);
     }
     h.push_str("<h2>文件 · Files</h2>\n<ul>\n");
     for f in [
@@ -243,11 +243,11 @@ fn rising(h: &mut String, a: &Analysis, t: &Trends, g: Granularity, recent: usiz
 
 fn themes_table(h: &mut String, a: &Analysis) {
     h.push_str("<h2 id=\"themes\">主题 · Themes</h2>\n<table>\n<tr><th>theme</th><th class=\"num\">posts</th><th class=\"num\">share</th><th>trend</th><th>representative titles</th></tr>\n");
-    for theme in &a.themes {
+    for (t, theme) in a.themes.iter().enumerate() {
         let spark = a
             .trends
             .as_ref()
-            .map(|t| sparkline(&t.matrix.smoothed[theme.id as usize], theme.id as usize))
+            .map(|tr| sparkline(&tr.matrix.smoothed[t], theme.id as usize))
             .unwrap_or_default();
         let titles: Vec<String> = theme
             .representatives
@@ -267,12 +267,13 @@ fn themes_table(h: &mut String, a: &Analysis) {
     h.push_str("</table>\n");
 }
 
-fn theme_section(h: &mut String, out: &Path, a: &Analysis, theme: &Theme, g: Granularity) {
-    let t = theme.id as usize;
+fn theme_section(h: &mut String, out: &Path, a: &Analysis, t: usize, g: Granularity) {
+    let theme = &a.themes[t];
+    let id = theme.id;
     let _ = writeln!(
         h,
-        "<section class=\"theme\" id=\"theme-{t}\">\n<h3>{}T{t} {}</h3>",
-        swatch(t),
+        "<section class=\"theme\" id=\"theme-{id}\">\n<h3>{}T{id} {}</h3>",
+        swatch(id as usize),
         esc(&theme.label)
     );
     let _ = writeln!(
@@ -283,8 +284,8 @@ fn theme_section(h: &mut String, out: &Path, a: &Analysis, theme: &Theme, g: Gra
         theme.coherence,
         theme.cohesion
     );
-    if a.trends.is_some() && out.join(format!("charts/themes/theme_{t}.png")).exists() {
-        let _ = writeln!(h, "<p><img src=\"charts/themes/theme_{t}.png\" alt=\"T{t} share over time\" loading=\"lazy\"></p>");
+    if a.trends.is_some() && out.join(format!("charts/themes/theme_{id}.png")).exists() {
+        let _ = writeln!(h, "<p><img src=\"charts/themes/theme_{id}.png\" alt=\"T{id} share over time\" loading=\"lazy\"></p>");
     }
     let terms: Vec<String> = theme
         .top_terms

@@ -244,6 +244,10 @@ pub fn parameters_json(p: &RunParams) -> serde_json::Value {
     json!({
         "input": p.input.display().to_string(),
         "out": p.out.display().to_string(),
+        "since": p.window.0.map(|d| d.to_string()),
+        "until": p.window.1.map(|d| d.to_string()),
+        "cache": p.cache.as_ref().map(|c| c.display().to_string()),
+        "fresh": p.fresh,
         "max_chars": p.ingest.get_max_chars(),
         "near_duplicate": p.ingest.get_near_duplicate(),
         "stopwords": p.segment.stopword_files().iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
@@ -299,6 +303,7 @@ fn write_run_json(
     let doc = json!({
         "tool": "theme-trends",
         "version": env!("CARGO_PKG_VERSION"),
+        "run_at": analysis.state.run_at,
         "parameters": parameters_json(params),
         "counts": {
             "posts": c.posts,
@@ -306,6 +311,8 @@ fn write_run_json(
             "rejected": c.rejected,
             "duplicates": c.duplicates,
             "ignored": c.ignored,
+            "outside_window": c.outside_window,
+            "new_or_changed": analysis.fresh_posts,
             "assigned": analysis.assignments.len(),
             "themes": analysis.themes.len(),
             "periods": periods,
@@ -313,6 +320,7 @@ fn write_run_json(
             "vocabulary": analysis.vocabulary,
             "features": analysis.features,
             "dims": analysis.dims,
+            "themes_disappeared": analysis.disappeared.iter().map(|(id, label)| json!({"theme_id": id, "label": label})).collect::<Vec<_>>(),
             "warnings": analysis.warnings.len(),
         },
         "seconds": seconds,
@@ -357,6 +365,35 @@ fn write_records(
     })
 }
 
+/// `themes_history.csv`: the previous run's rows (from the published
+/// folder `previous_dir`) and one row per theme of this run.
+fn write_history(path: &Path, previous_dir: &Path, analysis: &Analysis) -> Result<()> {
+    const HEADER: [&str; 5] = ["run_at", "theme_id", "label", "size", "share"];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let old = previous_dir.join("themes_history.csv");
+    if let Ok(mut r) = csv::Reader::from_path(&old) {
+        let same_header = r.headers().is_ok_and(|h| h.iter().eq(HEADER));
+        if same_header {
+            rows.extend(
+                r.records()
+                    .flatten()
+                    .map(|rec| rec.iter().map(str::to_string).collect()),
+            );
+        }
+    }
+    let run_at = &analysis.state.run_at;
+    rows.extend(analysis.themes.iter().map(|t| {
+        vec![
+            run_at.clone(),
+            t.id.to_string(),
+            t.label.clone(),
+            t.size.to_string(),
+            format!("{:.6}", t.share),
+        ]
+    }));
+    write_records(path, &HEADER, rows)
+}
+
 fn write_emerging(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<()> {
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     write_records(
@@ -373,7 +410,7 @@ fn write_emerging(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<(
         ],
         trends.bursts.iter().map(|b| {
             vec![
-                b.theme.to_string(),
+                analysis.themes[b.theme].id.to_string(),
                 analysis.themes[b.theme].label.clone(),
                 day(b.start),
                 day(b.end),
@@ -401,7 +438,7 @@ fn write_momentum(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<(
         ],
         rows.into_iter().map(|m| {
             vec![
-                m.theme.to_string(),
+                analysis.themes[m.theme].id.to_string(),
                 analysis.themes[m.theme].label.clone(),
                 format!("{:.6}", m.recent_share),
                 format!("{:.6}", m.long_run_share),
@@ -419,7 +456,7 @@ fn write_period_terms(path: &Path, analysis: &Analysis, trends: &Trends) -> Resu
         &["theme_id", "label", "period", "posts", "top_terms"],
         trends.period_terms.iter().map(|p| {
             vec![
-                p.theme.to_string(),
+                analysis.themes[p.theme].id.to_string(),
                 analysis.themes[p.theme].label.clone(),
                 day(p.period),
                 p.posts.to_string(),
@@ -472,6 +509,8 @@ pub fn write_all(
         write_k_selection(&file("k_selection.csv"), analysis, analysis.themes.len())?;
         written.push(file("k_selection.csv"));
     }
+    write_history(&file("themes_history.csv"), &params.out, analysis)?;
+    written.push(file("themes_history.csv"));
     write_rejected(&file("rejected.csv"), analysis)?;
     written.push(file("rejected.csv"));
     write_run_json(&file("run.json"), params, analysis, started)?;

@@ -172,12 +172,15 @@ pub fn partial_ends(first: NaiveDate, last: NaiveDate, g: Granularity) -> (bool,
 /// `theme_id` (u32), `count` (u32), `share` (f64), `share_smoothed` (f64,
 /// centred rolling mean over `smooth` periods of the theme) and `partial`
 /// (bool: the first or last period, not fully covered by the posts).
+/// `themes[i]` is the theme id of post `i`; `ids` lists every theme id, so
+/// themes without posts get their rows too.
 pub fn trend_table(
     dates: &[NaiveDate],
     themes: &[u32],
-    k: usize,
+    ids: &[u32],
     params: &TrendParams,
 ) -> Result<DataFrame> {
+    let k = ids.len();
     let err = |e| Error::polars("building the trend table", e);
     let g = params.granularity;
     let periods: Vec<i32> = dates
@@ -206,7 +209,9 @@ pub fn trend_table(
         .iter()
         .flat_map(|&p| std::iter::repeat_n(p, k))
         .collect();
-    let grid_themes: Vec<u32> = (0..distinct.len()).flat_map(|_| 0..k as u32).collect();
+    let grid_themes: Vec<u32> = (0..distinct.len())
+        .flat_map(|_| ids.iter().copied())
+        .collect();
     let grid = DataFrame::new(
         grid_periods.len(),
         vec![
@@ -269,8 +274,12 @@ pub struct TrendMatrix {
 }
 
 impl TrendMatrix {
-    /// Reads a table made by [`trend_table`] for `k` themes.
-    pub fn from_table(df: &DataFrame, k: usize) -> Result<Self> {
+    /// Reads a table made by [`trend_table`] for the themes `ids` (theme
+    /// `ids[t]` becomes row `t` of the arrays).
+    pub fn from_table(df: &DataFrame, ids: &[u32]) -> Result<Self> {
+        let k = ids.len();
+        let index: std::collections::HashMap<u32, usize> =
+            ids.iter().enumerate().map(|(t, &id)| (id, t)).collect();
         let err = |e| Error::polars("reading the trend table", e);
         let period = df
             .column("period")
@@ -307,7 +316,9 @@ impl TrendMatrix {
                 m.periods.push(date);
                 m.partial.push(partial.get(i).unwrap_or(false));
             }
-            let t = t as usize;
+            let Some(&t) = index.get(&t) else {
+                continue;
+            };
             m.count[t].push(count.get(i).unwrap_or(0));
             m.share[t].push(share.get(i).unwrap_or(0.0));
             m.smoothed[t].push(smoothed.get(i).unwrap_or(0.0));
@@ -496,14 +507,17 @@ mod tests {
             }
         }
         let p = TrendParams::default();
-        let t = trend_table(&dates, &themes, 2, &p).unwrap();
-        let m = TrendMatrix::from_table(&t, 2).unwrap();
+        let t = trend_table(&dates, &themes, &[0, 1], &p).unwrap();
+        let m = TrendMatrix::from_table(&t, &[0, 1]).unwrap();
         assert_eq!(m.periods.len(), 8);
         // Centred mean of 3: month 2 of theme 1 = mean of months 1-3.
         assert!((m.smoothed[1][1] - 0.05).abs() < 1e-12);
         assert!((m.smoothed[1][7] - (0.5 + 0.5) / 2.0).abs() < 1e-12);
         // Posts run from 1 January to 20 August: August is partial.
-        assert_eq!(m.partial, [false, false, false, false, false, false, false, true]);
+        assert_eq!(
+            m.partial,
+            [false, false, false, false, false, false, false, true]
+        );
         let b = bursts(&m, &p);
         assert_eq!(b.len(), 1, "{b:?}");
         assert_eq!(b[0].theme, 1);
@@ -525,7 +539,7 @@ mod tests {
             d("2024-03-02"),
         ];
         let themes = [0u32, 1, 1, 2];
-        let t = trend_table(&dates, &themes, 3, &TrendParams::default()).unwrap();
+        let t = trend_table(&dates, &themes, &[0, 1, 2], &TrendParams::default()).unwrap();
         // Two periods with posts (Jan, Mar) × three themes.
         assert_eq!(t.height(), 6);
         let count: Vec<u32> = t
@@ -547,7 +561,7 @@ mod tests {
         assert!((share[..3].iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert!((share[3..].iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert_eq!(t.column("period").unwrap().dtype(), &DataType::Date);
-        let m = TrendMatrix::from_table(&t, 3).unwrap();
+        let m = TrendMatrix::from_table(&t, &[0, 1, 2]).unwrap();
         assert_eq!(m.periods, vec![d("2024-01-01"), d("2024-03-01")]);
         assert_eq!(m.count[1], vec![2, 0]);
         assert_eq!(m.share[2], vec![0.0, 1.0]);
