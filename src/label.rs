@@ -98,28 +98,26 @@ pub fn theme_term_counts(
     k: usize,
 ) -> Vec<Vec<u32>> {
     let f = tfidf.n_features();
-    rows.par_iter()
-        .zip(labels)
-        .fold(
-            || vec![vec![0u32; f]; k],
-            |mut acc, (&row, &theme)| {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (&row, &theme) in rows.iter().zip(labels) {
+        members[theme].push(row);
+    }
+    // One count vector per theme, themes in parallel: memory stays at
+    // k × features whatever the number of posts.
+    members
+        .par_iter()
+        .map(|docs| {
+            let mut counts = vec![0u32; f];
+            for &row in docs {
                 for &w in &seg.docs[row] {
                     if let Some(feat) = tfidf.word_feature[w as usize] {
-                        acc[theme][feat as usize] += 1;
+                        counts[feat as usize] += 1;
                     }
                 }
-                acc
-            },
-        )
-        .reduce(
-            || vec![vec![0u32; f]; k],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    x.iter_mut().zip(y).for_each(|(p, q)| *p += q);
-                }
-                a
-            },
-        )
+            }
+            counts
+        })
+        .collect()
 }
 
 /// c-TF-IDF weights from per-theme counts: `weights[theme][feature]`.

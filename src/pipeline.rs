@@ -516,6 +516,17 @@ fn basis_start(
     start
 }
 
+/// The error for an archive with fewer than two usable posts.
+fn no_posts(params: &RunParams, c: &IngestCounts) -> Error {
+    Error::NoPosts {
+        input: params.input.clone(),
+        detail: format!(
+            "{} posts read, {} rejected, {} outside --since/--until; at least 2 usable posts are needed",
+            c.posts, c.rejected, c.outside_window
+        ),
+    }
+}
+
 /// Relative change of the number of posts between two runs.
 fn growth(before: usize, now: usize) -> f64 {
     (now as f64 - before as f64).abs() / before.max(1) as f64
@@ -685,6 +696,9 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         log.warn(w);
     }
 
+    if corpus.docs.len() < 2 {
+        return Err(no_posts(params, &corpus.counts));
+    }
     let all_known = (0..corpus.docs.len()).all(|i| corpus.known_words(i).is_some());
     let segmenter = if all_known && params.named.is_empty() {
         None
@@ -703,6 +717,11 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
     });
     // The next cache refers to this run's vocabulary: every accepted post's
     // words are re-recorded, other entries lose theirs.
+    // Bodies are not needed after segmentation: free them (at a million
+    // posts they are the largest thing in memory).
+    for d in &mut corpus.docs {
+        d.body = String::new();
+    }
     let fresh_posts = corpus.fresh_posts;
     let mut cache_entries = std::mem::take(&mut corpus.cache_entries);
     for (_, e) in cache_entries.iter_mut() {
@@ -747,15 +766,7 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
     };
     if usable.len() < 2 {
         corpus.reject(std::mem::take(&mut unusable));
-        return Err(Error::NoPosts {
-            input: params.input.clone(),
-            detail: format!(
-                "{} posts read, {} usable; {} rejected",
-                corpus.counts.posts,
-                usable.len(),
-                corpus.counts.rejected
-            ),
-        });
+        return Err(no_posts(params, &corpus.counts));
     }
 
     let previous = if params.fresh {

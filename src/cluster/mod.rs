@@ -5,8 +5,12 @@
 //! cosine similarity. Several independent runs (different seeds derived from
 //! `seed`) are fitted in parallel with rayon and the one with the lowest
 //! inertia wins; runs are compared in a fixed order, so the result does not
-//! depend on the thread count. Themes are numbered by size, largest first.
-//! A post's score is the cosine similarity of its row to its theme's centre.
+//! depend on the thread count. Above 50,000 posts the centres are fitted on
+//! a fixed random sample of 50,000 and every post is then assigned to its
+//! nearest centre, which keeps the cost linear in the number of posts
+//! (at a million posts, full k-means runs would dominate the whole job).
+//! Themes are numbered by size, largest first. A post's score is the cosine
+//! similarity of its row to its theme's centre.
 
 pub mod named;
 pub mod select;
@@ -29,6 +33,7 @@ pub struct ClusterParams {
     max_iter: u64,
     tolerance: f32,
     initial: Option<Array2<f32>>,
+    sample: usize,
 }
 
 impl Default for ClusterParams {
@@ -40,6 +45,7 @@ impl Default for ClusterParams {
             max_iter: 100,
             tolerance: 1e-4,
             initial: None,
+            sample: 50_000,
         }
     }
 }
@@ -92,6 +98,16 @@ impl ClusterParams {
             self.k = c.nrows();
         }
         self.initial = centres;
+        Ok(self)
+    }
+
+    /// Posts the centres are fitted on (a fixed sample; at least 1,000);
+    /// all posts are then assigned to the nearest centre.
+    pub fn fit_sample(mut self, n: usize) -> Result<Self> {
+        if n < 1000 {
+            return Err(Error::param("--kmeans-sample", "must be at least 1000"));
+        }
+        self.sample = n;
         Ok(self)
     }
 
@@ -172,7 +188,10 @@ pub fn cluster(x: ArrayView2<f32>, params: &ClusterParams) -> Result<Clustering>
             ),
         ));
     }
-    let data = DatasetBase::from(x.to_owned());
+    // Large inputs: the centres are fitted on a fixed sample, then every
+    // post goes to its nearest centre (linear in the number of posts).
+    let fit_rows = select::sample_rows(n, params.sample, params.seed);
+    let data = DatasetBase::from(x.select(Axis(0), &fit_rows));
     let (runs, init) = match &params.initial {
         Some(c) if c.nrows() == params.k && c.ncols() == x.ncols() => {
             (1, KMeansInit::Precomputed(c.clone()))
@@ -205,7 +224,11 @@ pub fn cluster(x: ArrayView2<f32>, params: &ClusterParams) -> Result<Clustering>
         }
     }
     let model = best.expect("n_runs >= 1");
-    let raw: Vec<usize> = model.predict(&data).to_vec();
+    let raw: Vec<usize> = if fit_rows.len() == n {
+        model.predict(&data).to_vec()
+    } else {
+        model.predict(&DatasetBase::from(x.to_owned())).to_vec()
+    };
     Ok(renumber_by_size(
         x,
         &raw,

@@ -114,7 +114,7 @@ impl Doc {
 /// Counts of what ingest saw. `posts = accepted + rejected`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct IngestCounts {
-    /// Post files (or table rows) read.
+    /// Post files (or table rows) read, and paths that could not be read.
     pub posts: usize,
     /// Posts kept.
     pub accepted: usize,
@@ -267,7 +267,13 @@ fn walk_folder(root: &Path) -> Walk {
     let entries = walkdir::WalkDir::new(root)
         .follow_links(true)
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            // Hidden folders (.git, .cache) hold no posts; hidden files
+            // (.DS_Store) are counted as ignored below.
+            e.depth() == 0
+                || !e.file_type().is_dir()
+                || !e.file_name().to_string_lossy().starts_with('.')
+        });
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
@@ -296,12 +302,22 @@ fn walk_folder(root: &Path) -> Walk {
         if entry.file_type().is_dir() {
             continue;
         }
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
         let format = entry
             .path()
             .extension()
             .and_then(|e| e.to_str())
-            .and_then(BodyFormat::from_extension);
+            .and_then(BodyFormat::from_extension)
+            .filter(|_| !hidden);
         match format {
+            // A named pipe or device would block the reader: refuse it.
+            Some(_) if !entry.file_type().is_file() => walk.problems.push(Rejection {
+                doc_id: None,
+                path: entry.path().display().to_string(),
+                reason: RejectReason::Unreadable(
+                    "not a regular file (a named pipe, socket or device)".into(),
+                ),
+            }),
             Some(f) => walk.posts.push((entry.into_path(), f)),
             None => walk.ignored += 1,
         }
@@ -411,7 +427,9 @@ fn ingest_folder(root: &Path, params: &IngestParams, cache: Option<&PostCache>) 
             }),
         }
     }
-    // Unreadable folders are not posts with an id, but the user must hear of them.
+    // Unreadable paths are not posts with an id, but the user must hear of
+    // them, and they count among the posts read so the counts add up.
+    corpus.counts.posts += walk.problems.len();
     corpus.rejected.extend(walk.problems);
     corpus.counts.accepted = corpus.docs.len();
     corpus.counts.rejected = corpus.rejected.len();
