@@ -19,6 +19,8 @@ const SHINGLE: usize = 5;
 const BANDS: usize = 8;
 const ROWS: usize = 4;
 const HASHES: usize = BANDS * ROWS;
+/// Candidates per post confirmed on exact shingle sets.
+const MAX_VERIFIED: usize = 4;
 /// Shingle sets of candidates remembered (about 5 KB each).
 const MEMO_SETS: usize = 50_000;
 /// Texts shorter than this (in letters and digits) are only checked for
@@ -207,9 +209,11 @@ fn near_duplicates(
     // signature agreement (an estimate of the similarity with a standard
     // error of about 0.05 near 0.9 with 32 rows). Candidates more than 0.15
     // below the threshold are dropped; the others are confirmed on the
-    // exact shingle sets, best-looking first, and the first that reaches
-    // the threshold is the original. Sets of candidates are kept in a
-    // bounded memo: the same original is met by each of its copies.
+    // exact shingle sets, best-looking first (at most four, so the work per
+    // post stays bounded when a story has many lightly edited copies), and
+    // the first that reaches the threshold is the original. Sets of
+    // candidates are kept in a bounded memo: the same original is met by
+    // each of its copies.
     let mut buckets: Vec<HashMap<u64, Vec<usize>>> = vec![HashMap::default(); BANDS];
     let mut memo: HashMap<usize, Vec<u64>> = HashMap::default();
     let mut out = Vec::new();
@@ -239,6 +243,7 @@ fn near_duplicates(
             .filter(|&(_, agree)| agree as f64 >= (threshold - 0.15) * HASHES as f64)
             .collect();
         estimated.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        estimated.truncate(MAX_VERIFIED);
         let mut own: Option<Vec<u64>> = None;
         let original = estimated.into_iter().find_map(|(j, _)| {
             let mine = own.get_or_insert_with(|| shingle_set(&docs[i]));

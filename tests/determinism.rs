@@ -1,0 +1,81 @@
+//! The same input, flags and seed give byte-identical themes.csv,
+//! assignments.csv and trends.csv, on 1 thread and on 2, run after run.
+//! Uses the first months of the real archive (skipped when absent).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+fn run(input: &Path, out: &Path, threads: &str) {
+    let o = Command::new(env!("CARGO_BIN_EXE_theme-trends"))
+        .args(["run", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args([
+            "--until",
+            "2023-03-31",
+            "--threads",
+            threads,
+            "--no-charts",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The file's bytes, except that k_selection.csv's wall-clock `seconds`
+/// column is blanked: everything else must match to the byte.
+fn comparable(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    if !path.ends_with("k_selection.csv") {
+        return text;
+    }
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "seconds")
+        .expect("k_selection.csv has a seconds column");
+    text.lines()
+        .map(|line| {
+            let mut fields: Vec<&str> = line.split(',').collect();
+            fields[col] = "";
+            fields.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn results_do_not_depend_on_threads_or_on_the_run() {
+    let Some(input) = common::corpus("xwlb/_posts") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let outs = [("1", "a"), ("2", "b"), ("2", "c")].map(|(threads, name)| {
+        let out = dir.path().join(name);
+        run(&input, &out, threads);
+        out
+    });
+    for file in [
+        "themes.csv",
+        "assignments.csv",
+        "trends.csv",
+        "emerging.csv",
+        "k_selection.csv",
+    ] {
+        let first = comparable(&outs[0].join(file));
+        assert!(first.len() > 100, "{file} is nearly empty");
+        for other in &outs[1..] {
+            let bytes = comparable(&other.join(file));
+            assert!(
+                bytes == first,
+                "{file} differs between {} and {}",
+                outs[0].display(),
+                other.display()
+            );
+        }
+    }
+}
