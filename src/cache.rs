@@ -24,8 +24,9 @@ use crate::segment::{KnownWords, SegmentParams, DEFAULT_STOPWORDS};
 
 /// The cache file's name inside the cache folder.
 pub const CACHE_FILE: &str = "posts.bin";
-/// Format version; bump when the layout changes.
-const FORMAT: u32 = 3;
+/// Format version; bump when the layout or the meaning of a stored value
+/// (such as the near-duplicate signature) changes.
+const FORMAT: u32 = 4;
 /// File magic, so a foreign file is recognised at once.
 const MAGIC: &[u8; 8] = b"TTCACHE\0";
 

@@ -152,6 +152,12 @@ pub struct RunArgs {
     #[arg(long, default_value_t = ClusterParams::default().get_max_iter(), value_name = "N")]
     pub kmeans_iters: u64,
 
+    /// Posts the k-means centres are fitted on (a fixed random sample);
+    /// every post is then assigned to its nearest centre. Larger is slower
+    /// and barely changes the themes (docs/quality.md).
+    #[arg(long, default_value_t = ClusterParams::default().get_fit_sample(), value_name = "N")]
+    pub kmeans_sample: usize,
+
     /// Power iterations of the randomized SVD (more = more exact, slower).
     #[arg(long, default_value_t = ReduceParams::default().get_power_iters(), value_name = "N")]
     pub svd_iters: usize,
@@ -274,7 +280,8 @@ impl RunArgs {
             .k(fixed_k)?
             .seed(self.seed)
             .n_runs(self.kmeans_runs)?
-            .max_iter(self.kmeans_iters)?;
+            .max_iter(self.kmeans_iters)?
+            .fit_sample(self.kmeans_sample)?;
         p.label = LabelParams::default().top_terms(self.top_terms)?;
         p.fresh = self.fresh;
         if let (Some(a), Some(b)) = (self.since, self.until) {

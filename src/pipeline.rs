@@ -663,6 +663,11 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         }
         None => None,
     };
+    // jieba's dictionary loads on its own thread while the posts are read.
+    let loader = {
+        let seg_params = params.segment.clone();
+        std::thread::spawn(move || Segmenter::new(&seg_params))
+    };
     let mut corpus = timings.time("ingest", log, || {
         ingest::ingest(&params.input, &params.ingest, post_cache.as_ref())
     })?;
@@ -703,7 +708,10 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
     let segmenter = if all_known && params.named.is_empty() {
         None
     } else {
-        Some(Segmenter::new(&params.segment)?)
+        let loaded = loader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Some(loaded?)
     };
     let seg = timings.time("segment", log, || {
         segment::segment(

@@ -41,11 +41,11 @@ impl Default for ClusterParams {
         ClusterParams {
             k: 20,
             seed: 42,
-            n_runs: 4,
-            max_iter: 100,
+            n_runs: 3,
+            max_iter: 30,
             tolerance: 1e-4,
             initial: None,
-            sample: 50_000,
+            sample: 10_000,
         }
     }
 }
@@ -109,6 +109,11 @@ impl ClusterParams {
         }
         self.sample = n;
         Ok(self)
+    }
+
+    /// Posts the centres are fitted on.
+    pub fn get_fit_sample(&self) -> usize {
+        self.sample
     }
 
     /// Requested number of themes.

@@ -161,21 +161,51 @@ fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     }
 }
 
-/// MinHash signature: for each hash function `h_k(x) = a_k·x + b_k` (mod
-/// 2^64, `a_k` odd; `x` is already well mixed), the minimum over the
-/// shingles. Repeated shingles do not change a minimum, so the set need
-/// not be built.
+/// MinHash signature by one-permutation hashing: each shingle hash (already
+/// well mixed) falls into one of the `HASHES` bins by its top bits, and a bin
+/// keeps the smallest of its values. Two sets agree on a bin with a
+/// probability close to their Jaccard similarity, as with `HASHES` separate
+/// hash functions, at one comparison per shingle instead of `HASHES`.
+/// Repeated shingles do not change a minimum, so the set need not be built.
 fn signature(shingles: &[u64]) -> [u64; HASHES] {
-    let mut sig = [u64::MAX; HASHES];
+    const BIN_BITS: u32 = HASHES.trailing_zeros();
+    const EMPTY: u64 = u64::MAX;
+    let mut sig = [EMPTY; HASHES];
     for &x in shingles {
-        for (k, slot) in sig.iter_mut().enumerate() {
-            let h = x
-                .wrapping_mul(SEEDS[k] | 1)
-                .wrapping_add(SEEDS[(k + 1) % HASHES]);
-            *slot = (*slot).min(h);
+        let bin = (x >> (64 - BIN_BITS)) as usize;
+        let value = x & (EMPTY >> BIN_BITS);
+        if value < sig[bin] {
+            sig[bin] = value;
         }
     }
+    densify(&mut sig, EMPTY);
     sig
+}
+
+/// Fills the empty bins of a one-permutation signature ("optimal
+/// densification", Shrivastava 2017): empty bin `i` copies the first
+/// non-empty bin of a probe sequence that depends on `i` only, so that two
+/// posts fill the same bin from the same place. Needs one non-empty bin.
+fn densify(sig: &mut [u64; HASHES], empty: u64) {
+    let filled = *sig;
+    if filled.iter().all(|&v| v == empty) {
+        return;
+    }
+    for (i, slot) in sig.iter_mut().enumerate() {
+        if *slot != empty {
+            continue;
+        }
+        // A pseudo-random walk over the bins, then (never needed in
+        // practice) a scan to the right, so that the loop always ends.
+        let walk = (1..=4 * HASHES as u64)
+            .map(|attempt| (mix(((i as u64) << 32) | attempt) % HASHES as u64) as usize);
+        let scan = (1..HASHES).map(|d| (i + d) % HASHES);
+        *slot = walk
+            .chain(scan)
+            .map(|probe| filled[probe])
+            .find(|&v| v != empty)
+            .expect("one bin is filled");
+    }
 }
 
 /// A 64-bit finaliser (splitmix64): cheap, well mixed.
@@ -185,14 +215,6 @@ fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
-
-static SEEDS: std::sync::LazyLock<[u64; HASHES]> = std::sync::LazyLock::new(|| {
-    let mut seeds = [0u64; HASHES];
-    for (k, s) in seeds.iter_mut().enumerate() {
-        *s = mix(0x5EED_0000 + k as u64);
-    }
-    seeds
-});
 
 fn near_duplicates(
     docs: &[Doc],

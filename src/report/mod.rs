@@ -263,6 +263,7 @@ pub fn parameters_json(p: &RunParams) -> serde_json::Value {
         "seed": p.cluster.get_seed(),
         "kmeans_runs": p.cluster.get_n_runs(),
         "kmeans_iters": p.cluster.get_max_iter(),
+        "kmeans_sample": p.cluster.get_fit_sample(),
         "top_terms": p.label.get_top_terms(),
         "themes_file": p.themes_file.as_ref().map(|f| f.display().to_string()),
         "named_themes": p.named.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
