@@ -190,6 +190,12 @@ impl PostCache {
         self.entries.get(path).filter(|e| e.hash == hash)
     }
 
+    /// Removes and returns the entry of `path` (to move it into the next
+    /// cache without a copy).
+    pub fn take(&mut self, path: &str) -> Option<Entry> {
+        self.entries.remove(path)
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -653,7 +653,7 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         Some(_) => Some(cache::fingerprint(&params.segment, &params.ingest)?),
         None => None,
     };
-    let post_cache = match params.cache.as_ref().zip(fingerprint) {
+    let mut post_cache = match params.cache.as_ref().zip(fingerprint) {
         Some((dir, fp)) => {
             let (c, warning) = timings.time("cache-load", log, || PostCache::load(dir, fp));
             if let Some(w) = warning {
@@ -669,7 +669,7 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         std::thread::spawn(move || Segmenter::new(&seg_params))
     };
     let mut corpus = timings.time("ingest", log, || {
-        ingest::ingest(&params.input, &params.ingest, post_cache.as_ref())
+        ingest::ingest(&params.input, &params.ingest, post_cache.as_mut())
     })?;
     let (since, until) = params.window;
     if since.is_some() || until.is_some() {
@@ -786,7 +786,7 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         })
     };
     // When the previous run's themes will seed this one, the SVD needs less
-    // sharpening: one power iteration instead of the configured number.
+    // sharpening: the previous basis is refined without power iterations.
     let warm = previous
         .as_ref()
         .is_some_and(|p| growth(p.posts, usable.len()) <= WARM_START_GROWTH);
@@ -794,10 +794,7 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         .filter(|_| warm)
         .map(|b| basis_start(&b, &cache_vocab, &seg, &tfidf));
     let reduce_params = if start.is_some() {
-        params
-            .reduce
-            .clone()
-            .power_iters(params.reduce.get_power_iters().min(1))?
+        params.reduce.clone().power_iters(0)?
     } else {
         params.reduce.clone()
     };
@@ -981,41 +978,60 @@ pub fn run(params: &RunParams, log: &Log) -> Result<RunSummary> {
     let staging = Staging::new(&params.out)?;
     let mut analysis = analyse(params, log)?;
     let dir = staging.path().to_path_buf();
+    // The next run's cache is written on its own thread while the charts
+    // and reports are drawn.
+    let cache_job = match (&params.cache, analysis.cache.take()) {
+        (Some(cache_dir), Some(out)) => {
+            // Inside the output folder the cache is published with the reports.
+            let target = match cache_dir.strip_prefix(&params.out) {
+                Ok(rel) => dir.join(rel),
+                Err(_) => cache_dir.clone(),
+            };
+            Some((target, out))
+        }
+        _ => None,
+    };
     let mut files = Vec::new();
-    if let (Some(chart_params), Some(trends)) = (&params.chart, &analysis.trends) {
-        let input = ChartInput {
-            themes: &analysis.themes,
-            trends,
-            granularity: params.trend.get_granularity(),
-            k_selection: &analysis.k_selection,
-        };
-        let charts = dir.join("charts");
-        let drawn = analysis.timings.time("chart", log, || {
-            chart::draw_all(&charts, &input, chart_params)
-        })?;
-        files.extend(drawn);
-    }
-    log.stage_start("report");
-    let report_start = Instant::now();
-    let written = report::write_all(&dir, params, &analysis, &files, started)?;
-    analysis.state.save(&dir)?;
-    if let (Some(cache_dir), Some(out)) = (&params.cache, analysis.cache.take()) {
-        // Inside the output folder the cache is published with the reports.
-        let target = match cache_dir.strip_prefix(&params.out) {
-            Ok(rel) => dir.join(rel),
-            Err(_) => cache_dir.clone(),
-        };
-        cache::save(
-            &target,
-            out.fingerprint,
-            out.vocab,
-            Some(out.basis),
-            out.entries,
-        )?;
-    }
-    let secs = report_start.elapsed().as_secs_f64();
-    analysis.timings.0.push(("report", secs));
-    log.stage_done("report", secs);
+    let mut report_secs = 0.0;
+    let written = std::thread::scope(|scope| {
+        let saver = cache_job.map(|(target, out)| {
+            scope.spawn(move || {
+                cache::save(
+                    &target,
+                    out.fingerprint,
+                    out.vocab,
+                    Some(out.basis),
+                    out.entries,
+                )
+            })
+        });
+        if let (Some(chart_params), Some(trends)) = (&params.chart, &analysis.trends) {
+            let input = ChartInput {
+                themes: &analysis.themes,
+                trends,
+                granularity: params.trend.get_granularity(),
+                k_selection: &analysis.k_selection,
+            };
+            let charts = dir.join("charts");
+            let drawn = analysis.timings.time("chart", log, || {
+                chart::draw_all(&charts, &input, chart_params)
+            })?;
+            files.extend(drawn);
+        }
+        log.stage_start("report");
+        let report_start = Instant::now();
+        let written = report::write_all(&dir, params, &analysis, &files, started)?;
+        analysis.state.save(&dir)?;
+        if let Some(saver) = saver {
+            saver
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        }
+        report_secs = report_start.elapsed().as_secs_f64();
+        Ok::<_, Error>(written)
+    })?;
+    analysis.timings.0.push(("report", report_secs));
+    log.stage_done("report", report_secs);
     files.extend(written);
     for warning in staging.publish()? {
         log.warn(&warning);

@@ -193,7 +193,11 @@ impl Corpus {
 /// Reads the input (folder or table) into a [`Corpus`]. With a `cache`
 /// (folder input only), unchanged posts are taken from it instead of being
 /// parsed, and the corpus records every post file for the next cache.
-pub fn ingest(input: &Path, params: &IngestParams, cache: Option<&PostCache>) -> Result<Corpus> {
+pub fn ingest(
+    input: &Path,
+    params: &IngestParams,
+    cache: Option<&mut PostCache>,
+) -> Result<Corpus> {
     let meta = std::fs::metadata(input).map_err(|e| Error::read(input, e))?;
     let mut corpus = if meta.is_dir() {
         ingest_folder(input, params, cache)?
@@ -326,9 +330,9 @@ fn walk_folder(root: &Path) -> Walk {
     walk
 }
 
-/// One post file as read: its content hash, the parse result, and the
-/// cached entry when it was taken from the cache.
-type Read = (u64, Result<ParsedPost, RejectReason>, Option<cache::Entry>);
+/// One post file as read: its content hash, and its parse result unless
+/// the cache holds an entry for this path and content.
+type Read = (u64, Option<Result<ParsedPost, RejectReason>>);
 
 fn read_post(
     path: &Path,
@@ -338,18 +342,11 @@ fn read_post(
 ) -> Read {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return (0, Err(RejectReason::Unreadable(e.to_string())), None),
+        Err(e) => return (0, Some(Err(RejectReason::Unreadable(e.to_string())))),
     };
     let hash = cache::content_hash(&bytes);
-    let shown = path.display().to_string();
-    if let Some(entry) = cache.and_then(|c| c.get(&shown, hash)) {
-        let parsed = entry.parsed.clone().map(|p| ParsedPost {
-            title: p.title,
-            date: trend::from_epoch_days(p.date),
-            body: p.body,
-            warnings: p.warnings,
-        });
-        return (hash, parsed, Some(entry.clone()));
+    if cache.is_some_and(|c| c.get(&path.display().to_string(), hash).is_some()) {
+        return (hash, None);
     }
     let name = path
         .file_name()
@@ -357,26 +354,30 @@ fn read_post(
         .unwrap_or_default();
     (
         hash,
-        parse_post(&name, &bytes, format, params.max_chars),
-        None,
+        Some(parse_post(&name, &bytes, format, params.max_chars)),
     )
 }
 
-fn ingest_folder(root: &Path, params: &IngestParams, cache: Option<&PostCache>) -> Result<Corpus> {
+fn ingest_folder(
+    root: &Path,
+    params: &IngestParams,
+    mut cache: Option<&mut PostCache>,
+) -> Result<Corpus> {
     let walk = walk_folder(root);
     let reads: Vec<Read> = walk
         .posts
         .par_iter()
-        .map(|(path, format)| read_post(path, *format, params, cache))
+        .map(|(path, format)| read_post(path, *format, params, cache.as_deref()))
         .collect();
     let mut cache_entries = Vec::new();
     let mut fresh_posts = 0;
     let mut results = Vec::with_capacity(reads.len());
-    for ((path, _), (hash, parsed, cached)) in walk.posts.iter().zip(reads) {
-        if cache.is_some() {
-            let entry = cached.unwrap_or_else(|| {
+    for ((path, _), (hash, parsed)) in walk.posts.iter().zip(reads) {
+        let shown = path.display().to_string();
+        let parsed = match (parsed, cache.as_deref_mut()) {
+            (Some(parsed), Some(_)) => {
                 fresh_posts += 1;
-                cache::Entry {
+                let entry = cache::Entry {
                     hash,
                     parsed: parsed
                         .as_ref()
@@ -389,10 +390,28 @@ fn ingest_folder(root: &Path, params: &IngestParams, cache: Option<&PostCache>) 
                             minhash: None,
                         })
                         .map_err(Clone::clone),
-                }
-            });
-            cache_entries.push((path.display().to_string(), entry));
-        }
+                };
+                cache_entries.push((shown, entry));
+                parsed
+            }
+            (Some(parsed), None) => parsed,
+            // A cache hit: the entry moves into this run's cache as it is.
+            (None, Some(c)) => {
+                let entry = c.take(&shown).expect("a cache hit stays in the cache");
+                let parsed = match &entry.parsed {
+                    Ok(p) => Ok(ParsedPost {
+                        title: p.title.clone(),
+                        date: trend::from_epoch_days(p.date),
+                        body: p.body.clone(),
+                        warnings: p.warnings.clone(),
+                    }),
+                    Err(reason) => Err(reason.clone()),
+                };
+                cache_entries.push((shown, entry));
+                parsed
+            }
+            (None, None) => unreachable!("no cache, no hit"),
+        };
         results.push(parsed);
     }
 
