@@ -82,7 +82,7 @@ fn stages(c: &mut Criterion) {
 
     let reduced = reduce::reduce(&tfidf.matrix, &rp).unwrap();
     let cp = ClusterParams::default().k(20).unwrap();
-    c.bench_function("cluster: k-means k=20, 4 runs", |b| {
+    c.bench_function("cluster: k-means k=20, default runs", |b| {
         b.iter(|| cluster::cluster(reduced.rows.view(), &cp).unwrap())
     });
 

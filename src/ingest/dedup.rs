@@ -227,9 +227,77 @@ fn near_duplicates(
         .zip(is_copy)
         .map(|(s, &copy)| (!copy && s.len() == HASHES).then_some(s.as_slice()))
         .collect();
+    let keys: Vec<Option<[u64; BANDS]>> = sigs.par_iter().map(|sig| sig.map(band_keys)).collect();
+    // A post's candidates always share a band key with it, so the posts
+    // fall into groups (connected by shared keys) that never see each other:
+    // each group is settled on its own, in parallel, with the same result
+    // as one pass over all posts.
+    let mut groups: Vec<Vec<usize>> = related_groups(&keys);
+    groups.retain(|g| g.len() > 1);
+    let mut out: Vec<(usize, RejectReason)> = groups
+        .par_iter()
+        .flat_map_iter(|members| settle_group(members, docs, &sigs, &keys, threshold))
+        .collect();
+    out.sort_by_key(|(i, _)| *i);
+    out
+}
+
+/// The LSH band keys of a signature.
+fn band_keys(sig: &[u64]) -> [u64; BANDS] {
+    std::array::from_fn(|b| {
+        let band = &sig[b * ROWS..(b + 1) * ROWS];
+        band.iter().fold(b as u64, |acc, &v| mix(acc ^ v))
+    })
+}
+
+/// Posts connected by shared band keys (union-find), each group in post
+/// order; posts without a signature are left out.
+fn related_groups(keys: &[Option<[u64; BANDS]>]) -> Vec<Vec<usize>> {
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut parent: Vec<usize> = (0..keys.len()).collect();
+    let mut first: HashMap<u64, usize> = HashMap::default();
+    for b in 0..BANDS {
+        first.clear();
+        for (i, k) in keys.iter().enumerate() {
+            let Some(k) = k else { continue };
+            let j = *first.entry(k[b]).or_insert(i);
+            let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+            if ri != rj {
+                parent[ri.max(rj)] = ri.min(rj);
+            }
+        }
+    }
+    let mut index: HashMap<usize, usize> = HashMap::default();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for i in (0..keys.len()).filter(|&i| keys[i].is_some()) {
+        let r = root(&mut parent, i);
+        let g = *index.entry(r).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(i);
+    }
+    groups
+}
+
+/// The near-duplicates among one group of related posts (`members` in post
+/// order).
+fn settle_group(
+    members: &[usize],
+    docs: &[Doc],
+    sigs: &[Option<&[u64]>],
+    keys: &[Option<[u64; BANDS]>],
+    threshold: f64,
+) -> Vec<(usize, RejectReason)> {
     // In post order: LSH candidates among the posts kept so far, ranked by
     // signature agreement (an estimate of the similarity with a standard
-    // error of about 0.05 near 0.9 with 32 rows). Candidates more than 0.15
+    // error of about 0.05 near 0.9 with 32 bins). Candidates more than 0.15
     // below the threshold are dropped; the others are confirmed on the
     // exact shingle sets, best-looking first (at most four, so the work per
     // post stays bounded when a story has many lightly edited copies), and
@@ -239,14 +307,10 @@ fn near_duplicates(
     let mut buckets: Vec<HashMap<u64, Vec<usize>>> = vec![HashMap::default(); BANDS];
     let mut memo: HashMap<usize, Vec<u64>> = HashMap::default();
     let mut out = Vec::new();
-    for (i, sig) in sigs.iter().enumerate() {
-        let Some(sig) = sig else { continue };
-        let keys: Vec<u64> = (0..BANDS)
-            .map(|b| {
-                let band = &sig[b * ROWS..(b + 1) * ROWS];
-                band.iter().fold(b as u64, |acc, &v| mix(acc ^ v))
-            })
-            .collect();
+    for &i in members {
+        let (Some(sig), Some(keys)) = (sigs[i], keys[i]) else {
+            continue;
+        };
         let mut candidates: Vec<usize> = keys
             .iter()
             .zip(&buckets)
