@@ -422,4 +422,38 @@ mod tests {
         ];
         assert!(find_duplicates(&docs, &sigs(&docs), Some(0.9)).is_empty());
     }
+
+    /// Lightly edited copies of two stories, interleaved: each copy is
+    /// reported against the first post of its own story, and a copy that
+    /// only resembles another copy (a chain) is kept, as a single pass over
+    /// all posts would decide.
+    #[test]
+    fn interleaved_stories_are_settled_as_in_one_pass() {
+        const OTHER: &str = "春运首日全国铁路发送旅客一千万人次，各地车站秩序井然，铁路部门增开临时列车，保障旅客平安有序出行，返乡人流明显增加，民航和公路客运同步加强运力。";
+        // Each edit swaps one phrase; 0 and 4 differ by two edits.
+        let a1 = STORY.replacen("今天", "今日", 1);
+        let a2 = a1.replacen("总体平稳", "总体稳定", 1);
+        let b1 = OTHER.replacen("秩序井然", "秩序良好", 1);
+        let docs = vec![
+            doc(0, "", STORY),
+            doc(1, "", OTHER),
+            doc(2, "", &a1),
+            doc(3, "", &b1),
+            doc(4, "", &a2),
+        ];
+        let s = sigs(&docs);
+        let sim = |i: usize, j: usize| jaccard(&shingle_set(&docs[i]), &shingle_set(&docs[j]));
+        let threshold = (sim(0, 2).min(sim(2, 4)) + sim(0, 4)) / 2.0;
+        assert!(sim(0, 4) < threshold && sim(0, 2) >= threshold && sim(2, 4) >= threshold);
+        let dups = find_duplicates(&docs, &s, Some(threshold));
+        let found: Vec<(usize, String)> = dups
+            .into_iter()
+            .map(|(i, r)| match r {
+                RejectReason::NearDuplicate { of, .. } => (i, of),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        // 2 copies 0; 3 copies 1; 4 resembles only 2, which is not kept.
+        assert_eq!(found, vec![(2, "p0.md".into()), (3, "p1.md".into())]);
+    }
 }
