@@ -149,18 +149,23 @@ fn sparse_dot(m: &SparseMatrix, d: ArrayView2<f32>) -> Array2<f32> {
 /// Returns eigenvalues (descending) and eigenvectors as columns.
 pub fn symmetric_eigen(m: &Array2<f64>) -> (Vec<f64>, Array2<f64>) {
     let n = m.nrows();
-    let mut a = m.clone();
-    let mut v = Array2::<f64>::eye(n);
+    // Row-major copies: `a` stays symmetric, so a rotation updates rows p
+    // and q (contiguous) and mirrors them into the columns; `vt` holds the
+    // eigenvectors as rows, so its rotation is on rows too.
+    let mut a: Vec<f64> = m.iter().copied().collect();
+    let mut vt: Vec<f64> = Array2::<f64>::eye(n).iter().copied().collect();
     let scale: f64 = a
         .iter()
         .map(|x| x * x)
         .sum::<f64>()
         .sqrt()
         .max(f64::MIN_POSITIVE);
+    let mut row_p = vec![0.0; n];
+    let mut row_q = vec![0.0; n];
     for _sweep in 0..60 {
         let off: f64 = (0..n)
             .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| a[[i, j]] * a[[i, j]])
+            .map(|(i, j)| a[i * n + j] * a[i * n + j])
             .sum::<f64>()
             .sqrt();
         if off <= 1e-13 * scale {
@@ -168,42 +173,54 @@ pub fn symmetric_eigen(m: &Array2<f64>) -> (Vec<f64>, Array2<f64>) {
         }
         for p in 0..n {
             for q in p + 1..n {
-                let apq = a[[p, q]];
+                let apq = a[p * n + q];
                 if apq.abs() <= 1e-300 {
                     continue;
                 }
-                let theta = (a[[q, q]] - a[[p, p]]) / (2.0 * apq);
-                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let t = if theta == 0.0 { 1.0 } else { t };
+                let (app, aqq) = (a[p * n + p], a[q * n + q]);
+                let theta = (aqq - app) / (2.0 * apq);
+                let t = if theta == 0.0 {
+                    1.0
+                } else {
+                    theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt())
+                };
                 let c = 1.0 / (t * t + 1.0).sqrt();
                 let s = t * c;
-                for k in 0..n {
-                    let akp = a[[k, p]];
-                    let akq = a[[k, q]];
-                    a[[k, p]] = c * akp - s * akq;
-                    a[[k, q]] = s * akp + c * akq;
+                // Rows p and q of A·J (then mirrored: A is symmetric).
+                for (k, (rp, rq)) in row_p.iter_mut().zip(row_q.iter_mut()).enumerate() {
+                    let (akp, akq) = (a[p * n + k], a[q * n + k]);
+                    *rp = c * akp - s * akq;
+                    *rq = s * akp + c * akq;
                 }
+                row_p[p] = app - t * apq;
+                row_q[q] = aqq + t * apq;
+                row_p[q] = 0.0;
+                row_q[p] = 0.0;
+                a[p * n..(p + 1) * n].copy_from_slice(&row_p);
+                a[q * n..(q + 1) * n].copy_from_slice(&row_q);
                 for k in 0..n {
-                    let apk = a[[p, k]];
-                    let aqk = a[[q, k]];
-                    a[[p, k]] = c * apk - s * aqk;
-                    a[[q, k]] = s * apk + c * aqk;
+                    a[k * n + p] = row_p[k];
+                    a[k * n + q] = row_q[k];
                 }
-                for k in 0..n {
-                    let vkp = v[[k, p]];
-                    let vkq = v[[k, q]];
-                    v[[k, p]] = c * vkp - s * vkq;
-                    v[[k, q]] = s * vkp + c * vkq;
+                let (head, tail) = vt.split_at_mut(q * n);
+                let vp = &mut head[p * n..(p + 1) * n];
+                let vq = &mut tail[..n];
+                for (x, y) in vp.iter_mut().zip(vq.iter_mut()) {
+                    let (xp, xq) = (*x, *y);
+                    *x = c * xp - s * xq;
+                    *y = s * xp + c * xq;
                 }
             }
         }
     }
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| a[[j, j]].total_cmp(&a[[i, i]]));
-    let values = order.iter().map(|&i| a[[i, i]]).collect();
+    order.sort_by(|&i, &j| a[j * n + j].total_cmp(&a[i * n + i]));
+    let values = order.iter().map(|&i| a[i * n + i]).collect();
     let mut vectors = Array2::<f64>::zeros((n, n));
     for (dst, &src) in order.iter().enumerate() {
-        vectors.column_mut(dst).assign(&v.column(src));
+        for k in 0..n {
+            vectors[[k, dst]] = vt[src * n + k];
+        }
     }
     (values, vectors)
 }
