@@ -107,7 +107,7 @@ mod packed {
                     write!(f, "a byte string of {}-byte integers", T::SIZE)
                 }
                 fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Self::Value, E> {
-                    if v.len() % T::SIZE != 0 {
+                    if !v.len().is_multiple_of(T::SIZE) {
                         return Err(E::custom("integer list of a broken length"));
                     }
                     Ok(Unpacked(v.chunks_exact(T::SIZE).map(T::get).collect()))
