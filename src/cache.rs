@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
+use std::io::Write;
+
 use crate::error::{Error, Result};
 use crate::ingest::{IngestParams, RejectReason};
 use crate::segment::{KnownWords, SegmentParams, DEFAULT_STOPWORDS};
@@ -321,13 +323,15 @@ pub fn save(
         basis,
         entries,
     };
-    let mut bytes = MAGIC.to_vec();
-    bytes.extend(
-        bincode::serde::encode_to_vec(&file, bincode::config::standard())
-            .map_err(|e| Error::write(&path, std::io::Error::other(e)))?,
-    );
+    // Encoded straight into the file: no copy of the whole cache in memory.
     let tmp = dir.join(format!("{CACHE_FILE}.tmp"));
-    std::fs::write(&tmp, &bytes).map_err(|e| Error::write(&tmp, e))?;
+    let out = std::fs::File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    out.write_all(MAGIC).map_err(|e| Error::write(&tmp, e))?;
+    bincode::serde::encode_into_std_write(&file, &mut out, bincode::config::standard())
+        .map_err(|e| Error::write(&tmp, std::io::Error::other(e)))?;
+    out.flush().map_err(|e| Error::write(&tmp, e))?;
+    drop(out);
     std::fs::rename(&tmp, &path).map_err(|e| Error::write(&path, e))?;
     Ok(path)
 }

@@ -564,7 +564,7 @@ pub fn summary_text(out: &std::path::Path, s: &RunSummary) -> String {
     }
     text.push_str(&format!(
         " Took {:.1} s. Reports in {} (open index.html).",
-        a.timings.total(),
+        s.seconds,
         out.display()
     ));
     text

@@ -7,53 +7,60 @@
 //! occur together. A theme's coherence is the mean over its word pairs.
 //! Postings lists (sorted post ids per word) make a pair's count one merge.
 
-use rayon::prelude::*;
-
-use crate::segment::Segmented;
 use crate::vectorize::TfIdf;
 
-/// For each feature, the sorted ids of the posts that contain it.
+/// For each feature, the sorted ids of the posts that contain it (all
+/// lists in one array, feature `f`'s at `starts[f]..starts[f + 1]`).
 #[derive(Debug, Clone)]
 pub struct Postings {
-    lists: Vec<Vec<u32>>,
+    docs: Vec<u32>,
+    starts: Vec<usize>,
     n_docs: usize,
 }
 
 impl Postings {
-    /// Builds postings over the given posts (`rows` index `seg.docs`).
-    pub fn new(seg: &Segmented, tfidf: &TfIdf, rows: &[usize]) -> Self {
-        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); tfidf.n_features()];
-        let per_doc: Vec<Vec<u32>> = rows
-            .par_iter()
-            .map(|&r| {
-                let mut feats: Vec<u32> = seg.docs[r]
-                    .iter()
-                    .filter_map(|&w| tfidf.word_feature[w as usize])
-                    .collect();
-                feats.sort_unstable();
-                feats.dedup();
-                feats
-            })
-            .collect();
-        for (doc, feats) in per_doc.iter().enumerate() {
-            for &f in feats {
-                lists[f as usize].push(doc as u32);
+    /// Builds postings from the TF-IDF matrix (a transpose of its pattern).
+    /// Post ids are matrix rows; only counts matter, and the empty rows
+    /// (posts without features) are left out of `n_docs`.
+    pub fn new(tfidf: &TfIdf) -> Self {
+        let m = &tfidf.matrix;
+        let mut starts = vec![0usize; m.cols() + 1];
+        for &c in m.indices() {
+            starts[c as usize + 1] += 1;
+        }
+        for f in 0..m.cols() {
+            starts[f + 1] += starts[f];
+        }
+        let mut next = starts.clone();
+        let mut docs = vec![0u32; m.nnz()];
+        let mut n_docs = 0;
+        for (row, vec) in m.outer_iterator().enumerate() {
+            n_docs += usize::from(vec.nnz() > 0);
+            for &c in vec.indices() {
+                let slot = &mut next[c as usize];
+                docs[*slot] = row as u32;
+                *slot += 1;
             }
         }
         Postings {
-            lists,
-            n_docs: rows.len(),
+            docs,
+            starts,
+            n_docs,
         }
+    }
+
+    fn list(&self, f: usize) -> &[u32] {
+        &self.docs[self.starts[f]..self.starts[f + 1]]
     }
 
     /// Posts containing feature `f`.
     pub fn df(&self, f: usize) -> usize {
-        self.lists[f].len()
+        self.starts[f + 1] - self.starts[f]
     }
 
     /// Posts containing both features.
     pub fn co_df(&self, a: usize, b: usize) -> usize {
-        let (x, y) = (&self.lists[a], &self.lists[b]);
+        let (x, y) = (self.list(a), self.list(b));
         let (mut i, mut j, mut n) = (0, 0, 0);
         while i < x.len() && j < y.len() {
             match x[i].cmp(&y[j]) {
@@ -108,7 +115,15 @@ mod tests {
     use super::*;
 
     fn postings(lists: Vec<Vec<u32>>, n_docs: usize) -> Postings {
-        Postings { lists, n_docs }
+        let mut starts = vec![0];
+        for l in &lists {
+            starts.push(starts.last().unwrap() + l.len());
+        }
+        Postings {
+            docs: lists.concat(),
+            starts,
+            n_docs,
+        }
     }
 
     #[test]

@@ -184,11 +184,6 @@ impl Timings {
         log.stage_done(stage, secs);
         out
     }
-
-    /// Total seconds.
-    pub fn total(&self) -> f64 {
-        self.0.iter().map(|(_, s)| s).sum()
-    }
 }
 
 /// What the next run's cache will hold.
@@ -411,7 +406,12 @@ fn find_themes(
     let mut k_selection = Vec::new();
     let warm = previous.and_then(|p| warm_start(words, p, x.nrows(), params, log));
     if let Some(centres) = warm {
-        cluster_params = cluster_params.initial_centroids(Some(centres))?;
+        // From the previous run's centres k-means only follows the little
+        // the archive moved: a few iterations settle it.
+        let iters = cluster_params.get_max_iter().min(WARM_ITERS);
+        cluster_params = cluster_params
+            .initial_centroids(Some(centres))?
+            .max_iter(iters)?;
     } else if let Some(sel) = params.select.as_ref().filter(|_| rest.len() >= 2) {
         let quality = |rows: &[usize], labels: &[usize], k: usize| {
             let rows: Vec<usize> = rows.iter().map(|&r| rest[r]).collect();
@@ -534,6 +534,9 @@ fn growth(before: usize, now: usize) -> f64 {
 
 /// The previous run's clustered themes as starting centres in this run's
 /// LSA space, when the archive changed little and the flags allow it.
+/// k-means iterations from the previous run's centres.
+const WARM_ITERS: u64 = 10;
+
 fn warm_start(
     words: &Words,
     previous: &identity::State,
@@ -653,24 +656,35 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         Some(_) => Some(cache::fingerprint(&params.segment, &params.ingest)?),
         None => None,
     };
-    let mut post_cache = match params.cache.as_ref().zip(fingerprint) {
-        Some((dir, fp)) => {
-            let (c, warning) = timings.time("cache-load", log, || PostCache::load(dir, fp));
-            if let Some(w) = warning {
-                log.warn(&w);
-            }
-            Some(c)
-        }
-        None => None,
-    };
     // jieba's dictionary loads on its own thread while the posts are read.
     let loader = {
         let seg_params = params.segment.clone();
         std::thread::spawn(move || Segmenter::new(&seg_params))
     };
-    let mut corpus = timings.time("ingest", log, || {
-        ingest::ingest(&params.input, &params.ingest, post_cache.as_mut())
-    })?;
+    // The cache loads while the input folder is walked.
+    log.stage_start("ingest");
+    let ingest_start = Instant::now();
+    let (source, loaded) = rayon::join(
+        || ingest::Source::open(&params.input),
+        || {
+            params.cache.as_ref().zip(fingerprint).map(|(dir, fp)| {
+                let start = Instant::now();
+                let (cache, warning) = PostCache::load(dir, fp);
+                (cache, warning, start.elapsed().as_secs_f64())
+            })
+        },
+    );
+    let mut post_cache = loaded.map(|(cache, warning, secs)| {
+        timings.0.push(("cache-load", secs));
+        if let Some(w) = warning {
+            log.warn(&w);
+        }
+        cache
+    });
+    let mut corpus = ingest::read(source?, &params.ingest, post_cache.as_mut())?;
+    let ingest_secs = ingest_start.elapsed().as_secs_f64();
+    timings.0.push(("ingest", ingest_secs));
+    log.stage_done("ingest", ingest_secs);
     let (since, until) = params.window;
     if since.is_some() || until.is_some() {
         let before = corpus.docs.len();
@@ -803,7 +817,7 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         reduce::reduce_from(&tfidf.matrix, &reduce_params, start.as_ref())
     })?;
     let rows = reduced.rows.select(Axis(0), &usable);
-    let postings = Postings::new(&seg, &tfidf, &usable);
+    let postings = Postings::new(&tfidf);
 
     let words = Words {
         seg: &seg,
@@ -965,6 +979,9 @@ pub struct RunSummary {
     pub analysis: Analysis,
     /// Files written.
     pub files: Vec<PathBuf>,
+    /// Wall-clock seconds of the whole run (stages overlap, so this is
+    /// not their sum).
+    pub seconds: f64,
 }
 
 /// Runs the whole job and writes every report into `params.out`.
@@ -1043,5 +1060,9 @@ pub fn run(params: &RunParams, log: &Log) -> Result<RunSummary> {
                 .map_or(f.clone(), |rel| params.out.join(rel))
         })
         .collect();
-    Ok(RunSummary { analysis, files })
+    Ok(RunSummary {
+        analysis,
+        files,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }

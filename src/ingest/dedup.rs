@@ -11,7 +11,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_128;
+use xxhash_rust::xxh3::Xxh3;
 
 use super::{Doc, RejectReason};
 
@@ -75,15 +75,16 @@ pub fn find_duplicates(
     out
 }
 
+/// xxh3-128 of title and body with every whitespace character removed,
+/// hashed piece by piece (the same value as hashing the squeezed text).
 fn exact_key(doc: &Doc) -> u128 {
-    let squeezed: String = doc
-        .title
-        .chars()
-        .chain(std::iter::once('\n'))
-        .chain(doc.body.chars())
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    xxh3_128(squeezed.as_bytes())
+    let mut h = Xxh3::new();
+    for part in [doc.title.as_str(), doc.body.as_str()] {
+        for piece in part.split(char::is_whitespace) {
+            h.update(piece.as_bytes());
+        }
+    }
+    h.digest128()
 }
 
 /// The hashed 5-grams of a post's letters and digits, in text order (with
@@ -455,5 +456,14 @@ mod tests {
             .collect();
         // 2 copies 0; 3 copies 1; 4 resembles only 2, which is not kept.
         assert_eq!(found, vec![(2, "p0.md".into()), (3, "p1.md".into())]);
+    }
+
+    #[test]
+    fn the_exact_key_hashes_the_text_without_whitespace() {
+        let d = doc(0, "标题 A", "第一段\n\n第二　段 end ");
+        assert_eq!(
+            exact_key(&d),
+            xxhash_rust::xxh3::xxh3_128("标题A第一段第二段end".as_bytes())
+        );
     }
 }

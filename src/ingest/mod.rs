@@ -198,23 +198,49 @@ pub fn ingest(
     params: &IngestParams,
     cache: Option<&mut PostCache>,
 ) -> Result<Corpus> {
-    let meta = std::fs::metadata(input).map_err(|e| Error::read(input, e))?;
-    let mut corpus = if meta.is_dir() {
-        ingest_folder(input, params, cache)?
-    } else {
+    read(Source::open(input)?, params, cache)
+}
+
+/// The input, located: a folder already walked (its post files found,
+/// in path order), or a table file of a known format. Opening needs no
+/// cache, so the caller may load the cache meanwhile.
+pub struct Source(SourceKind);
+
+enum SourceKind {
+    Folder(Walk),
+    Table(PathBuf, TableFormat),
+}
+
+impl Source {
+    /// Walks a folder of posts, or recognises a table by its extension.
+    pub fn open(input: &Path) -> Result<Source> {
+        let meta = std::fs::metadata(input).map_err(|e| Error::read(input, e))?;
+        if meta.is_dir() {
+            return Ok(Source(SourceKind::Folder(walk_folder(input))));
+        }
         let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("");
         match TableFormat::from_extension(ext) {
-            Some(format) => ingest_table(input, format)?,
-            None => {
-                return Err(Error::param(
-                    "--input",
-                    format!(
+            Some(format) => Ok(Source(SourceKind::Table(input.to_path_buf(), format))),
+            None => Err(Error::param(
+                "--input",
+                format!(
                     "{} is neither a folder of posts nor a .csv, .tsv, .parquet or .jsonl table",
                     input.display()
                 ),
-                ))
-            }
+            )),
         }
+    }
+}
+
+/// Reads an opened input into a [`Corpus`] (see [`ingest`]).
+pub fn read(
+    source: Source,
+    params: &IngestParams,
+    cache: Option<&mut PostCache>,
+) -> Result<Corpus> {
+    let mut corpus = match source.0 {
+        SourceKind::Folder(walk) => ingest_folder(walk, params, cache)?,
+        SourceKind::Table(path, format) => ingest_table(&path, format)?,
     };
     let signatures: Vec<dedup::Signature> = match params.near_duplicate {
         None => vec![Vec::new(); corpus.docs.len()],
@@ -359,11 +385,10 @@ fn read_post(
 }
 
 fn ingest_folder(
-    root: &Path,
+    walk: Walk,
     params: &IngestParams,
     mut cache: Option<&mut PostCache>,
 ) -> Result<Corpus> {
-    let walk = walk_folder(root);
     let reads: Vec<Read> = walk
         .posts
         .par_iter()
