@@ -67,24 +67,21 @@ mod packed {
         fn put(self, out: &mut Vec<u8>);
         fn get(bytes: &[u8]) -> Self;
     }
-    impl Int for u32 {
-        const SIZE: usize = 4;
-        fn put(self, out: &mut Vec<u8>) {
-            out.extend_from_slice(&self.to_le_bytes());
-        }
-        fn get(bytes: &[u8]) -> Self {
-            u32::from_le_bytes(bytes.try_into().expect("4 bytes"))
-        }
+    macro_rules! int {
+        ($t:ty) => {
+            impl Int for $t {
+                const SIZE: usize = std::mem::size_of::<$t>();
+                fn put(self, out: &mut Vec<u8>) {
+                    out.extend_from_slice(&self.to_le_bytes());
+                }
+                fn get(bytes: &[u8]) -> Self {
+                    <$t>::from_le_bytes(bytes.try_into().expect("SIZE bytes"))
+                }
+            }
+        };
     }
-    impl Int for u64 {
-        const SIZE: usize = 8;
-        fn put(self, out: &mut Vec<u8>) {
-            out.extend_from_slice(&self.to_le_bytes());
-        }
-        fn get(bytes: &[u8]) -> Self {
-            u64::from_le_bytes(bytes.try_into().expect("8 bytes"))
-        }
-    }
+    int!(u32);
+    int!(u64);
 
     struct Packed<'a, T>(&'a [T]);
 

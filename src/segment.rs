@@ -256,20 +256,14 @@ where
             used[k as usize] = true;
         }
     }
-    let mut all: Vec<&str> = known_vocab
-        .iter()
-        .zip(&used)
-        .filter(|(_, &u)| u)
-        .map(|(w, _)| w.as_str())
-        .chain(new.vocab.iter().map(String::as_str))
-        .collect();
-    all.par_sort_unstable();
-    all.dedup();
-    let global: HashMap<&str, u32> = all
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (*w, i as u32))
-        .collect();
+    let (all, global) = sorted_vocabulary(
+        known_vocab
+            .iter()
+            .zip(&used)
+            .filter(|(_, &u)| u)
+            .map(|(w, _)| w.as_str())
+            .chain(new.vocab.iter().map(String::as_str)),
+    );
     let from_known: Vec<u32> = known_vocab
         .iter()
         .zip(&used)
@@ -354,19 +348,29 @@ impl Interner {
     }
 }
 
-/// Merges chunk vocabularies into one sorted vocabulary and remaps ids.
-fn merge(parts: Vec<ChunkWords>) -> Segmented {
-    let mut all: Vec<&str> = parts
-        .iter()
-        .flat_map(|p| p.vocab.iter().map(String::as_str))
-        .collect();
+/// The distinct words, sorted (a word's id is its index), and the id of
+/// each word.
+fn sorted_vocabulary<'a>(
+    words: impl Iterator<Item = &'a str>,
+) -> (Vec<&'a str>, HashMap<&'a str, u32>) {
+    let mut all: Vec<&str> = words.collect();
     all.par_sort_unstable();
     all.dedup();
-    let global: HashMap<&str, u32> = all
+    let ids = all
         .iter()
         .enumerate()
         .map(|(i, w)| (*w, i as u32))
         .collect();
+    (all, ids)
+}
+
+/// Merges chunk vocabularies into one sorted vocabulary and remaps ids.
+fn merge(parts: Vec<ChunkWords>) -> Segmented {
+    let (all, global) = sorted_vocabulary(
+        parts
+            .iter()
+            .flat_map(|p| p.vocab.iter().map(String::as_str)),
+    );
     let remaps: Vec<Vec<u32>> = parts
         .iter()
         .map(|p| p.vocab.iter().map(|w| global[w.as_str()]).collect())
