@@ -296,12 +296,23 @@ fn a_killed_run_leaves_the_previous_reports_whole() {
     };
     let before = snapshot(&out);
     for delay_ms in [300u64, 1000] {
+        // Choosing k without the cache makes the run last a few seconds.
         let mut child = Command::new(env!("CARGO_BIN_EXE_theme-trends"))
-            .args(args)
-            .arg("--fresh")
+            .args(["run", "--input", input.to_str().unwrap()])
+            .args([
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+                "--fresh",
+                "--no-cache",
+            ])
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended within {delay_ms} ms: nothing was killed"
+        );
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         let after = snapshot(&out);
