@@ -2,6 +2,20 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the binary with `args` and waits for it.
+pub fn tool(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_theme-trends"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// The run's standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
 
 /// The shared corpus folder beside the checkout (`../shared/corpus`).
 pub fn corpus(rel: &str) -> Option<PathBuf> {
