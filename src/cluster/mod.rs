@@ -5,10 +5,10 @@
 //! cosine similarity. Several independent runs (different seeds derived from
 //! `seed`) are fitted in parallel with rayon and the one with the lowest
 //! inertia wins; runs are compared in a fixed order, so the result does not
-//! depend on the thread count. Above 50,000 posts the centres are fitted on
-//! a fixed random sample of 50,000 and every post is then assigned to its
-//! nearest centre, which keeps the cost linear in the number of posts
-//! (at a million posts, full k-means runs would dominate the whole job).
+//! depend on the thread count. Above `--kmeans-sample` posts (10,000 by
+//! default) the centres are fitted on a fixed random sample of that size and
+//! every post is then assigned to its nearest centre, which keeps the cost
+//! linear in the number of posts (docs/quality.md: the themes do not suffer).
 //! Themes are numbered by size, largest first. A post's score is the cosine
 //! similarity of its row to its theme's centre.
 
