@@ -90,7 +90,11 @@ fn stages(c: &mut Criterion) {
     let rows: Vec<usize> = (0..posts.len()).collect();
     let lp = LabelParams::default();
     c.bench_function("label: c-TF-IDF top terms", |b| {
-        b.iter(|| label::label_themes(&seg, &tfidf, &rows, &clustering.labels, clustering.k(), &lp))
+        b.iter(|| {
+            let counts =
+                label::theme_term_counts(&seg, &tfidf, &rows, &clustering.labels, clustering.k());
+            label::label_themes(&seg, &tfidf, &counts, &lp)
+        })
     });
 
     let dates: Vec<_> = posts.iter().map(|p| p.date).collect();

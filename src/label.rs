@@ -176,16 +176,16 @@ pub struct PeriodTerms {
 /// For every (theme, period) with posts, its top `n` words: the theme's
 /// posts of that period pooled, weighted with the theme-level class idf, so
 /// the words say what the theme was about in that period.
+/// `idf` is the themes' [`class_idf`].
 pub fn period_terms(
     seg: &Segmented,
     tfidf: &TfIdf,
     rows: &[usize],
     labels: &[usize],
     periods: &[usize],
-    k: usize,
+    idf: &[f64],
     n: usize,
 ) -> Vec<PeriodTerms> {
-    let idf = class_idf(&theme_term_counts(seg, tfidf, rows, labels, k));
     let mut classes: std::collections::BTreeMap<(usize, usize), Vec<usize>> = Default::default();
     for ((&row, &t), &p) in rows.iter().zip(labels).zip(periods) {
         classes.entry((t, p)).or_default().push(row);
@@ -274,16 +274,17 @@ pub fn unique_labels(ranked: &[Vec<String>], n: usize) -> Vec<String> {
         .collect()
 }
 
-/// Labels every theme. `rows[i]` is the segmented post of clustered row `i`.
+/// Labels every theme from its word counts ([`theme_term_counts`]).
 pub fn label_themes(
     seg: &Segmented,
     tfidf: &TfIdf,
-    rows: &[usize],
-    labels: &[usize],
-    k: usize,
+    counts: &[Vec<u32>],
     params: &LabelParams,
 ) -> Vec<ThemeLabel> {
-    let tops = theme_top_features(seg, tfidf, rows, labels, k, params.top_terms);
+    let tops: Vec<Vec<(usize, f32)>> = ctfidf(counts)
+        .iter()
+        .map(|w| top_features(w, params.top_terms))
+        .collect();
     let word = |feat: usize| seg.vocab[tfidf.feature_word[feat] as usize].clone();
     let ranked: Vec<Vec<String>> = tops
         .iter()

@@ -261,9 +261,9 @@ fn analyse_trends(
     dates: &[NaiveDate],
     clustering: &Clustering,
     ids: &[u32],
+    class_idf: &[f64],
     params: &TrendParams,
 ) -> Result<Trends> {
-    let k = clustering.k();
     let theme_ids: Vec<u32> = clustering.labels.iter().map(|&t| ids[t]).collect();
     let table = trend::trend_table(dates, &theme_ids, ids, params)?;
     let matrix = TrendMatrix::from_table(&table, ids)?;
@@ -283,7 +283,7 @@ fn analyse_trends(
         words.usable,
         &clustering.labels,
         &period_of,
-        k,
+        class_idf,
         PERIOD_TERMS,
     );
     Ok(Trends {
@@ -532,11 +532,33 @@ fn growth(before: usize, now: usize) -> f64 {
     (now as f64 - before as f64).abs() / before.max(1) as f64
 }
 
-/// The previous run's clustered themes as starting centres in this run's
-/// LSA space, when the archive changed little and the flags allow it.
 /// k-means iterations from the previous run's centres.
 const WARM_ITERS: u64 = 10;
 
+/// The previous run's clustered themes.
+fn clustered_themes(previous: &identity::State) -> Vec<&identity::ThemeRecord> {
+    previous
+        .themes
+        .iter()
+        .filter(|t| t.named.is_none())
+        .collect()
+}
+
+/// Whether this run continues the previous one: the archive changed little
+/// and the flags allow the previous number of themes. Then the SVD refines
+/// the previous basis and k-means starts from the previous centres.
+fn continues(previous: &identity::State, posts: usize, params: &RunParams) -> bool {
+    let k = clustered_themes(previous).len();
+    let k_ok = match &params.select {
+        Some(sel) => (sel.get_range().0..=sel.get_range().1).contains(&k),
+        None => k == params.cluster.get_k(),
+    };
+    growth(previous.posts, posts) <= WARM_START_GROWTH && k_ok && k >= 2
+}
+
+/// The previous run's clustered themes as starting centres in this run's
+/// LSA space, when this run [`continues`] it (and every centre still has
+/// words in this run's vocabulary).
 fn warm_start(
     words: &Words,
     previous: &identity::State,
@@ -544,19 +566,11 @@ fn warm_start(
     params: &RunParams,
     log: &Log,
 ) -> Option<ndarray::Array2<f32>> {
-    let change = growth(previous.posts, posts);
-    let themes: Vec<&identity::ThemeRecord> = previous
-        .themes
-        .iter()
-        .filter(|t| t.named.is_none())
-        .collect();
-    let k_ok = match &params.select {
-        Some(sel) => (sel.get_range().0..=sel.get_range().1).contains(&themes.len()),
-        None => themes.len() == params.cluster.get_k(),
-    };
-    if change > WARM_START_GROWTH || !k_ok || themes.len() < 2 {
+    if !continues(previous, posts, params) {
         return None;
     }
+    let change = growth(previous.posts, posts);
+    let themes = clustered_themes(previous);
     let mut centres =
         ndarray::Array2::<f32>::zeros((themes.len(), words.reduced.components.ncols()));
     for (mut row, t) in centres.rows_mut().into_iter().zip(&themes) {
@@ -582,9 +596,11 @@ const COHERENCE_TERMS: usize = 10;
 const REPRESENTATIVE_TITLES: usize = 3;
 
 /// Labels, sizes and quality figures of every theme.
+/// `counts` are the themes' word counts ([`label::theme_term_counts`]).
 fn describe_themes(
     words: &Words,
     clustering: &Clustering,
+    counts: &[Vec<u32>],
     docs: &[ingest::Doc],
     params: &LabelParams,
     names: &[Option<String>],
@@ -592,14 +608,7 @@ fn describe_themes(
 ) -> Vec<Theme> {
     let k = clustering.k();
     let (usable, postings) = (words.usable, words.postings);
-    let labels = label::label_themes(
-        words.seg,
-        words.tfidf,
-        usable,
-        &clustering.labels,
-        k,
-        params,
-    );
+    let labels = label::label_themes(words.seg, words.tfidf, counts, params);
     let sizes = clustering.sizes();
     let total = usable.len() as f64;
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
@@ -799,11 +808,11 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
             None
         })
     };
-    // When the previous run's themes will seed this one, the SVD needs less
+    // When this run continues the previous one, the SVD needs less
     // sharpening: the previous basis is refined without power iterations.
     let warm = previous
         .as_ref()
-        .is_some_and(|p| growth(p.posts, usable.len()) <= WARM_START_GROWTH);
+        .is_some_and(|p| continues(p, usable.len(), params));
     let start = cache_basis
         .filter(|_| warm)
         .map(|b| basis_start(&b, &cache_vocab, &seg, &tfidf));
@@ -865,15 +874,21 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         ));
     }
 
-    let themes = timings.time("label", log, || {
-        describe_themes(
+    // One count of every theme's words serves its labels and the words of
+    // each period.
+    let (counts, themes) = timings.time("label", log, || {
+        let counts =
+            label::theme_term_counts(&seg, &tfidf, &usable, &clustering.labels, clustering.k());
+        let themes = describe_themes(
             &words,
             &clustering,
+            &counts,
             &corpus.docs,
             &params.label,
             &names,
             &ids,
-        )
+        );
+        (counts, themes)
     });
 
     let assignments: Vec<Assignment> = usable
@@ -897,7 +912,14 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
     let dated: Option<Vec<NaiveDate>> = assignments.iter().map(|a| a.date).collect();
     let trends = match dated {
         Some(dates) => Some(timings.time("trend", log, || {
-            analyse_trends(&words, &dates, &clustering, &ids, &params.trend)
+            analyse_trends(
+                &words,
+                &dates,
+                &clustering,
+                &ids,
+                &label::class_idf(&counts),
+                &params.trend,
+            )
         })?),
         None => {
             log.info("the input has no dates: no trend table and no time charts");
