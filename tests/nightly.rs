@@ -120,6 +120,30 @@ fn a_corrupt_cache_is_discarded_with_a_warning() {
 }
 
 #[test]
+fn an_unreadable_theme_history_stops_the_run_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = demo_copy(dir.path());
+    let out = dir.path().join("reports");
+    let (p, o) = (posts.to_str().unwrap(), out.to_str().unwrap());
+    assert!(tool(&["run", "--input", p, "--out", o, "--k", "4", "-q"])
+        .status
+        .success());
+    let history = out.join("themes_history.csv");
+    std::fs::write(&history, "when,what\nyesterday,something\n").unwrap();
+    let again = tool(&["run", "--input", p, "--out", o, "--k", "4", "-q"]);
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("themes_history.csv") && stderr(&again).contains("header"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&history).unwrap(),
+        "when,what\nyesterday,something\n"
+    );
+}
+
+#[test]
 fn the_users_files_in_the_output_folder_survive_a_run() {
     let dir = tempfile::tempdir().unwrap();
     let posts = demo_copy(dir.path());

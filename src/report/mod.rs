@@ -359,7 +359,12 @@ fn write_records(
         let err = csv_err(path);
         csv.write_record(header).map_err(&err)?;
         for row in rows {
-            csv.write_record(row.iter().map(|f| csv_safe(f).into_owned()))
+            // Numbers (a negative change, say) stay numbers; text is defused.
+            let fields = row.iter().map(|f| match f.parse::<f64>() {
+                Ok(_) => Cow::Borrowed(f.as_str()),
+                Err(_) => csv_safe(f),
+            });
+            csv.write_record(fields.map(|f| f.into_owned()))
                 .map_err(&err)?;
         }
         csv.flush().map_err(|e| Error::write(path, e))
@@ -371,15 +376,26 @@ fn write_records(
 fn write_history(path: &Path, previous_dir: &Path, analysis: &Analysis) -> Result<()> {
     const HEADER: [&str; 5] = ["run_at", "theme_id", "label", "size", "share"];
     let mut rows: Vec<Vec<String>> = Vec::new();
+    // The history is never dropped: an unreadable one stops the run (the
+    // previous reports stay published) with the file and the reason.
     let old = previous_dir.join("themes_history.csv");
-    if let Ok(mut r) = csv::Reader::from_path(&old) {
-        let same_header = r.headers().is_ok_and(|h| h.iter().eq(HEADER));
-        if same_header {
-            rows.extend(
-                r.records()
-                    .flatten()
-                    .map(|rec| rec.iter().map(str::to_string).collect()),
-            );
+    if old.exists() {
+        let unreadable = |reason: String| Error::Resource {
+            what: "theme history",
+            path: old.clone(),
+            reason: format!("{reason}; fix or move it away, it is not overwritten"),
+        };
+        let mut r = csv::Reader::from_path(&old).map_err(|e| unreadable(e.to_string()))?;
+        let header = r.headers().map_err(|e| unreadable(e.to_string()))?;
+        if !header.iter().eq(HEADER) {
+            return Err(unreadable(format!(
+                "its header is not {}",
+                HEADER.join(",")
+            )));
+        }
+        for rec in r.records() {
+            let rec = rec.map_err(|e| unreadable(e.to_string()))?;
+            rows.push(rec.iter().map(str::to_string).collect());
         }
     }
     let run_at = &analysis.state.run_at;
@@ -533,6 +549,20 @@ mod tests {
         assert_eq!(csv_safe("@SUM"), "'@SUM");
         assert_eq!(csv_safe("春运"), "春运");
         assert_eq!(csv_safe(""), "");
+    }
+
+    #[test]
+    fn numbers_in_tables_stay_numbers_and_text_is_defused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let rows = vec![vec![
+            "-0.25".to_string(),
+            "-cmd".to_string(),
+            "1e-3".to_string(),
+        ]];
+        write_records(&path, &["change", "label", "x"], rows).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, "change,label,x\n-0.25,'-cmd,1e-3\n");
     }
 
     #[test]
