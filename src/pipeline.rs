@@ -1014,7 +1014,11 @@ pub fn run(params: &RunParams, log: &Log) -> Result<RunSummary> {
         chart::font::ensure_font(chart.get_font())?;
     }
     let started = Instant::now();
-    let staging = Staging::new(&params.out)?;
+    let mut staging = Staging::new(&params.out)?;
+    if params.cache.is_none() {
+        // --no-cache neither reads nor writes the cache: an earlier one stays.
+        staging.keep_previous(DEFAULT_CACHE_DIR);
+    }
     let mut analysis = analyse(params, log)?;
     let dir = staging.path().to_path_buf();
     // The next run's cache is written on its own thread while the charts

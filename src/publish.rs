@@ -26,6 +26,9 @@ pub const MANIFEST: &str = ".theme-trends-manifest";
 pub struct Staging {
     staging: PathBuf,
     out: PathBuf,
+    /// Folders (relative to `out`) whose files earlier runs wrote and this
+    /// run keeps as they are when it writes nothing there.
+    kept: Vec<PathBuf>,
 }
 
 fn staging_prefix(out: &Path) -> Option<(PathBuf, String)> {
@@ -63,7 +66,15 @@ impl Staging {
         Ok(Staging {
             staging,
             out: out.to_path_buf(),
+            kept: Vec::new(),
         })
+    }
+
+    /// Keeps an earlier run's files below `rel` (relative to the output
+    /// folder) when this run writes none there: a run with `--no-cache`
+    /// leaves the cache of earlier runs in place.
+    pub fn keep_previous(&mut self, rel: impl Into<PathBuf>) {
+        self.kept.push(rel.into());
     }
 
     /// Where this run writes.
@@ -75,6 +86,15 @@ impl Staging {
     /// carries the user's own files over, and swaps the staging folder into
     /// place. Returns warnings about anything left behind.
     pub fn publish(self) -> Result<Vec<String>> {
+        let ours = previous_manifest(&self.out);
+        for dir in &self.kept {
+            if self.staging.join(dir).exists() {
+                continue;
+            }
+            for rel in ours.iter().filter(|r| r.starts_with(dir)) {
+                link_or_copy(&self.out.join(rel), &self.staging.join(rel))?;
+            }
+        }
         let written = relative_files(&self.staging);
         let manifest: String = written
             .iter()
@@ -87,19 +107,12 @@ impl Staging {
             std::fs::rename(&self.staging, &self.out).map_err(|e| Error::write(&self.out, e))?;
             return Ok(Vec::new());
         }
-        let ours = previous_manifest(&self.out);
         // The user's files: hard-link (or copy) them into the new folder.
         for rel in relative_files(&self.out) {
             if ours.contains(&rel) || written.contains(&rel) || rel == Path::new(MANIFEST) {
                 continue;
             }
-            let (from, to) = (self.out.join(&rel), self.staging.join(&rel));
-            if let Some(dir) = to.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-            }
-            if std::fs::hard_link(&from, &to).is_err() {
-                std::fs::copy(&from, &to).map_err(|e| Error::write(&to, e))?;
-            }
+            link_or_copy(&self.out.join(&rel), &self.staging.join(&rel))?;
         }
         match exchange(&self.staging, &self.out) {
             Ok(()) => Ok(clean_old(&self.staging, &self.out, &ours)),
@@ -131,6 +144,27 @@ impl Staging {
         let _ = std::fs::remove_dir_all(&self.staging);
         Ok(Vec::new())
     }
+}
+
+/// A run that stops before publishing removes its staging folder (a
+/// published one holds a manifest, or is gone).
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.staging.is_dir() && !self.staging.join(MANIFEST).exists() {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Hard-links (or else copies) `from` to `to`, creating `to`'s folder.
+fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    }
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).map_err(|e| Error::write(to, e))?;
+    }
+    Ok(())
 }
 
 /// Atomically swaps two folders (Linux `renameat2` with `RENAME_EXCHANGE`).

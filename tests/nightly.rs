@@ -117,6 +117,23 @@ fn a_corrupt_cache_is_discarded_with_a_warning() {
     .status
     .success());
     assert!(!plain.join(".cache").exists());
+
+    // ... and leaves an existing cache as it was.
+    let before = std::fs::read(&cache).unwrap();
+    assert!(tool(&[
+        "run",
+        "--input",
+        p,
+        "--out",
+        o,
+        "--k",
+        "4",
+        "--no-cache",
+        "-q"
+    ])
+    .status
+    .success());
+    assert_eq!(std::fs::read(&cache).unwrap(), before);
 }
 
 #[test]
