@@ -1344,3 +1344,29 @@ fn k_larger_than_the_archive_is_capped_with_a_warning() {
     assert_eq!(theme_rows.len() as u64, themes);
     assert_eq!(assignments(&out).len(), 5);
 }
+
+/// Two file names that are not UTF-8 and show alike, with the same content:
+/// one is a duplicate of the other, on the first run and on a re-run that
+/// takes them from the cache.
+#[test]
+fn names_that_are_not_utf8_survive_a_cached_rerun() {
+    use std::os::unix::ffi::OsStrExt;
+    let a = Archive::new();
+    write_four_posts(&a);
+    let text = post(
+        "title: 春运铁路客流\ndate: 2024-03-07",
+        "铁路部门加开列车运送返乡旅客，车站秩序井然。\n",
+    );
+    for name in [&b"2024-03-07-a\xff.md"[..], &b"2024-03-07-a\xfe.md"[..]] {
+        std::fs::write(a.root.join(std::ffi::OsStr::from_bytes(name)), &text).unwrap();
+    }
+    let out = a.out();
+    for _ in 0..2 {
+        let run = run_quick(&a.root, &out, &[]);
+        run.assert_no_panic();
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let j = run_json(&out);
+        assert_eq!(count(&j, "posts"), 6);
+        assert_eq!(count(&j, "duplicates"), 1, "{}", j["counts"]);
+    }
+}

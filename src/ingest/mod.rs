@@ -397,46 +397,53 @@ fn ingest_folder(
     let mut cache_entries = Vec::new();
     let mut fresh_posts = 0;
     let mut results = Vec::with_capacity(reads.len());
-    for ((path, _), (hash, parsed)) in walk.posts.iter().zip(reads) {
+    for ((path, format), (hash, parsed)) in walk.posts.iter().zip(reads) {
         let shown = path.display().to_string();
-        let parsed = match (parsed, cache.as_deref_mut()) {
-            (Some(parsed), Some(_)) => {
-                fresh_posts += 1;
-                let entry = cache::Entry {
-                    hash,
-                    parsed: parsed
-                        .as_ref()
-                        .map(|p| cache::CachedPost {
-                            title: p.title.clone(),
-                            date: trend::epoch_days(p.date),
-                            body: p.body.clone(),
-                            warnings: p.warnings.clone(),
-                            words: None,
-                            minhash: None,
-                        })
-                        .map_err(Clone::clone),
-                };
-                cache_entries.push((shown, entry));
-                parsed
+        // A cache hit: the entry moves into this run's cache as it is.
+        // (Two file names that are not UTF-8 can show alike: the second
+        // finds the entry taken and is read anew.)
+        let hit = match (&parsed, cache.as_deref_mut()) {
+            (None, Some(c)) => c.take(&shown),
+            _ => None,
+        };
+        if let Some(entry) = hit {
+            results.push(match &entry.parsed {
+                Ok(p) => Ok(ParsedPost {
+                    title: p.title.clone(),
+                    date: trend::from_epoch_days(p.date),
+                    body: p.body.clone(),
+                    warnings: p.warnings.clone(),
+                }),
+                Err(reason) => Err(reason.clone()),
+            });
+            cache_entries.push((shown, entry));
+            continue;
+        }
+        let (hash, parsed) = match parsed {
+            Some(parsed) => (hash, parsed),
+            None => {
+                let (hash, parsed) = read_post(path, *format, params, None);
+                (hash, parsed.expect("a read without a cache parses"))
             }
-            (Some(parsed), None) => parsed,
-            // A cache hit: the entry moves into this run's cache as it is.
-            (None, Some(c)) => {
-                let entry = c.take(&shown).expect("a cache hit stays in the cache");
-                let parsed = match &entry.parsed {
-                    Ok(p) => Ok(ParsedPost {
+        };
+        if cache.is_some() {
+            fresh_posts += 1;
+            let entry = cache::Entry {
+                hash,
+                parsed: parsed
+                    .as_ref()
+                    .map(|p| cache::CachedPost {
                         title: p.title.clone(),
-                        date: trend::from_epoch_days(p.date),
+                        date: trend::epoch_days(p.date),
                         body: p.body.clone(),
                         warnings: p.warnings.clone(),
-                    }),
-                    Err(reason) => Err(reason.clone()),
-                };
-                cache_entries.push((shown, entry));
-                parsed
-            }
-            (None, None) => unreachable!("no cache, no hit"),
-        };
+                        words: None,
+                        minhash: None,
+                    })
+                    .map_err(Clone::clone),
+            };
+            cache_entries.push((shown, entry));
+        }
         results.push(parsed);
     }
 
