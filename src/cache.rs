@@ -9,7 +9,9 @@
 //! those results: the tool's version, the stop-word lists, the user
 //! dictionary, named-theme seed words, the word-length and HMM settings and
 //! the body length cap. A cache with another fingerprint, another format or
-//! unreadable bytes is discarded with a warning and rebuilt — never trusted.
+//! the body length cap. The file ends with the xxh3 of its contents. A cache
+//! with another fingerprint, another format, a wrong checksum or unreadable
+//! bytes is discarded with a warning and rebuilt — never trusted.
 //! Posts that disappeared from the archive simply are not written again.
 
 use rustc_hash::FxHashMap as HashMap;
@@ -28,7 +30,7 @@ use crate::segment::{KnownWords, SegmentParams, DEFAULT_STOPWORDS};
 pub const CACHE_FILE: &str = "posts.bin";
 /// Format version; bump when the layout or the meaning of a stored value
 /// (such as the near-duplicate signature) changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 /// File magic, so a foreign file is recognised at once.
 const MAGIC: &[u8; 8] = b"TTCACHE\0";
 
@@ -240,9 +242,16 @@ impl PostCache {
                 )),
             )
         };
-        let Some(body) = bytes.strip_prefix(MAGIC) else {
+        let Some(rest) = bytes.strip_prefix(MAGIC) else {
             return discard("not a theme-trends cache");
         };
+        // The payload ends with the xxh3 of its bytes: any damage shows.
+        let Some((body, sum)) = rest.split_last_chunk::<8>() else {
+            return discard("truncated (corrupt)");
+        };
+        if xxhash_rust::xxh3::xxh3_64(body) != u64::from_le_bytes(*sum) {
+            return discard("checksum mismatch (corrupt)");
+        }
         let file: CacheFile =
             match bincode::serde::decode_from_slice(body, bincode::config::standard()) {
                 Ok((f, used)) if used == body.len() => f,
@@ -320,17 +329,43 @@ pub fn save(
         basis,
         entries,
     };
-    // Encoded straight into the file: no copy of the whole cache in memory.
+    // Encoded straight into the file (no copy of the whole cache in
+    // memory), hashed on the way, the hash appended.
     let tmp = dir.join(format!("{CACHE_FILE}.tmp"));
     let out = std::fs::File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
     out.write_all(MAGIC).map_err(|e| Error::write(&tmp, e))?;
-    bincode::serde::encode_into_std_write(&file, &mut out, bincode::config::standard())
+    let mut hashed = Hashed {
+        inner: &mut out,
+        sum: Xxh3::new(),
+    };
+    bincode::serde::encode_into_std_write(&file, &mut hashed, bincode::config::standard())
         .map_err(|e| Error::write(&tmp, std::io::Error::other(e)))?;
-    out.flush().map_err(|e| Error::write(&tmp, e))?;
+    let sum = hashed.sum.digest();
+    out.write_all(&sum.to_le_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::write(&tmp, e))?;
     drop(out);
     std::fs::rename(&tmp, &path).map_err(|e| Error::write(&path, e))?;
     Ok(path)
+}
+
+/// A writer that hashes what passes through it.
+struct Hashed<W> {
+    inner: W,
+    sum: Xxh3,
+}
+
+impl<W: Write> Write for Hashed<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sum.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]
@@ -396,6 +431,26 @@ mod tests {
         let (c, warning) = PostCache::load(dir.path(), 7);
         assert!(c.is_empty());
         assert!(warning.unwrap().contains("corrupt"));
+
+        // One changed byte anywhere (here in the middle of a title).
+        save(
+            dir.path(),
+            7,
+            vocab(),
+            None,
+            vec![("a.md".into(), entry("春运"))],
+        )
+        .unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = bytes
+            .windows(6)
+            .position(|w| w == "春运".as_bytes())
+            .unwrap();
+        bytes[at + 1] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let (c, warning) = PostCache::load(dir.path(), 7);
+        assert!(c.is_empty());
+        assert!(warning.unwrap().contains("checksum"));
 
         std::fs::write(&path, b"garbage").unwrap();
         let (_, warning) = PostCache::load(dir.path(), 7);
