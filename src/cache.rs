@@ -8,7 +8,6 @@
 //! The whole file is stamped with a fingerprint of everything that shapes
 //! those results: the tool's version, the stop-word lists, the user
 //! dictionary, named-theme seed words, the word-length and HMM settings and
-//! the body length cap. A cache with another fingerprint, another format or
 //! the body length cap. The file ends with the xxh3 of its contents. A cache
 //! with another fingerprint, another format, a wrong checksum or unreadable
 //! bytes is discarded with a warning and rebuilt — never trusted.
