@@ -89,23 +89,29 @@ pub fn nesting_depth(html: &str) -> usize {
     let b = html.as_bytes();
     let (mut depth, mut max) = (0usize, 0usize);
     let mut i = 0;
-    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
-        i += off + 1;
-        if b.get(i) == Some(&b'/') {
-            depth = depth.saturating_sub(1);
-            continue;
-        }
-        let name_len = b[i..]
+    let name_at = |at: usize| {
+        let len = b[at..]
             .iter()
             .take_while(|c| c.is_ascii_alphanumeric())
             .count();
-        if name_len == 0 || !b[i].is_ascii_alphabetic() {
+        (len > 0 && b[at].is_ascii_alphabetic()).then(|| &b[at..at + len])
+    };
+    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+        i += off + 1;
+        if b.get(i) == Some(&b'/') {
+            // Closing a flat element (`</p>`) closes nothing that counted.
+            if name_at(i + 1).is_none_or(|name| !is_flat(name)) {
+                depth = depth.saturating_sub(1);
+            }
             continue;
         }
-        let name = &b[i..i + name_len];
+        let Some(name) = name_at(i) else { continue };
+        let name_len = name.len();
+        // The tag ends at its '>' or, unclosed, where the next tag starts:
+        // the scan stays linear.
         let end = b[i..]
             .iter()
-            .position(|&c| c == b'>')
+            .position(|&c| c == b'>' || c == b'<')
             .map_or(b.len(), |p| i + p);
         let self_closing = end > 0 && b.get(end - 1) == Some(&b'/');
         if !self_closing && !is_flat(name) {
@@ -235,6 +241,11 @@ mod tests {
             2
         );
         assert_eq!(nesting_depth(&"<div>".repeat(1000)), 1000);
+        // Closing paragraphs does not hide the divs left open.
+        assert_eq!(nesting_depth(&"<div><p>x</p>".repeat(1000)), 1000);
+        assert_eq!(nesting_depth("<div><p>x</p></div><div></div>"), 1);
+        // Tags that never close are still counted, one each.
+        assert_eq!(nesting_depth(&"<a".repeat(1000)), 1000);
         assert_eq!(nesting_depth("a < b and c<3"), 0);
         let quotes = markdown_to_html(&format!("{} x\n", ">".repeat(300)));
         assert!(nesting_depth(&quotes) >= 300);
