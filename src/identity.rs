@@ -60,7 +60,7 @@ pub struct State {
     pub themes: Vec<ThemeRecord>,
     /// Posts analysed by that run.
     pub posts: usize,
-    /// The k that run used, and whether it was chosen automatically.
+    /// The k that run used.
     pub k: usize,
 }
 

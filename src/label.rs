@@ -6,7 +6,8 @@
 //! occurrences in the theme, `A` the average of `|c|` over themes and `f(w)`
 //! the occurrences of `w` in all themes. Only words of the TF-IDF vocabulary
 //! count, so stop words, numbers and words outside the document-frequency
-//! bounds can never name a theme. The short label is the top three words.
+//! bounds can never name a theme. The short label is the top three words,
+//! extended by the next ones where two themes would share a label.
 
 use rayon::prelude::*;
 
@@ -62,7 +63,7 @@ pub struct ThemeLabel {
 /// A theme as the reports show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
-    /// Theme number (0 = largest).
+    /// Stable theme id (kept across runs; named themes first).
     pub id: u32,
     /// Short label.
     pub label: String,
@@ -163,7 +164,7 @@ pub fn class_idf(counts: &[Vec<u32>]) -> Vec<f64> {
 /// A theme's characteristic words within one period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodTerms {
-    /// Theme id.
+    /// Theme index (into the run's themes, not the stable id).
     pub theme: usize,
     /// Period index.
     pub period: usize,

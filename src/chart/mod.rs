@@ -1,10 +1,12 @@
 //! Stage 8, chart: draw the themes and their trends with plotters.
 //!
-//! Four charts, each written as PNG and SVG into the charts folder:
+//! Charts, each written as PNG and SVG into the charts folder:
 //! `theme_share_area` (stacked share of every theme per period, with a
 //! legend and labels inside the larger bands), `theme_small_multiples` (one
 //! line chart per theme), `theme_heatmap` (theme × period, darker = larger
-//! share) and `theme_top_terms` (bars of each theme's characteristic words).
+//! share), `theme_top_terms` (bars of each theme's characteristic words),
+//! `k_selection` (the scores of each k tried, when k was chosen) and one
+//! chart per theme in `themes/`.
 //! A theme has the same colour in every chart. Text is drawn with a checked
 //! CJK font (see [`font`]), so Chinese never turns into boxes.
 
@@ -113,7 +115,7 @@ pub fn parse_size(s: &str) -> std::result::Result<(u32, u32), String> {
 
 /// What the charts show.
 pub struct ChartInput<'a> {
-    /// Themes, index = theme_id.
+    /// Themes, in report order (each carries its stable id).
     pub themes: &'a [Theme],
     /// Counts, shares, bursts per theme and period.
     pub trends: &'a Trends,

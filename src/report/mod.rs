@@ -1,7 +1,9 @@
 //! Stage 9, report: write the results as files.
 //!
 //! `themes.csv`, `assignments.csv`/`.parquet`, `trends.csv`/`.parquet`,
-//! `rejected.csv` (always, header included), `run.json` and `index.html`.
+//! `emerging.csv`, `momentum.csv`, `theme_terms_by_period.csv`,
+//! `k_selection.csv`, `themes_history.csv`, `rejected.csv` (always, header
+//! included), `run.json` and `index.html`.
 //! Every file is written to a temporary name and renamed into place, so a
 //! reader never sees half a file. CSV text fields that a spreadsheet would
 //! run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) get a
