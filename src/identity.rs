@@ -141,14 +141,7 @@ pub fn term_vectors(
                     sum[f] += x;
                 }
             }
-            let mut top: Vec<(usize, f32)> = sum
-                .iter()
-                .enumerate()
-                .filter(|(_, &x)| x > 0.0)
-                .map(|(f, &x)| (f, x))
-                .collect();
-            top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            top.truncate(TERMS_KEPT);
+            let top = crate::label::top_features(&sum, TERMS_KEPT);
             let norm = top
                 .iter()
                 .map(|(_, x)| x * x)

@@ -468,14 +468,29 @@ fn find_themes(
                 reason: e.to_string(),
             })?;
         inertia = c.inertia;
-    } else if let Some(&r) = rest.first() {
-        return Err(Error::Numeric {
-            stage: "cluster",
-            reason: format!(
-                "{} post(s) left outside the named themes (first: row {r}), too few to cluster",
-                rest.len()
-            ),
-        });
+    } else if !rest.is_empty() {
+        // A single post outside the named themes cannot make a theme of its
+        // own: it joins the named theme it is closest to.
+        if m == 0 {
+            return Err(Error::Numeric {
+                stage: "cluster",
+                reason: format!("{} post(s) to cluster, at least 2 needed", rest.len()),
+            });
+        }
+        log.warn(&format!(
+            "{} post(s) outside the named themes, too few to cluster: each joins its closest named theme",
+            rest.len()
+        ));
+        for &r in &rest {
+            let sims = centroids.dot(&x.row(r));
+            let (t, &s) = sims
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+                .expect("m > 0 named themes");
+            labels[r] = t;
+            scores[r] = s;
+        }
     }
     Ok(Found {
         clustering: Clustering {

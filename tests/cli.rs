@@ -235,3 +235,57 @@ fn a_broken_themes_file_is_a_usage_error_naming_the_file() {
     assert_ne!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("bad.toml"), "{}", stderr(&o));
 }
+
+/// One post outside the named themes cannot make a theme: it joins the
+/// closest named theme with a warning, and the run succeeds.
+#[test]
+fn a_single_post_outside_the_named_themes_joins_the_closest() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("_posts");
+    std::fs::create_dir(&posts).unwrap();
+    for (date, title, body) in [
+        ("2024-01-02", "春运铁路", "春运铁路旅客返乡，车站增开列车。"),
+        ("2024-01-03", "春运旅客", "春运旅客返乡，铁路车站秩序井然。"),
+        ("2024-07-02", "防汛抢险", "防汛抢险队伍巡查堤防，水位上涨。"),
+        ("2024-07-03", "防汛水位", "防汛部门监测水位，巡查堤防水库。"),
+        (
+            "2024-08-01",
+            "航天发射",
+            "运载火箭发射卫星，航天员进入空间站。",
+        ),
+    ] {
+        let text = format!("---\ntitle: {title}\ndate: {date}\n---\n{body}\n");
+        std::fs::write(posts.join(format!("{date}-{title}.md")), text).unwrap();
+    }
+    let themes = dir.path().join("themes.toml");
+    std::fs::write(
+        &themes,
+        "[[theme]]\nname = \"春运\"\nseeds = [\"春运\", \"铁路\", \"旅客\"]\n\
+         [[theme]]\nname = \"防汛\"\nseeds = [\"防汛\", \"水位\", \"堤防\"]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = tool(&[
+        "run",
+        "--input",
+        posts.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--themes",
+        themes.to_str().unwrap(),
+        "--min-df",
+        "1",
+        "--max-df",
+        "1.0",
+        "--no-charts",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("joins its closest named theme"),
+        "{}",
+        stderr(&o)
+    );
+    let (_, rows) = common::read_csv(&out.join("assignments.csv"));
+    assert_eq!(rows.len(), 5);
+    assert!(rows.iter().all(|r| r[4] == "0" || r[4] == "1"));
+}
