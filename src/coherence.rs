@@ -7,7 +7,7 @@
 //! occur together. A theme's coherence is the mean over its word pairs.
 //! Postings lists (sorted post ids per word) make a pair's count one merge.
 
-use crate::vectorize::TfIdf;
+use crate::vectorize::SparseMatrix;
 
 /// For each feature, the sorted ids of the posts that contain it (all
 /// lists in one array, feature `f`'s at `starts[f]..starts[f + 1]`).
@@ -19,32 +19,13 @@ pub struct Postings {
 }
 
 impl Postings {
-    /// Builds postings from the TF-IDF matrix (a transpose of its pattern).
-    /// Post ids are matrix rows; only counts matter, and the empty rows
-    /// (posts without features) are left out of `n_docs`.
-    pub fn new(tfidf: &TfIdf) -> Self {
-        let m = &tfidf.matrix;
-        let mut starts = vec![0usize; m.cols() + 1];
-        for &c in m.indices() {
-            starts[c as usize + 1] += 1;
-        }
-        for f in 0..m.cols() {
-            starts[f + 1] += starts[f];
-        }
-        let mut next = starts.clone();
-        let mut docs = vec![0u32; m.nnz()];
-        let mut n_docs = 0;
-        for (row, vec) in m.outer_iterator().enumerate() {
-            n_docs += usize::from(vec.nnz() > 0);
-            for &c in vec.indices() {
-                let slot = &mut next[c as usize];
-                docs[*slot] = row as u32;
-                *slot += 1;
-            }
-        }
+    /// Postings from the TF-IDF matrix transposed (features × posts, CSR):
+    /// its rows are the lists. Post ids are matrix rows; only counts matter.
+    /// `n_docs` counts the posts with features.
+    pub fn new(transposed: &SparseMatrix, n_docs: usize) -> Self {
         Postings {
-            docs,
-            starts,
+            docs: transposed.indices().to_vec(),
+            starts: transposed.indptr().to_proper().into_owned(),
             n_docs,
         }
     }

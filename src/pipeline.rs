@@ -837,11 +837,16 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
         params.reduce.clone()
     };
     drop(cache_vocab);
-    let reduced = timings.time("reduce", log, || {
-        reduce::reduce_from(&tfidf.matrix, &reduce_params, start.as_ref())
+    // Posts × features turned around: the SVD and the postings both use it.
+    let (transposed, reduced) = timings.time("reduce", log, || {
+        let transposed = tfidf.matrix.transpose_view().to_csr();
+        let reduced =
+            reduce::reduce_from(&tfidf.matrix, &transposed, &reduce_params, start.as_ref());
+        reduced.map(|r| (transposed, r))
     })?;
     let rows = reduced.rows.select(Axis(0), &usable);
-    let postings = Postings::new(&tfidf);
+    let postings = Postings::new(&transposed, usable.len());
+    drop(transposed);
 
     let words = Words {
         seg: &seg,

@@ -249,15 +249,17 @@ fn orthonormalize(y: &Array2<f32>) -> Array2<f32> {
 
 /// Runs the randomized truncated SVD and returns the normalised `U·Σ` rows.
 pub fn reduce(a: &SparseMatrix, params: &ReduceParams) -> Result<Reduced> {
-    reduce_from(a, params, None)
+    reduce_from(a, &a.transpose_view().to_csr(), params, None)
 }
 
 /// Like [`reduce`], but the sampling block starts from `start` (features ×
 /// columns, e.g. the previous run's components mapped onto this run's
 /// vocabulary) instead of random numbers; missing columns are random. A
 /// start close to the answer needs fewer power iterations.
+/// `at` is `a` transposed (as CSR), which the caller may need too.
 pub fn reduce_from(
     a: &SparseMatrix,
+    at: &SparseMatrix,
     params: &ReduceParams,
     start: Option<&Array2<f32>>,
 ) -> Result<Reduced> {
@@ -270,7 +272,6 @@ pub fn reduce_from(
     }
     let dims = params.dims.min(n - 1).min(v - 1).max(1);
     let width = (dims + params.oversample).min(n).min(v);
-    let at: SparseMatrix = a.transpose_view().to_csr();
 
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(params.seed);
     let mut omega = Array2::from_shape_simple_fn((v, width), || {
@@ -285,11 +286,11 @@ pub fn reduce_from(
     }
     let mut q = orthonormalize(&sparse_dot(a, omega.view()));
     for _ in 0..params.power_iters {
-        let z = orthonormalize(&sparse_dot(&at, q.view()));
+        let z = orthonormalize(&sparse_dot(at, q.view()));
         q = orthonormalize(&sparse_dot(a, z.view()));
     }
     // B = Qᵀ A, kept transposed: Bt = Aᵀ Q (words × width).
-    let bt = sparse_dot(&at, q.view());
+    let bt = sparse_dot(at, q.view());
     let (values, w) = symmetric_eigen(&gram(bt.view()));
     let dims = dims.min(values.iter().filter(|&&x| x > 0.0).count()).max(1);
     let sigma: Vec<f32> = values[..dims]
