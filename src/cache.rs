@@ -29,7 +29,7 @@ use crate::segment::{KnownWords, SegmentParams, DEFAULT_STOPWORDS};
 pub const CACHE_FILE: &str = "posts.bin";
 /// Format version; bump when the layout or the meaning of a stored value
 /// (such as the near-duplicate signature) changes.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 /// File magic, so a foreign file is recognised at once.
 const MAGIC: &[u8; 8] = b"TTCACHE\0";
 

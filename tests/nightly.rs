@@ -359,3 +359,19 @@ fn a_killed_run_leaves_the_previous_reports_whole() {
         }
     }
 }
+
+/// The cache follows the posts, not how `--input` is spelled.
+#[test]
+fn the_cache_is_found_whatever_the_spelling_of_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = demo_copy(dir.path());
+    let out = dir.path().join("reports");
+    let o = out.to_str().unwrap();
+    let plain = posts.to_str().unwrap().to_string();
+    let dotted = format!("{}/./", posts.display());
+    for input in [&plain, &dotted] {
+        let run = tool(&["run", "--input", input, "--out", o, "--k", "4", "-q"]);
+        assert!(run.status.success(), "{}", stderr(&run));
+    }
+    assert_eq!(run_json(&out)["counts"]["new_or_changed"], 0);
+}

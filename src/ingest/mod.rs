@@ -281,6 +281,8 @@ pub fn read(
 
 /// What the folder walk found.
 struct Walk {
+    /// The folder walked.
+    root: PathBuf,
     posts: Vec<(PathBuf, BodyFormat)>,
     ignored: usize,
     problems: Vec<Rejection>,
@@ -289,6 +291,7 @@ struct Walk {
 
 fn walk_folder(root: &Path) -> Walk {
     let mut walk = Walk {
+        root: root.to_path_buf(),
         posts: Vec::new(),
         ignored: 0,
         problems: Vec::new(),
@@ -360,8 +363,18 @@ fn walk_folder(root: &Path) -> Walk {
 /// the cache holds an entry for this path and content.
 type Read = (u64, Option<Result<ParsedPost, RejectReason>>);
 
+/// The cache key of a post file: its path below the input folder, so that
+/// `arch`, `./arch` and an absolute path all find the same entries.
+fn cache_key(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
 fn read_post(
     path: &Path,
+    key: &str,
     format: BodyFormat,
     params: &IngestParams,
     cache: Option<&PostCache>,
@@ -371,7 +384,7 @@ fn read_post(
         Err(e) => return (0, Some(Err(RejectReason::Unreadable(e.to_string())))),
     };
     let hash = cache::content_hash(&bytes);
-    if cache.is_some_and(|c| c.get(&path.display().to_string(), hash).is_some()) {
+    if cache.is_some_and(|c| c.get(key, hash).is_some()) {
         return (hash, None);
     }
     let name = path
@@ -392,18 +405,21 @@ fn ingest_folder(
     let reads: Vec<Read> = walk
         .posts
         .par_iter()
-        .map(|(path, format)| read_post(path, *format, params, cache.as_deref()))
+        .map(|(path, format)| {
+            let key = cache_key(&walk.root, path);
+            read_post(path, &key, *format, params, cache.as_deref())
+        })
         .collect();
     let mut cache_entries = Vec::new();
     let mut fresh_posts = 0;
     let mut results = Vec::with_capacity(reads.len());
     for ((path, format), (hash, parsed)) in walk.posts.iter().zip(reads) {
-        let shown = path.display().to_string();
+        let key = cache_key(&walk.root, path);
         // A cache hit: the entry moves into this run's cache as it is.
         // (Two file names that are not UTF-8 can show alike: the second
         // finds the entry taken and is read anew.)
         let hit = match (&parsed, cache.as_deref_mut()) {
-            (None, Some(c)) => c.take(&shown),
+            (None, Some(c)) => c.take(&key),
             _ => None,
         };
         if let Some(entry) = hit {
@@ -416,13 +432,13 @@ fn ingest_folder(
                 }),
                 Err(reason) => Err(reason.clone()),
             });
-            cache_entries.push((shown, entry));
+            cache_entries.push((key, entry));
             continue;
         }
         let (hash, parsed) = match parsed {
             Some(parsed) => (hash, parsed),
             None => {
-                let (hash, parsed) = read_post(path, *format, params, None);
+                let (hash, parsed) = read_post(path, &key, *format, params, None);
                 (hash, parsed.expect("a read without a cache parses"))
             }
         };
@@ -442,7 +458,7 @@ fn ingest_folder(
                     })
                     .map_err(Clone::clone),
             };
-            cache_entries.push((shown, entry));
+            cache_entries.push((key, entry));
         }
         results.push(parsed);
     }
