@@ -4,7 +4,7 @@
 # Archive = ../shared/corpus/xwlb/_posts up to 2025-06-30, copied into a
 # temporary folder (plain files, as a scraper writes them). A cold run into a fresh DIR; then the posts of
 # 2025-07-01..03 are added and the job re-runs into a copy of that DIR with
-# the same flags. Both are repeated RUNS times (default 3; every re-run starts
+# the same flags. Both are repeated RUNS times (default 5; every re-run starts
 # from the same cold DIR) and the medians are compared: the re-run's share of
 # the cold run's wall time (target <= 20%), and the share of posts present in
 # both runs that kept their theme_id (target >= 90%).
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${CORPUS:-../shared/corpus/xwlb/_posts}
 if [[ ! -d $corpus ]]; then echo "SKIP: $corpus is absent"; exit 0; fi
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 bin=${TT_BIN:-target/release/theme-trends}
 [[ -x $bin ]] || cargo build --release --quiet
 work=$(mktemp -d)
