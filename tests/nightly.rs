@@ -9,6 +9,17 @@ use std::process::Command;
 
 use common::{stderr, tool};
 
+/// A copy of the demo archive in `dir` and a first run of it (`--k 4`) into
+/// `dir/reports`: (posts, reports).
+fn demo_run(dir: &Path) -> (PathBuf, PathBuf) {
+    let posts = demo_copy(dir);
+    let out = dir.join("reports");
+    let (p, o) = (posts.to_str().unwrap(), out.to_str().unwrap());
+    let first = tool(&["run", "--input", p, "--out", o, "--k", "4", "-q"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    (posts, out)
+}
+
 /// A copy of the demo archive (without its two broken files) in `dir`.
 fn demo_copy(dir: &Path) -> PathBuf {
     let posts = dir.join("archive/_posts");
@@ -81,12 +92,8 @@ fn a_rerun_reads_only_new_posts_and_keeps_theme_ids() {
 #[test]
 fn a_corrupt_cache_is_discarded_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    let posts = demo_copy(dir.path());
-    let out = dir.path().join("reports");
+    let (posts, out) = demo_run(dir.path());
     let (p, o) = (posts.to_str().unwrap(), out.to_str().unwrap());
-    assert!(tool(&["run", "--input", p, "--out", o, "--k", "4", "-q"])
-        .status
-        .success());
     let cache = out.join(".cache/posts.bin");
     let mut bytes = std::fs::read(&cache).unwrap();
     let mid = bytes.len() / 2;
@@ -101,50 +108,35 @@ fn a_corrupt_cache_is_discarded_with_a_warning() {
     );
     assert_eq!(run_json(&out)["counts"]["new_or_changed"], 60);
 
-    // --no-cache neither reads nor writes it.
+    // --no-cache neither reads nor writes it, and leaves an existing one as
+    // it was.
+    let no_cache = |out: &str| {
+        let run = tool(&[
+            "run",
+            "--input",
+            p,
+            "--out",
+            out,
+            "--k",
+            "4",
+            "--no-cache",
+            "-q",
+        ]);
+        assert!(run.status.success(), "{}", stderr(&run));
+    };
     let plain = dir.path().join("plain");
-    assert!(tool(&[
-        "run",
-        "--input",
-        p,
-        "--out",
-        plain.to_str().unwrap(),
-        "--k",
-        "4",
-        "--no-cache",
-        "-q"
-    ])
-    .status
-    .success());
+    no_cache(plain.to_str().unwrap());
     assert!(!plain.join(".cache").exists());
-
-    // ... and leaves an existing cache as it was.
     let before = std::fs::read(&cache).unwrap();
-    assert!(tool(&[
-        "run",
-        "--input",
-        p,
-        "--out",
-        o,
-        "--k",
-        "4",
-        "--no-cache",
-        "-q"
-    ])
-    .status
-    .success());
+    no_cache(o);
     assert_eq!(std::fs::read(&cache).unwrap(), before);
 }
 
 #[test]
 fn an_unreadable_theme_history_stops_the_run_and_is_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let posts = demo_copy(dir.path());
-    let out = dir.path().join("reports");
+    let (posts, out) = demo_run(dir.path());
     let (p, o) = (posts.to_str().unwrap(), out.to_str().unwrap());
-    assert!(tool(&["run", "--input", p, "--out", o, "--k", "4", "-q"])
-        .status
-        .success());
     let history = out.join("themes_history.csv");
     std::fs::write(&history, "when,what\nyesterday,something\n").unwrap();
     let again = tool(&["run", "--input", p, "--out", o, "--k", "4", "-q"]);
@@ -163,12 +155,8 @@ fn an_unreadable_theme_history_stops_the_run_and_is_kept() {
 #[test]
 fn the_users_files_in_the_output_folder_survive_a_run() {
     let dir = tempfile::tempdir().unwrap();
-    let posts = demo_copy(dir.path());
-    let out = dir.path().join("reports");
+    let (posts, out) = demo_run(dir.path());
     let (p, o) = (posts.to_str().unwrap(), out.to_str().unwrap());
-    assert!(tool(&["run", "--input", p, "--out", o, "--k", "4", "-q"])
-        .status
-        .success());
     std::fs::write(out.join("my-notes.txt"), "keep me").unwrap();
     assert!(tool(&["run", "--input", p, "--out", o, "--k", "3", "-q"])
         .status
