@@ -228,13 +228,19 @@ fn clean_old(old: &Path, out: &Path, ours: &BTreeSet<PathBuf>) -> Vec<String> {
     warnings
 }
 
-/// The files the previous run listed in its manifest.
+/// The files the previous run listed in its manifest. Only plain relative
+/// paths count: a damaged or edited manifest can never make the tool touch
+/// a file outside the output folder.
 fn previous_manifest(out: &Path) -> BTreeSet<PathBuf> {
     std::fs::read_to_string(out.join(MANIFEST))
         .map(|t| {
             t.lines()
-                .filter(|l| !l.is_empty())
                 .map(PathBuf::from)
+                .filter(|p| {
+                    p.components().next().is_some()
+                        && p.components()
+                            .all(|c| matches!(c, std::path::Component::Normal(_)))
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -340,5 +346,22 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not a folder"));
+    }
+
+    #[test]
+    fn a_manifest_cannot_point_outside_the_output_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(
+            out.join(MANIFEST),
+            "themes.csv\n../victim.txt\n/etc/passwd\ncharts/a.png\n\n",
+        )
+        .unwrap();
+        let listed = previous_manifest(&out);
+        assert_eq!(
+            listed,
+            BTreeSet::from([PathBuf::from("themes.csv"), PathBuf::from("charts/a.png")])
+        );
     }
 }
