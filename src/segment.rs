@@ -197,7 +197,13 @@ pub fn is_content_word(word: &str) -> bool {
 /// `char::is_alphabetic` with a fast path for the common CJK ideographs,
 /// which would otherwise take the slow Unicode table search.
 fn is_letter(c: char) -> bool {
-    ('\u{4E00}'..='\u{9FFF}').contains(&c) || c.is_alphabetic()
+    is_common_cjk(c) || c.is_alphabetic()
+}
+
+/// A CJK unified ideograph of the basic block (nearly every character of a
+/// Chinese archive).
+pub(crate) fn is_common_cjk(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c)
 }
 
 /// Segmented posts: every post as word ids into one vocabulary.

@@ -124,7 +124,7 @@ fn shingle_hashes(doc: &Doc) -> Vec<u64> {
 fn fold_char(c: char) -> Option<char> {
     if c.is_ascii() {
         c.is_ascii_alphanumeric().then(|| c.to_ascii_lowercase())
-    } else if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+    } else if crate::segment::is_common_cjk(c) {
         Some(c)
     } else if c.is_alphanumeric() {
         c.to_lowercase().next()

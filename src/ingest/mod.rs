@@ -149,12 +149,23 @@ pub struct Corpus {
 }
 
 impl Corpus {
+    /// The cache entry of the post with `doc_id`, when it parsed.
+    pub fn cached_post(&self, doc_id: usize) -> Option<&cache::CachedPost> {
+        self.cache_entries
+            .get(doc_id)
+            .and_then(|(_, e)| e.parsed.as_ref().ok())
+    }
+
+    /// [`Corpus::cached_post`], to update.
+    pub fn cached_post_mut(&mut self, doc_id: usize) -> Option<&mut cache::CachedPost> {
+        self.cache_entries
+            .get_mut(doc_id)
+            .and_then(|(_, e)| e.parsed.as_mut().ok())
+    }
+
     /// The words the cache knows for accepted doc `i`.
     pub fn known_words(&self, i: usize) -> Option<&KnownWords> {
-        let doc = &self.docs[i];
-        self.cache_entries
-            .get(doc.doc_id)
-            .and_then(|(_, e)| e.parsed.as_ref().ok())
+        self.cached_post(self.docs[i].doc_id)
             .and_then(|p| p.words.as_ref())
     }
 }
@@ -248,13 +259,7 @@ pub fn read(
             let known: Vec<Option<dedup::Signature>> = corpus
                 .docs
                 .iter()
-                .map(|d| {
-                    corpus
-                        .cache_entries
-                        .get(d.doc_id)
-                        .and_then(|(_, e)| e.parsed.as_ref().ok())
-                        .and_then(|p| p.minhash.clone())
-                })
+                .map(|d| corpus.cached_post(d.doc_id).and_then(|p| p.minhash.clone()))
                 .collect();
             let sigs: Vec<dedup::Signature> = corpus
                 .docs
@@ -262,12 +267,9 @@ pub fn read(
                 .zip(known)
                 .map(|(d, k)| k.unwrap_or_else(|| dedup::signature_of(d)))
                 .collect();
-            for (d, s) in corpus.docs.iter().zip(&sigs) {
-                if let Some(Ok(p)) = corpus
-                    .cache_entries
-                    .get_mut(d.doc_id)
-                    .map(|(_, e)| &mut e.parsed)
-                {
+            let ids: Vec<usize> = corpus.docs.iter().map(|d| d.doc_id).collect();
+            for (id, s) in ids.into_iter().zip(&sigs) {
+                if let Some(p) = corpus.cached_post_mut(id) {
                     p.minhash.get_or_insert_with(|| s.clone());
                 }
             }
