@@ -29,7 +29,7 @@ use crate::segment::{KnownWords, SegmentParams, DEFAULT_STOPWORDS};
 pub const CACHE_FILE: &str = "posts.bin";
 /// Format version; bump when the layout or the meaning of a stored value
 /// (such as the near-duplicate signature) changes.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 /// File magic, so a foreign file is recognised at once.
 const MAGIC: &[u8; 8] = b"TTCACHE\0";
 
@@ -42,6 +42,12 @@ pub struct CachedPost {
     pub date: i32,
     /// Clean body text.
     pub body: String,
+    /// The outlet the text credits.
+    pub source: Option<String>,
+    /// Other front-matter fields.
+    pub fields: Vec<crate::ingest::post::Field>,
+    /// Forms bent but accepted.
+    pub tolerated: Vec<crate::ingest::post::Tolerated>,
     /// Warnings the parse gave.
     pub warnings: Vec<String>,
     /// Kept words, when the post was segmented: (how many from the title,
@@ -378,6 +384,9 @@ mod tests {
                 title: title.into(),
                 date: 19_000,
                 body: "正文".into(),
+                source: Some("新华社".into()),
+                fields: vec![("tags".into(), vec!["东财滚动新闻".into()])],
+                tolerated: vec![],
                 warnings: vec![],
                 words: Some((1, vec![0, 1, 2])),
                 minhash: Some(vec![1, 2, 3]),

@@ -79,6 +79,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// When another run is writing the same --out, wait for it to finish
+    /// instead of exiting with code 4.
+    #[arg(long)]
+    pub wait: bool,
+
     /// Number of themes, or `auto` to choose it in --k-range by topic
     /// coherence (NPMI of each theme's top words) × stability across seeds.
     #[arg(long, default_value = "auto", value_name = "N|auto")]
@@ -92,6 +97,13 @@ pub struct RunArgs {
     /// them go there and keep the name as label; the rest is clustered.
     #[arg(long, value_name = "FILE")]
     pub themes: Option<PathBuf>,
+
+    /// Also count theme shares within each value of this field
+    /// (`trends_by_facet.csv`, a section of index.html): a front-matter
+    /// field such as `categories` or `tags`, a table column, or `source`
+    /// (the outlet credited in the text, e.g. `（新华社）`). May be repeated.
+    #[arg(long, value_name = "FIELD")]
+    pub facet: Vec<String>,
 
     /// Length of a trend period: day, week (ISO, from Monday) or month.
     #[arg(long, value_enum, default_value_t = TrendParams::default().get_granularity())]
@@ -284,6 +296,7 @@ impl RunArgs {
             .fit_sample(self.kmeans_sample)?;
         p.label = LabelParams::default().top_terms(self.top_terms)?;
         p.fresh = self.fresh;
+        p.wait = self.wait;
         if let (Some(a), Some(b)) = (self.since, self.until) {
             if a > b {
                 return Err(Error::param("--since/--until", format!("{a} is after {b}")));
@@ -299,7 +312,8 @@ impl RunArgs {
             .granularity(self.granularity)
             .smooth(self.smooth)?
             .recent(self.recent)?
-            .burst(self.burst_scale, self.burst_gamma)?;
+            .burst(self.burst_scale, self.burst_gamma)?
+            .facets(self.facet.clone())?;
         p.chart = if self.no_charts {
             None
         } else {
@@ -323,6 +337,9 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// `--strict` and some posts were rejected (reports were written).
     pub const REJECTED: i32 = 3;
+    /// Another run is writing the same output folder (and `--wait` was
+    /// not given); nothing was written.
+    pub const LOCKED: i32 = 4;
 }
 
 /// Parses a day for `--since` / `--until`.
@@ -498,10 +515,10 @@ pub fn execute(cli: Cli) -> i32 {
                 }
                 Err(e) => {
                     eprintln!("error: {e}");
-                    if matches!(e, Error::Param { .. }) {
-                        exit::USAGE
-                    } else {
-                        exit::FAILURE
+                    match e {
+                        Error::Param { .. } => exit::USAGE,
+                        Error::Locked { .. } => exit::LOCKED,
+                        _ => exit::FAILURE,
                     }
                 }
             }
@@ -549,6 +566,17 @@ pub fn summary_text(out: &std::path::Path, s: &RunSummary) -> String {
         ));
     }
     text.push('.');
+    if !c.tolerated.is_empty() {
+        let forms: Vec<String> = crate::ingest::Tolerated::ALL
+            .iter()
+            .filter_map(|f| {
+                c.tolerated
+                    .get(f.key())
+                    .map(|n| format!("{n} with {}", f.describe()))
+            })
+            .collect();
+        text.push_str(&format!(" Read although irregular: {}.", forms.join("; ")));
+    }
     if let Some(trends) = &a.trends {
         let rising: Vec<&str> = trends
             .bursts

@@ -86,6 +86,15 @@ pub enum Error {
         source: polars::prelude::PolarsError,
     },
 
+    /// Another run holds the lock on the output folder.
+    #[error("another run (pid {pid}) is writing {}; wait for it, or pass --wait to queue behind it", out.display())]
+    Locked {
+        /// The output folder.
+        out: PathBuf,
+        /// The process holding the lock, as it recorded itself.
+        pid: String,
+    },
+
     /// A numeric stage could not complete (clustering, decomposition).
     #[error("{stage}: {reason}")]
     Numeric {

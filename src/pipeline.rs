@@ -26,7 +26,7 @@ use crate::identity;
 use crate::ingest::{self, IngestCounts, IngestParams, RejectReason, Rejection};
 use crate::label::{self, LabelParams, PostRef, Theme};
 use crate::log::Log;
-use crate::publish::Staging;
+use crate::publish::{OutLock, Staging};
 use crate::reduce::{self, ReduceParams};
 use crate::report;
 use crate::segment::{self, SegmentParams, Segmenter};
@@ -62,6 +62,9 @@ pub struct RunParams {
     /// Ignore the previous run's themes: number themes anew and choose k
     /// anew (`--fresh`).
     pub fresh: bool,
+    /// Wait for another run writing the same output folder instead of
+    /// failing (`--wait`).
+    pub wait: bool,
     /// Folder of the incremental cache (`None`: neither read nor written).
     pub cache: Option<PathBuf>,
     /// Only posts dated within (since, until), both inclusive, are analysed.
@@ -91,6 +94,7 @@ impl RunParams {
             named: Vec::new(),
             themes_file: None,
             fresh: false,
+            wait: false,
             window: (None, None),
             label: LabelParams::default(),
             trend: TrendParams::default(),
@@ -165,6 +169,10 @@ pub struct Assignment {
     pub theme_id: u32,
     /// Cosine similarity to the theme's centre.
     pub score: f32,
+    /// The outlet the post credits, if any.
+    pub source: Option<String>,
+    /// The post's values of each `--facet` field, in flag order.
+    pub facets: Vec<Vec<String>>,
     /// Carried table columns.
     pub extra: Vec<String>,
 }
@@ -251,7 +259,15 @@ pub struct Trends {
     pub momentum: Vec<Momentum>,
     /// Top words of each theme in each period it has posts.
     pub period_terms: Vec<label::PeriodTerms>,
+    /// `trends_by_facet` (facet, value, period, theme_id, count, share);
+    /// `None` without `--facet`.
+    pub facet_table: Option<DataFrame>,
+    /// The largest values of each facet, for the page and the charts.
+    pub facets: Vec<trend::facet::FacetView>,
 }
+
+/// Values of each facet shown on the page and in its chart.
+const FACET_VALUES_SHOWN: usize = 12;
 
 /// Words listed per theme and period.
 const PERIOD_TERMS: usize = 8;
@@ -259,6 +275,7 @@ const PERIOD_TERMS: usize = 8;
 fn analyse_trends(
     words: &Words,
     dates: &[NaiveDate],
+    facet_values: &trend::facet::PostFacets,
     clustering: &Clustering,
     ids: &[u32],
     class_idf: &[f64],
@@ -286,12 +303,23 @@ fn analyse_trends(
         class_idf,
         PERIOD_TERMS,
     );
+    let names = params.get_facets();
+    let (facet_table, facets) = if names.is_empty() {
+        (None, Vec::new())
+    } else {
+        let starts: Vec<NaiveDate> = period_of.iter().map(|&p| matrix.periods[p]).collect();
+        let table = trend::facet::facet_table(names, facet_values, &starts, &theme_ids)?;
+        let views = trend::facet::views(&table, names, ids, &matrix.periods, FACET_VALUES_SHOWN)?;
+        (Some(table), views)
+    };
     Ok(Trends {
         bursts: trend::bursts(&matrix, params),
         momentum: trend::momentum(&matrix, params),
         table,
         matrix,
         period_terms,
+        facet_table,
+        facets,
     })
 }
 
@@ -924,6 +952,13 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
                 title: d.title.clone(),
                 theme_id: ids[theme],
                 score,
+                source: d.source.clone(),
+                facets: params
+                    .trend
+                    .get_facets()
+                    .iter()
+                    .map(|f| d.facet_values(f, &corpus.extra_columns))
+                    .collect(),
                 extra: d.extra.clone(),
             }
         })
@@ -932,9 +967,12 @@ pub fn analyse(params: &RunParams, log: &Log) -> Result<Analysis> {
     let dated: Option<Vec<NaiveDate>> = assignments.iter().map(|a| a.date).collect();
     let trends = match dated {
         Some(dates) => Some(timings.time("trend", log, || {
+            let facet_values: Vec<&[Vec<String>]> =
+                assignments.iter().map(|a| a.facets.as_slice()).collect();
             analyse_trends(
                 &words,
                 &dates,
+                &facet_values,
                 &clustering,
                 &ids,
                 &label::class_idf(&counts),
@@ -1034,6 +1072,14 @@ pub fn run(params: &RunParams, log: &Log) -> Result<RunSummary> {
         chart::font::ensure_font(chart.get_font())?;
     }
     let started = Instant::now();
+    // One run at a time per output folder: taken before the previous
+    // run's state is read, held until the reports are swapped in.
+    let _lock = OutLock::acquire(&params.out, params.wait, |pid| {
+        log.info(&format!(
+            "another run (pid {pid}) is writing {}; waiting for it (--wait)",
+            params.out.display()
+        ))
+    })?;
     let mut staging = Staging::new(&params.out)?;
     if params.cache.is_none() {
         // --no-cache neither reads nor writes the cache: an earlier one stays.

@@ -136,7 +136,7 @@ fn check_parse_post(input: &Input<'_>) {
                 again, post,
                 "the file name changed a post whose date is in the front matter"
             ),
-            Err(RejectReason::NoDate) => {
+            Err(RejectReason::NoDate | RejectReason::DateWithoutDay(_)) => {
                 let prefix = jekyll_prefix(&input.file_name).unwrap_or_else(|| {
                     panic!(
                         "date {} came from neither the front matter nor a YYYY-MM-DD- file-name prefix ({:?})",

@@ -187,22 +187,122 @@ static INLINE_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
     re(r"[（(]\s*((本报|本台)?(特约)?记者|通讯员|(文章)?来源|责任编辑|编辑)[^）)]{0,40}[）)]")
 });
 
-/// Removes news boilerplate from plain text (one paragraph per line).
-pub fn remove_boilerplate(text: &str) -> String {
+/// Lines that are an empty autolink, as the feed writes when it has no
+/// source address: `<>`.
+static EMPTY_LINK: LazyLock<Regex> = LazyLock::new(|| re(r"^<\s*>$"));
+/// A credit line naming the source: （文章来源：中国商报）, 来源：新华社.
+static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^[（(【\[]?\s*(?:文章|新闻|稿件)?来源\s*[：:]\s*([^）)】\]]{1,40}?)\s*[）)】\]]?$")
+});
+/// The outlet a lead formula names: 新华社北京12月8日电 → 新华社.
+static LEAD_OUTLET: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(央视网|新华网|人民网|中新网|新华社)"));
+/// An outlet's credit closing a line: `（新华社）`, ` (央视新闻)`,
+/// `（东方财富Choice数据）`. Group 1 is what came before it, group 2 the
+/// outlet.
+static TRAILING_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(.*?)[\s\u{3000}]*[（(]\s*([\p{Han}A-Za-z][\p{Han}A-Za-z·&\- ]{0,18}[\p{Han}A-Za-z])\s*[）)]$",
+    )
+});
+/// Endings of outlet names, which make a closing parenthesis a credit
+/// wherever it stands.
+const OUTLET_ENDINGS: [&str; 16] = [
+    "社",
+    "报",
+    "网",
+    "新闻",
+    "财经",
+    "数据",
+    "电视台",
+    "客户端",
+    "日报",
+    "时报",
+    "周刊",
+    "杂志",
+    "传媒",
+    "证券",
+    "资讯",
+    "快讯",
+];
+/// Liquid comments, tags and output (`{% … %}`, `{{ … }}`): template code,
+/// never text.
+static LIQUID: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?s)\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}|\{%.*?%\}|\{\{.*?\}\}")
+});
+
+/// Removes Liquid template code from a body before it is rendered.
+pub fn strip_liquid(body: &str) -> std::borrow::Cow<'_, str> {
+    if body.contains("{%") || body.contains("{{") {
+        LIQUID.replace_all(body, "")
+    } else {
+        std::borrow::Cow::Borrowed(body)
+    }
+}
+
+/// The outlet credited at the end of `line`, if the closing parenthesis is
+/// a credit: it follows the end of a sentence (or stands alone), or it
+/// names something that reads as an outlet (`…社`, `…报`, `…新闻`). A
+/// closing `（同比）` after a number is not a credit.
+fn trailing_credit(line: &str) -> Option<(&str, &str)> {
+    let caps = TRAILING_CREDIT.captures(line)?;
+    let before = caps.get(1).map_or("", |m| m.as_str());
+    let outlet = caps.get(2)?.as_str();
+    let after_sentence = before.is_empty()
+        || before.ends_with(['。', '！', '？', '!', '?', '…', '”', '"', '」', '；', ';'])
+        || line[before.len()..].starts_with(char::is_whitespace);
+    let named = OUTLET_ENDINGS.iter().any(|e| outlet.ends_with(e))
+        || outlet.contains(|c: char| c.is_ascii_alphabetic());
+    // An unnamed parenthesis standing after a sentence is a credit only
+    // when it is short, as outlet names are (not `（以下按姓氏笔画排序）`).
+    let short = outlet.chars().count() <= 8;
+    (named || (after_sentence && short)).then_some((before, outlet))
+}
+
+/// Clean text and the outlet it credits.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cleaned {
+    /// The text without boilerplate or credits, one paragraph per line.
+    pub text: String,
+    /// The outlet credited: a closing `（新华社）`, a `来源：` line, or a
+    /// `新华社…电` lead, in that order of preference.
+    pub source: Option<String>,
+}
+
+/// Removes news boilerplate from plain text (one paragraph per line) and
+/// takes out the outlet's credit, which is kept apart as the source.
+pub fn clean_text(text: &str) -> Cleaned {
     let mut out = String::with_capacity(text.len());
+    let (mut trailing, mut credited, mut lead) = (None, None, None);
     for line in text.lines() {
         let line = MD_LINK.replace_all(line, "$1");
         let line = line.trim();
         if line.is_empty()
             || URL_LINE.is_match(line)
+            || EMPTY_LINK.is_match(line)
             || BACKLINKS.is_match(line)
-            || CREDIT_LINE.is_match(line)
         {
             continue;
         }
+        if let Some(c) = SOURCE_LINE.captures(line) {
+            credited = c.get(1).map(|m| m.as_str().trim().to_string());
+            continue;
+        }
+        if CREDIT_LINE.is_match(line) {
+            continue;
+        }
+        if let Some(m) = LEAD.find(line) {
+            if lead.is_none() {
+                lead = LEAD_OUTLET.find(m.as_str()).map(|o| o.as_str().to_string());
+            }
+        }
         let line = LEAD.replace(line, "");
         let line = INLINE_CREDIT.replace_all(&line, "");
-        let line = line.trim();
+        let mut line = line.trim();
+        if let Some((before, outlet)) = trailing_credit(line) {
+            trailing = Some(outlet.to_string());
+            line = before.trim();
+        }
         if line.is_empty() {
             continue;
         }
@@ -211,7 +311,16 @@ pub fn remove_boilerplate(text: &str) -> String {
         }
         out.push_str(line);
     }
-    out
+    Cleaned {
+        text: out,
+        source: trailing.or(credited).or(lead),
+    }
+}
+
+/// Removes news boilerplate and credits from plain text (one paragraph per
+/// line); [`clean_text`] without the source.
+pub fn remove_boilerplate(text: &str) -> String {
+    clean_text(text).text
 }
 
 #[cfg(test)]
@@ -279,5 +388,75 @@ mod tests {
         assert_eq!(remove_boilerplate("本报记者 张三 李四\n正文。"), "正文。");
         let line = "记者从国家统计局获悉，前三季度国内生产总值同比增长百分之五点二，经济运行总体平稳，稳中有进。";
         assert_eq!(remove_boilerplate(line), line);
+    }
+
+    /// The end of a rolling-news flash as the feed writes it, in each of
+    /// its spellings: the credit goes to the source, links and back-links
+    /// vanish.
+    #[test]
+    fn flash_endings_are_removed_and_the_credit_kept_apart() {
+        let endings = [
+            "<http://finance.eastmoney.com/news/11158,20211208123456789.html>\n\n[返回东财滚动新闻](../emnews/)\n[返回首页](../)",
+            "<>\n\n[返回东财滚动新闻](./)｜[返回首页](./)",
+            "<http://finance.eastmoney.com/a/202112082206574512.html>\n\n[返回东财滚动新闻](//finews.withounder.com/emnews/)｜[返回首页](//finews.withounder.com/)",
+            "[返回东财滚动新闻](../emnews/) | [返回首页](../)",
+        ];
+        let credits = [
+            ("（新华社）", "新华社"),
+            ("（中国基金报）", "中国基金报"),
+            ("(央视新闻)", "央视新闻"),
+            (" （证券时报）", "证券时报"),
+            ("(东方财富Choice数据)", "东方财富Choice数据"),
+        ];
+        for ending in endings {
+            for (credit, outlet) in credits {
+                let md = format!(
+                    "> 央行开展逆回购操作。\n\n央行今日开展1000亿元7天期逆回购操作，中标利率持平。{credit}\n\n{ending}\n"
+                );
+                let c = clean_text(&html_to_text(&markdown_to_html(&md)));
+                assert_eq!(
+                    c.text,
+                    "央行开展逆回购操作。\n央行今日开展1000亿元7天期逆回购操作，中标利率持平。",
+                    "{md}"
+                );
+                assert_eq!(c.source.as_deref(), Some(outlet), "{md}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_dateline_or_a_source_line_gives_the_source() {
+        let c = clean_text("新华社北京12月8日电 国务院常务会议今天召开。");
+        assert_eq!(c.text, "国务院常务会议今天召开。");
+        assert_eq!(c.source.as_deref(), Some("新华社"));
+        let c = clean_text("为了推动大企业加强引领带动。\n（文章来源：中国商报）");
+        assert_eq!(c.text, "为了推动大企业加强引领带动。");
+        assert_eq!(c.source.as_deref(), Some("中国商报"));
+        // A closing credit wins over the dateline.
+        let c = clean_text("新华社北京12月8日电 会议召开。（人民日报）");
+        assert_eq!(c.source.as_deref(), Some("人民日报"));
+    }
+
+    #[test]
+    fn parentheses_that_are_not_credits_stay() {
+        for line in [
+            "前三季度出口增长5%（同比）",
+            "工业增加值增长（按可比价格计算）",
+            "名单如下（以下按姓氏笔画排序）",
+        ] {
+            let c = clean_text(line);
+            assert_eq!(c.text, line);
+            assert_eq!(c.source, None, "{line}");
+        }
+    }
+
+    #[test]
+    fn liquid_tags_never_reach_the_text() {
+        let body = "{% include head.html %}\n正文第一段。{{ page.title }}\n{% comment %}草稿{% endcomment %}结尾。{%- raw -%}";
+        assert_eq!(strip_liquid(body), "\n正文第一段。\n结尾。");
+        assert!(matches!(
+            strip_liquid("纯文本"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -370,6 +370,8 @@ mod tests {
             date: None,
             title: title.into(),
             body: body.into(),
+            source: None,
+            fields: vec![],
             extra: vec![],
         }
     }

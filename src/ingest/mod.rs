@@ -27,7 +27,7 @@ use crate::cache::{self, PostCache};
 use crate::error::{Error, Result};
 use crate::segment::KnownWords;
 use crate::trend;
-pub use post::{parse_date, parse_post, BodyFormat, ParsedPost};
+pub use post::{parse_date, parse_post, BodyFormat, Field, ParsedPost, Tolerated};
 pub use reject::{RejectReason, Rejection};
 use table::TableFormat;
 
@@ -96,6 +96,10 @@ pub struct Doc {
     pub title: String,
     /// Body as clean text, one paragraph per line.
     pub body: String,
+    /// The outlet the text credits (empty when none).
+    pub source: Option<String>,
+    /// Front-matter fields other than title and date (folder input).
+    pub fields: Vec<Field>,
     /// Carried table columns, in [`Corpus::extra_columns`] order.
     pub extra: Vec<String>,
 }
@@ -108,6 +112,26 @@ impl Doc {
         } else {
             format!("{}\n{}", self.title, self.body)
         }
+    }
+
+    /// The values of the field `name` for `--facet`: `source` is the
+    /// outlet's credit; otherwise a front-matter field, or else a carried
+    /// table column (`columns` names [`Doc::extra`]). Empty when the post
+    /// has none.
+    pub fn facet_values(&self, name: &str, columns: &[String]) -> Vec<String> {
+        if name == "source" {
+            return self.source.iter().cloned().collect();
+        }
+        if let Some((_, values)) = self.fields.iter().find(|(n, _)| n == name) {
+            return values.clone();
+        }
+        columns
+            .iter()
+            .position(|c| c == name)
+            .and_then(|j| self.extra.get(j))
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| vec![v.trim().to_string()])
+            .unwrap_or_default()
     }
 }
 
@@ -126,6 +150,9 @@ pub struct IngestCounts {
     pub ignored: usize,
     /// Accepted posts dated outside `--since`/`--until`, not analysed.
     pub outside_window: usize,
+    /// Posts read although they bend the layout, by form
+    /// ([`Tolerated::key`]).
+    pub tolerated: std::collections::BTreeMap<&'static str, usize>,
 }
 
 /// Everything ingest produced.
@@ -430,6 +457,9 @@ fn ingest_folder(
                     title: p.title.clone(),
                     date: trend::from_epoch_days(p.date),
                     body: p.body.clone(),
+                    source: p.source.clone(),
+                    fields: p.fields.clone(),
+                    tolerated: p.tolerated.clone(),
                     warnings: p.warnings.clone(),
                 }),
                 Err(reason) => Err(reason.clone()),
@@ -454,6 +484,9 @@ fn ingest_folder(
                         title: p.title.clone(),
                         date: trend::epoch_days(p.date),
                         body: p.body.clone(),
+                        source: p.source.clone(),
+                        fields: p.fields.clone(),
+                        tolerated: p.tolerated.clone(),
                         warnings: p.warnings.clone(),
                         words: None,
                         minhash: None,
@@ -480,12 +513,17 @@ fn ingest_folder(
                 corpus
                     .warnings
                     .extend(post.warnings.iter().map(|w| format!("{path}: {w}")));
+                for form in &post.tolerated {
+                    *corpus.counts.tolerated.entry(form.key()).or_default() += 1;
+                }
                 corpus.docs.push(Doc {
                     doc_id,
                     path,
                     date: Some(post.date),
                     title: post.title,
                     body: post.body,
+                    source: post.source,
+                    fields: post.fields,
                     extra: Vec::new(),
                 });
             }
@@ -524,7 +562,8 @@ fn ingest_table(path: &Path, format: TableFormat) -> Result<Corpus> {
             .map(str::trim)
             .unwrap_or("")
             .to_string();
-        let body = clean::remove_boilerplate(text.as_deref().unwrap_or(""));
+        let cleaned = clean::clean_text(text.as_deref().unwrap_or(""));
+        let body = cleaned.text;
         let date = match cols.date.as_ref().map(|d| d[row].as_deref()) {
             None => Ok(None),
             Some(None) | Some(Some("")) => Err(RejectReason::NoDate),
@@ -547,6 +586,8 @@ fn ingest_table(path: &Path, format: TableFormat) -> Result<Corpus> {
                 date,
                 title,
                 body,
+                source: cleaned.source,
+                fields: Vec::new(),
                 extra: carried,
             }),
             Err(reason) => corpus.rejected.push(Rejection {

@@ -9,8 +9,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::{Marker, ScanError};
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use super::clean;
 use super::reject::{DateSource, RejectReason};
@@ -36,6 +35,53 @@ impl BodyFormat {
     }
 }
 
+/// A front-matter field as the pipeline keeps it: its name and its values
+/// (one for a scalar, several for a list; Jekyll splits `categories` and
+/// `tags` written as one string at spaces).
+pub type Field = (String, Vec<String>);
+
+/// A form of post that is accepted although it bends the Jekyll layout.
+/// Each is counted once per post in `run.json` (`tolerated`), never warned
+/// about post by post.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Tolerated {
+    /// Blank lines or spaces before the opening `---`.
+    BlankBeforeFrontMatter,
+    /// A UTF-8 byte-order mark at the start of the file.
+    ByteOrderMark,
+    /// A `date` that holds no day (`date: +0800`): dated from the file name.
+    DateWithoutDay,
+}
+
+impl Tolerated {
+    /// Every form, in the order reports list them.
+    pub const ALL: [Tolerated; 3] = [
+        Tolerated::BlankBeforeFrontMatter,
+        Tolerated::ByteOrderMark,
+        Tolerated::DateWithoutDay,
+    ];
+
+    /// The key in `run.json`'s `tolerated` map.
+    pub fn key(self) -> &'static str {
+        match self {
+            Tolerated::BlankBeforeFrontMatter => "blank_before_front_matter",
+            Tolerated::ByteOrderMark => "byte_order_mark",
+            Tolerated::DateWithoutDay => "date_without_day",
+        }
+    }
+
+    /// What the summary says of it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Tolerated::BlankBeforeFrontMatter => "blank lines before the front matter",
+            Tolerated::ByteOrderMark => "a byte-order mark",
+            Tolerated::DateWithoutDay => "a date with no day (dated from the file name)",
+        }
+    }
+}
+
 /// A post that passed every check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedPost {
@@ -43,14 +89,24 @@ pub struct ParsedPost {
     pub title: String,
     /// The post's calendar date as written (no time-zone shift).
     pub date: NaiveDate,
-    /// The body as plain text, boilerplate removed, paragraphs on lines.
+    /// The body as plain text, boilerplate and the outlet's credit removed,
+    /// paragraphs on lines.
     pub body: String,
+    /// The outlet credited in the text (`（新华社）` at the end of a flash,
+    /// a `新华社北京12月8日电` dateline, `（文章来源：中国商报）`).
+    pub source: Option<String>,
+    /// The other front-matter fields (`categories`, `tags`, …) with scalar
+    /// or list values, in file order.
+    pub fields: Vec<Field>,
+    /// The forms bent but accepted.
+    pub tolerated: Vec<Tolerated>,
     /// Things worth telling the user that did not stop the post.
     pub warnings: Vec<String>,
 }
 
 /// Deepest element nesting accepted (real posts stay far below; the HTML
-/// parser slows down with the square of the depth).
+/// parser slows down with the square of the depth). YAML front matter is
+/// held to the same depth.
 pub const MAX_NESTING: usize = 200;
 
 /// Bytes looked at when deciding whether a file is binary.
@@ -65,15 +121,30 @@ pub fn parse_post(
     max_chars: usize,
 ) -> Result<ParsedPost, RejectReason> {
     let mut warnings = Vec::new();
+    let mut tolerated = Vec::new();
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        tolerated.push(Tolerated::ByteOrderMark);
+    }
     let text = decode(bytes, &mut warnings)?;
-    let (front, body) = split_front_matter(&text)?;
-    let fields = parse_front_matter(front)?;
+    let split = split_front_matter(&text)?;
+    if split.bent {
+        tolerated.push(Tolerated::BlankBeforeFrontMatter);
+    }
+    let fields = parse_front_matter(split.front, split.skipped_lines)?;
 
     let title = match fields.title {
         Some(t) => normalise_title(&t),
         None => String::new(),
     };
     let date = match fields.date {
+        Some(raw) if has_no_day(&raw) => match date_from_file_name(file_name) {
+            Ok(d) => {
+                tolerated.push(Tolerated::DateWithoutDay);
+                d
+            }
+            Err(RejectReason::NoDate) => return Err(RejectReason::DateWithoutDay(raw)),
+            Err(other) => return Err(other),
+        },
         Some(raw) => parse_date(&raw).ok_or_else(|| RejectReason::BadDate {
             value: raw.clone(),
             source: DateSource::FrontMatter,
@@ -81,15 +152,17 @@ pub fn parse_post(
         None => date_from_file_name(file_name)?,
     };
 
+    let body = clean::strip_liquid(split.body);
     let html_body = match format {
-        BodyFormat::Markdown => clean::markdown_to_html(body),
-        BodyFormat::Html => body.to_string(),
+        BodyFormat::Markdown => clean::markdown_to_html(&body),
+        BodyFormat::Html => body.into_owned(),
     };
     let depth = clean::nesting_depth(&html_body);
     if depth > MAX_NESTING {
         return Err(RejectReason::TooDeep(depth));
     }
-    let mut body = clean::remove_boilerplate(&clean::html_to_text(&html_body));
+    let cleaned = clean::clean_text(&clean::html_to_text(&html_body));
+    let mut body = cleaned.text;
     if let Some((cut, total)) = truncate_chars(&mut body, max_chars) {
         warnings.push(format!(
             "body of {total} characters cut to the first {cut} (--max-chars)"
@@ -102,6 +175,9 @@ pub fn parse_post(
         title,
         date,
         body,
+        source: cleaned.source,
+        fields: fields.others,
+        tolerated,
         warnings,
     })
 }
@@ -136,19 +212,49 @@ pub fn decode(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, Reject
     }
 }
 
-/// Splits `---\n<yaml>\n---\n<body>`; accepts CRLF and a closing `...`.
-fn split_front_matter(text: &str) -> Result<(&str, &str), RejectReason> {
+/// A file split at its front matter.
+struct Split<'a> {
+    /// Blank (or space-only) lines before the opening `---`.
+    skipped_lines: usize,
+    /// Whether anything (blank lines, spaces) came before the `---`.
+    bent: bool,
+    front: &'a str,
+    body: &'a str,
+}
+
+/// Splits `---\n<yaml>\n---\n<body>`; accepts CRLF, a closing `...`, and
+/// blank lines before the opening `---` (scrapers write them).
+fn split_front_matter(text: &str) -> Result<Split<'_>, RejectReason> {
     let mut lines = text.split_inclusive('\n');
-    let first = lines.next().unwrap_or("");
-    if first.trim_end() != "---" {
-        return Err(RejectReason::NoFrontMatter);
+    let mut skipped_lines = 0;
+    let bent;
+    let mut front_start = 0;
+    loop {
+        let Some(line) = lines.next() else {
+            return Err(RejectReason::NoFrontMatter);
+        };
+        front_start += line.len();
+        let trimmed = line.trim();
+        if trimmed == "---" {
+            // Spaces before the `---` itself bend the layout too.
+            bent = skipped_lines > 0 || line.trim_end() != trimmed;
+            break;
+        }
+        if !trimmed.is_empty() {
+            return Err(RejectReason::NoFrontMatter);
+        }
+        skipped_lines += 1;
     }
-    let front_start = first.len();
     let mut pos = front_start;
     for line in lines {
         let trimmed = line.trim_end();
         if trimmed == "---" || trimmed == "..." {
-            return Ok((&text[front_start..pos], &text[pos + line.len()..]));
+            return Ok(Split {
+                skipped_lines,
+                bent,
+                front: &text[front_start..pos],
+                body: &text[pos + line.len()..],
+            });
         }
         pos += line.len();
     }
@@ -159,80 +265,189 @@ fn split_front_matter(text: &str) -> Result<(&str, &str), RejectReason> {
 #[derive(Debug, Default)]
 struct FrontMatter {
     title: Option<String>,
+    /// The date as written (YAML would have turned `+0800` into 800).
     date: Option<String>,
+    /// Every other field with scalar or list-of-scalar values.
+    others: Vec<Field>,
 }
 
-/// Counts alias events (`*name`) without building the document: the loader
-/// copies the anchored node for every alias, so a few hundred bytes of
-/// nested aliases would expand to gigabytes ("billion laughs").
+/// A top-level value being read.
+enum Value {
+    Scalar(Option<String>),
+    List(Vec<String>),
+    /// A mapping, or a list holding more than scalars: not a usable field.
+    Nested,
+}
+
+/// Reads the front matter from the YAML parser's events in one pass: the
+/// top-level mapping's scalar and list fields as written. Aliases
+/// (`*name`) are refused before anything expands them ("billion laughs"),
+/// and so is nesting deeper than [`MAX_NESTING`].
 #[derive(Default)]
-struct AliasCounter {
-    first: Option<Marker>,
+struct FieldReader {
+    depth: usize,
+    /// Whether the document's root is a mapping (None before it starts).
+    root_is_mapping: Option<bool>,
+    /// In the top-level mapping: the next node is a value (of `key`).
+    expect_value: bool,
+    /// The key whose value comes next; `None` for a key that is not a
+    /// scalar (its value is skipped).
+    key: Option<String>,
+    /// A top-level collection being read: whether it is a key, and what it
+    /// holds so far.
+    open: Option<(bool, Value)>,
+    fields: Vec<(String, Value)>,
+    problem: Option<(Marker, String)>,
 }
 
-impl MarkedEventReceiver for AliasCounter {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
-        if matches!(ev, Event::Alias(_)) && self.first.is_none() {
-            self.first = Some(mark);
+impl FieldReader {
+    fn fail(&mut self, mark: Marker, why: String) {
+        if self.problem.is_none() {
+            self.problem = Some((mark, why));
+        }
+    }
+
+    /// A complete top-level node: a key or the value of the last key.
+    fn node(&mut self, key_text: Option<String>, value: Value) {
+        if self.expect_value {
+            if let Some(key) = self.key.take() {
+                self.fields.push((key, value));
+            }
+            self.expect_value = false;
+        } else {
+            self.key = key_text;
+            self.expect_value = true;
         }
     }
 }
 
-fn yaml_error(e: &ScanError) -> RejectReason {
+impl MarkedEventReceiver for FieldReader {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.problem.is_some() {
+            return;
+        }
+        let in_root_map = self.root_is_mapping == Some(true);
+        match ev {
+            Event::Alias(_) => self.fail(
+                mark,
+                "YAML aliases (*name) are not allowed in front matter".into(),
+            ),
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                self.depth += 1;
+                if self.depth > MAX_NESTING {
+                    self.fail(mark, format!("nested more than {MAX_NESTING} levels deep"));
+                    return;
+                }
+                let is_list = matches!(ev, Event::SequenceStart(..));
+                if self.depth == 1 {
+                    self.root_is_mapping = Some(!is_list);
+                } else if self.depth == 2 && in_root_map {
+                    let value = if is_list {
+                        Value::List(Vec::new())
+                    } else {
+                        Value::Nested
+                    };
+                    self.open = Some((!self.expect_value, value));
+                } else if let Some((_, v)) = self.open.as_mut() {
+                    *v = Value::Nested;
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                if self.depth == 2 && in_root_map {
+                    if let Some((_, value)) = self.open.take() {
+                        self.node(None, value);
+                    }
+                }
+                self.depth = self.depth.saturating_sub(1);
+            }
+            Event::Scalar(text, style, ..) => {
+                let null = style == TScalarStyle::Plain && is_null(&text);
+                match self.depth {
+                    0 => self.root_is_mapping = Some(null),
+                    1 if in_root_map => {
+                        let value = Value::Scalar((!null).then(|| text.clone()));
+                        self.node(Some(text), value);
+                    }
+                    2 => {
+                        if let Some((false, Value::List(items))) = self.open.as_mut() {
+                            if !null {
+                                items.push(text);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether a plain YAML scalar means "no value".
+fn is_null(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+fn yaml_error(e: &ScanError, line_offset: usize) -> RejectReason {
     RejectReason::InvalidYaml(format!(
         "line {}, column {}: {}",
-        e.marker().line() + 1,
+        e.marker().line() + 1 + line_offset,
         e.marker().col() + 1,
         e.info()
     ))
 }
 
-fn parse_front_matter(front: &str) -> Result<FrontMatter, RejectReason> {
-    let mut aliases = AliasCounter::default();
+/// Reads the front matter; `skipped` lines came before its `---` (for
+/// positions counted from the top of the file).
+fn parse_front_matter(front: &str, skipped: usize) -> Result<FrontMatter, RejectReason> {
+    let mut reader = FieldReader::default();
     Parser::new_from_str(front)
-        .load(&mut aliases, true)
-        .map_err(|e| yaml_error(&e))?;
-    if let Some(mark) = aliases.first {
+        .load(&mut reader, false)
+        .map_err(|e| yaml_error(&e, skipped))?;
+    if let Some((mark, why)) = reader.problem {
         return Err(RejectReason::InvalidYaml(format!(
-            "line {}, column {}: YAML aliases (*name) are not allowed in front matter",
-            mark.line() + 1,
+            "line {}, column {}: {why}",
+            mark.line() + 1 + skipped,
             mark.col() + 1
         )));
     }
-    let docs = YamlLoader::load_from_str(front).map_err(|e| yaml_error(&e))?;
-    let Some(doc) = docs.into_iter().next() else {
-        return Ok(FrontMatter::default());
-    };
-    let hash = match doc {
-        Yaml::Hash(h) => h,
-        Yaml::Null => return Ok(FrontMatter::default()),
-        _ => return Err(RejectReason::FrontMatterNotMapping),
-    };
-    let field = |name: &str| -> Result<Option<String>, RejectReason> {
-        match hash.get(&Yaml::String(name.to_string())) {
-            None | Some(Yaml::Null) => Ok(None),
-            Some(value) => scalar_text(value)
-                .map(Some)
-                .ok_or_else(|| RejectReason::BadField {
-                    field: name.to_string(),
+    if reader.root_is_mapping == Some(false) {
+        return Err(RejectReason::FrontMatterNotMapping);
+    }
+    let mut out = FrontMatter::default();
+    // A repeated key: the last one counts, as YAML loaders do.
+    let mut seen = std::collections::HashSet::new();
+    for (name, value) in reader.fields.into_iter().rev() {
+        if name.is_empty() || !seen.insert(name.clone()) {
+            continue;
+        }
+        let single = |value: Value| -> Result<Option<String>, RejectReason> {
+            match value {
+                Value::Scalar(s) => Ok(s),
+                _ => Err(RejectReason::BadField {
+                    field: name.clone(),
                     reason: "not a single value".to_string(),
                 }),
+            }
+        };
+        match name.as_str() {
+            "title" => out.title = single(value)?,
+            "date" => out.date = single(value)?,
+            _ => {
+                let values = match value {
+                    Value::Scalar(None) | Value::Nested => continue,
+                    Value::Scalar(Some(s)) if matches!(name.as_str(), "categories" | "tags") => {
+                        s.split_whitespace().map(str::to_string).collect()
+                    }
+                    Value::Scalar(Some(s)) => vec![s],
+                    Value::List(items) => items,
+                };
+                out.others.push((name, values));
+            }
         }
-    };
-    Ok(FrontMatter {
-        title: field("title")?,
-        date: field("date")?,
-    })
-}
-
-/// The text of a YAML scalar, whatever type YAML gave it.
-fn scalar_text(value: &Yaml) -> Option<String> {
-    match value {
-        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
-        Yaml::Integer(i) => Some(i.to_string()),
-        Yaml::Boolean(b) => Some(b.to_string()),
-        _ => None,
     }
+    out.others.reverse();
+    Ok(out)
 }
 
 /// Titles are single lines; collapse whitespace (including U+3000).
@@ -241,6 +456,23 @@ fn normalise_title(raw: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether a front-matter date names no day at all: empty, or only a time
+/// zone such as `+0800` (the feed writes `date:  +0800` when it lost the
+/// time stamp).
+fn has_no_day(raw: &str) -> bool {
+    let s = raw.trim();
+    let b = s.as_bytes();
+    let offset = match b.first() {
+        Some(b'+' | b'-') => {
+            let rest = &s[1..];
+            let digits: String = rest.chars().filter(|c| *c != ':').collect();
+            digits.len() == 4 && digits.bytes().all(|c| c.is_ascii_digit()) && rest.len() <= 5
+        }
+        _ => false,
+    };
+    s.is_empty() || offset || s == "Z"
 }
 
 /// Parses the date forms Jekyll accepts in front matter: `YYYY-MM-DD`,
@@ -458,5 +690,137 @@ mod tests {
         let p = parse("2022-01-01-a.md", "---\ntitle: \"快讯：股市收涨\"\n---\n").unwrap();
         assert_eq!(p.title, "快讯：股市收涨");
         assert_eq!(p.body, "");
+    }
+
+    /// What the scraper writes before the front matter: blank lines,
+    /// spaces, a byte-order mark. Each is read and counted as tolerated.
+    #[test]
+    fn blank_lines_spaces_and_a_bom_before_the_front_matter_are_tolerated() {
+        let post = "---\ntitle: \"央行开展逆回购\"\ndate: 2021-12-08 09:15:02 +0800\n---\n正文。";
+        for (prefix, forms) in [
+            ("\n", vec![Tolerated::BlankBeforeFrontMatter]),
+            ("\n\n  \n", vec![Tolerated::BlankBeforeFrontMatter]),
+            ("\r\n", vec![Tolerated::BlankBeforeFrontMatter]),
+            ("  ", vec![Tolerated::BlankBeforeFrontMatter]),
+            ("\u{feff}", vec![Tolerated::ByteOrderMark]),
+            (
+                "\u{feff}\n",
+                vec![Tolerated::ByteOrderMark, Tolerated::BlankBeforeFrontMatter],
+            ),
+            ("", vec![]),
+        ] {
+            let p = parse("x.md", &format!("{prefix}{post}")).unwrap();
+            assert_eq!(p.title, "央行开展逆回购", "{prefix:?}");
+            assert_eq!(p.tolerated, forms, "{prefix:?}");
+        }
+        // Text before the front matter is still no front matter.
+        assert_eq!(
+            parse("x.md", &format!("\n正文\n{post}")),
+            Err(RejectReason::NoFrontMatter)
+        );
+    }
+
+    #[test]
+    fn yaml_errors_count_lines_from_the_top_of_the_file() {
+        let r = parse("x.md", "\n\n---\ntitle: a: b\n---\n正文");
+        match r {
+            Err(RejectReason::InvalidYaml(m)) => assert!(m.starts_with("line 4,"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_date_of_only_an_offset_takes_the_file_name_or_is_refused_as_written() {
+        for raw in ["+0800", " +0800", "+08:00", "-0500", "''", "Z"] {
+            let text = format!("---\ntitle: ''\ndate: {raw}\n---\n央行开展逆回购操作。");
+            let p = parse("2021-12-08-202112082206574512.md", &text).unwrap();
+            assert_eq!(
+                p.date,
+                NaiveDate::from_ymd_opt(2021, 12, 8).unwrap(),
+                "{raw}"
+            );
+            assert_eq!(p.tolerated, vec![Tolerated::DateWithoutDay], "{raw}");
+            let r = parse("202112082206574512.md", &text);
+            let written = raw.trim().trim_matches('\'');
+            assert_eq!(
+                r,
+                Err(RejectReason::DateWithoutDay(written.into())),
+                "{raw}"
+            );
+        }
+        let r = parse("x.md", "---\ndate:  +0800\n---\n正文");
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            "date '+0800' has no day, and the file name has no YYYY-MM-DD- prefix"
+        );
+        // A real but impossible date is still an impossible date.
+        assert!(matches!(
+            parse("2021-12-08-x.md", "---\ndate: 2021-13-45\n---\n正文"),
+            Err(RejectReason::BadDate { .. })
+        ));
+    }
+
+    #[test]
+    fn front_matter_fields_are_kept_as_written() {
+        let p = parse(
+            "2022-05-24-x.md",
+            "---\nlayout: post\ntitle: \"标题\"\ndate: 2022-05-24 11:24:35 +0800\ncategories: zhongguoshangbao finance\ntags: 中国商报新闻\nkeywords: [中小企业, 融通创新]\nauthor:\n  name: 张三\nempty:\n---\n正文",
+        )
+        .unwrap();
+        assert_eq!(
+            p.fields,
+            vec![
+                ("layout".to_string(), vec!["post".to_string()]),
+                (
+                    "categories".to_string(),
+                    vec!["zhongguoshangbao".to_string(), "finance".to_string()]
+                ),
+                ("tags".to_string(), vec!["中国商报新闻".to_string()]),
+                (
+                    "keywords".to_string(),
+                    vec!["中小企业".to_string(), "融通创新".to_string()]
+                ),
+            ]
+        );
+        // A repeated key: the last counts.
+        let p = parse(
+            "x.md",
+            "---\ntitle: 一\ntitle: 二\ndate: 2022-01-01\n---\n正文",
+        )
+        .unwrap();
+        assert_eq!(p.title, "二");
+        // A complex key does not shift the fields after it.
+        let p = parse(
+            "x.md",
+            "---\n? [a, b]\n: c\ntitle: 三\ndate: 2022-01-01\n---\n正文",
+        )
+        .unwrap();
+        assert_eq!(p.title, "三");
+    }
+
+    #[test]
+    fn deeply_nested_front_matter_is_refused() {
+        let deep = format!(
+            "---\nx: {}1{}\ndate: 2022-01-01\n---\n正文",
+            "[".repeat(250),
+            "]".repeat(250)
+        );
+        match parse("x.md", &deep) {
+            Err(RejectReason::InvalidYaml(m)) => {
+                assert!(m.contains("nested") || m.contains("recursion"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn liquid_tags_and_credits_are_out_of_the_body() {
+        let p = parse(
+            "2021-12-08-x.md",
+            "\n---\ntitle: \"逆回购\"\ndate: 2021-12-08\n---\n{% include ad.html %}\n央行开展逆回购操作。（新华社）\n\n<http://finance.eastmoney.com/a/1.html>\n\n[返回东财滚动新闻](../emnews/)｜[返回首页](../)\n",
+        )
+        .unwrap();
+        assert_eq!(p.body, "央行开展逆回购操作。");
+        assert_eq!(p.source.as_deref(), Some("新华社"));
     }
 }

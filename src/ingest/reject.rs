@@ -55,6 +55,10 @@ pub enum RejectReason {
     },
     /// Neither the front matter nor the file name gives a date.
     NoDate,
+    /// The front matter's `date` names no day (`date: +0800`, only a time
+    /// zone) and the file name has no `YYYY-MM-DD-` prefix either. The
+    /// value is as written.
+    DateWithoutDay(String),
     /// A date is present but is not a real date in a known form.
     BadDate {
         /// The date as written.
@@ -99,6 +103,7 @@ impl RejectReason {
             RejectReason::FrontMatterNotMapping => "invalid-front-matter",
             RejectReason::BadField { .. } => "bad-field",
             RejectReason::NoDate => "no-date",
+            RejectReason::DateWithoutDay(_) => "date-without-day",
             RejectReason::BadDate { .. } => "bad-date",
             RejectReason::TooDeep(_) => "too-deep",
             RejectReason::NoText => "no-text",
@@ -141,6 +146,10 @@ impl fmt::Display for RejectReason {
             RejectReason::NoDate => write!(
                 f,
                 "no date: neither a 'date' field nor a YYYY-MM-DD- file-name prefix"
+            ),
+            RejectReason::DateWithoutDay(value) => write!(
+                f,
+                "date '{value}' has no day, and the file name has no YYYY-MM-DD- prefix"
             ),
             RejectReason::BadDate { value, source } => {
                 write!(f, "impossible or unreadable date '{value}' in the {source}")

@@ -124,12 +124,20 @@ pub fn render(out: &Path, params: &RunParams, a: &Analysis, charts: &[PathBuf]) 
         rising(&mut h, a, trends, g, params.trend.get_recent());
     }
     themes_table(&mut h, a);
+    if let Some(trends) = &a.trends {
+        for f in &trends.facets {
+            facet_section(&mut h, out, a, trends, f, g);
+        }
+    }
     h.push_str("<h2 id=\"charts\">图表 · Charts</h2>\n");
     for png in charts.iter().filter(|p| {
         p.extension().is_some_and(|e| e == "png")
             && p.parent()
                 .and_then(|d| d.file_name())
                 .is_some_and(|d| d == "charts")
+            && !p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("facet_"))
     }) {
         let stem = png
             .file_stem()
@@ -150,6 +158,7 @@ pub fn render(out: &Path, params: &RunParams, a: &Analysis, charts: &[PathBuf]) 
         "themes.csv",
         "assignments.csv",
         "trends.csv",
+        "trends_by_facet.csv",
         "emerging.csv",
         "momentum.csv",
         "theme_terms_by_period.csv",
@@ -265,6 +274,79 @@ fn themes_table(h: &mut String, a: &Analysis) {
         );
     }
     h.push_str("</table>\n");
+}
+
+/// Themes listed per facet value.
+const FACET_TOP_THEMES: usize = 3;
+
+/// The largest themes of `counts` (posts per theme index), as links with
+/// their share of `total`.
+fn top_themes(a: &Analysis, counts: &[u64], total: u64) -> String {
+    let mut order: Vec<usize> = (0..counts.len()).filter(|&t| counts[t] > 0).collect();
+    order.sort_by(|&x, &y| counts[y].cmp(&counts[x]).then(x.cmp(&y)));
+    order
+        .iter()
+        .take(FACET_TOP_THEMES)
+        .map(|&t| {
+            format!(
+                "{} <span class=\"muted\">{}</span>",
+                theme_link(&a.themes[t]),
+                pct(counts[t] as f64 / total.max(1) as f64)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
+/// A section per `--facet`: which themes each value (outlet, category…)
+/// carries overall and in its latest period, and the chart of how that
+/// changed.
+fn facet_section(
+    h: &mut String,
+    out: &Path,
+    a: &Analysis,
+    trends: &Trends,
+    f: &crate::trend::facet::FacetView,
+    g: Granularity,
+) {
+    let _ = writeln!(
+        h,
+        "<h2 id=\"facet-{0}\">按 {0} · Themes by {0}</h2>\n<p class=\"muted\">{1} distinct values; the {2} with most posts are shown. Every value, period and theme is in <a href=\"trends_by_facet.csv\">trends_by_facet.csv</a>.</p>",
+        esc(&f.facet),
+        f.distinct,
+        f.values.len()
+    );
+    h.push_str("<table>\n<tr><th>value</th><th class=\"num\">posts</th><th>its largest themes</th><th>in its latest period</th></tr>\n");
+    for v in &f.values {
+        let latest = (0..v.totals.len()).rev().find(|&p| v.totals[p] > 0);
+        let recent = latest.map(|p| {
+            let counts: Vec<u64> = v.counts.iter().map(|row| row[p] as u64).collect();
+            format!(
+                "<span class=\"muted\">{} · {} posts</span><br>{}",
+                period_label(trends.matrix.periods[p], g),
+                v.totals[p],
+                top_themes(a, &counts, v.totals[p] as u64)
+            )
+        });
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&v.value),
+            v.posts,
+            top_themes(a, &v.theme_posts, v.posts),
+            recent.unwrap_or_default()
+        );
+    }
+    h.push_str("</table>\n");
+    let stem = crate::chart::facet_stem(&f.facet);
+    if out.join(format!("charts/{stem}.png")).exists() {
+        let _ = writeln!(
+            h,
+            "<p><a href=\"charts/{0}.svg\"><img src=\"charts/{0}.png\" alt=\"theme shares by {1}\" loading=\"lazy\"></a></p>",
+            esc(&url_path(Path::new(&stem))),
+            esc(&f.facet)
+        );
+    }
 }
 
 fn theme_section(h: &mut String, out: &Path, a: &Analysis, t: usize, g: Granularity) {

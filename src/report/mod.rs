@@ -210,17 +210,48 @@ pub fn assignments_frame(analysis: &Analysis, for_csv: bool) -> Result<DataFrame
             "score".into(),
             a.iter().map(|x| x.score).collect::<Vec<_>>(),
         ),
+        Column::new(
+            "source".into(),
+            text(&|x| x.source.as_deref().unwrap_or("")),
+        ),
     ];
     for (j, name) in analysis.extra_columns.iter().enumerate() {
-        let name =
-            if ["doc_id", "path", "date", "title", "theme_id", "score"].contains(&name.as_str()) {
-                format!("input_{name}")
-            } else {
-                name.clone()
-            };
+        let name = if [
+            "doc_id", "path", "date", "title", "theme_id", "score", "source",
+        ]
+        .contains(&name.as_str())
+        {
+            format!("input_{name}")
+        } else {
+            name.clone()
+        };
         cols.push(Column::new(name.into(), text(&|x| x.extra[j].as_str())));
     }
     DataFrame::new(a.len(), cols).map_err(|e| Error::polars("building assignments", e))
+}
+
+/// A copy of `df` whose text columns are made safe for spreadsheets
+/// ([`csv_safe`]); the Parquet files keep the original.
+fn defused(df: &DataFrame) -> Result<DataFrame> {
+    let mut out = df.clone();
+    let names: Vec<PlSmallStr> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype() == &DataType::String)
+        .map(|c| c.name().clone())
+        .collect();
+    for name in names {
+        let safe: Vec<Option<String>> = df
+            .column(&name)
+            .and_then(|c| c.str().cloned())
+            .map_err(|e| Error::polars("defusing CSV text", e))?
+            .iter()
+            .map(|v| v.map(|v| csv_safe(v).into_owned()))
+            .collect();
+        out.with_column(Column::new(name, safe))
+            .map_err(|e| Error::polars("defusing CSV text", e))?;
+    }
+    Ok(out)
 }
 
 fn write_csv_frame(path: &Path, df: &mut DataFrame) -> Result<()> {
@@ -270,6 +301,7 @@ pub fn parameters_json(p: &RunParams) -> serde_json::Value {
         "themes_file": p.themes_file.as_ref().map(|f| f.display().to_string()),
         "named_themes": p.named.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
         "granularity": p.trend.get_granularity().name(),
+        "facets": p.trend.get_facets(),
         "smooth": p.trend.get_smooth(),
         "recent": p.trend.get_recent(),
         "burst_scale": p.trend.get_burst().scale,
@@ -325,6 +357,8 @@ fn write_run_json(
             "dims": analysis.dims,
             "themes_disappeared": analysis.disappeared.iter().map(|(id, label)| json!({"theme_id": id, "label": label})).collect::<Vec<_>>(),
             "warnings": analysis.warnings.len(),
+            "tolerated": c.tolerated,
+            "facet_values": analysis.trends.as_ref().map(|t| t.facets.iter().map(|f| (f.facet.clone(), json!(f.distinct))).collect::<serde_json::Map<_, _>>()),
         },
         "seconds": seconds,
         "evaluation": analysis.label_scores,
@@ -513,6 +547,12 @@ pub fn write_all(
         write_emerging(&file("emerging.csv"), analysis, trends)?;
         write_momentum(&file("momentum.csv"), analysis, trends)?;
         write_period_terms(&file("theme_terms_by_period.csv"), analysis, trends)?;
+        if let Some(table) = &trends.facet_table {
+            let mut csv_table = defused(table)?;
+            write_csv_frame(&file("trends_by_facet.csv"), &mut csv_table)?;
+            write_parquet_frame(&file("trends_by_facet.parquet"), &mut table.clone())?;
+            written.extend(["trends_by_facet.csv", "trends_by_facet.parquet"].map(file));
+        }
         written.extend(
             [
                 "trends.csv",

@@ -15,6 +15,7 @@
 //! its share over the last few periods against its long-run share.
 
 pub mod burst;
+pub mod facet;
 
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
@@ -86,6 +87,7 @@ pub struct TrendParams {
     smooth: usize,
     recent: usize,
     burst: BurstParams,
+    facets: Vec<String>,
 }
 
 impl Default for TrendParams {
@@ -95,6 +97,7 @@ impl Default for TrendParams {
             smooth: 3,
             recent: 3,
             burst: BurstParams::default(),
+            facets: Vec::new(),
         }
     }
 }
@@ -140,6 +143,37 @@ impl TrendParams {
         }
         self.burst = BurstParams { scale, gamma };
         Ok(self)
+    }
+
+    /// Fields whose values each get their own theme shares
+    /// (`trends_by_facet`): front-matter fields, table columns, or
+    /// `source` (the outlet's credit).
+    pub fn facets(mut self, names: Vec<String>) -> Result<Self> {
+        let mut seen = std::collections::HashSet::new();
+        for n in &names {
+            if n.trim().is_empty() || n.trim() != n {
+                return Err(Error::param(
+                    "--facet",
+                    format!("'{n}' is not a field name"),
+                ));
+            }
+            if matches!(n.as_str(), "title" | "date") {
+                return Err(Error::param(
+                    "--facet",
+                    format!("'{n}' is unique to each post; a facet groups posts (categories, tags, source, …)"),
+                ));
+            }
+            if !seen.insert(n) {
+                return Err(Error::param("--facet", format!("'{n}' is given twice")));
+            }
+        }
+        self.facets = names;
+        Ok(self)
+    }
+
+    /// The facets.
+    pub fn get_facets(&self) -> &[String] {
+        &self.facets
     }
 
     /// Period length.

@@ -12,6 +12,10 @@
 //! cleaned up by the next run. Where the atomic swap is not available the
 //! files are moved in one by one, each file still appearing whole.
 
+mod lock;
+
+pub use lock::{lock_path, OutLock};
+
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
