@@ -200,6 +200,17 @@ fn summary(h: &mut String, params: &RunParams, a: &Analysis, g: Granularity) {
         c.duplicates,
         c.ignored
     );
+    let tolerated: Vec<String> = crate::ingest::Tolerated::ALL
+        .iter()
+        .filter_map(|f| c.tolerated.get(f.key()).map(|n| format!("{n} with {}", f.describe())))
+        .collect();
+    if !tolerated.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"muted\">Read although irregular: {}.</p>",
+            esc(&tolerated.join("; "))
+        );
+    }
     let _ = writeln!(
         h,
         "<p class=\"muted\">Input {} · theme-trends {}</p>",
