@@ -6,8 +6,10 @@
 //! ```
 //!
 //! With `--corpus`, flashes are cut from the corpus's sentences (real
-//! vocabulary) instead of the built-in templates. Prints a summary of the
-//! forms written.
+//! vocabulary) instead of the built-in templates. With `--parquet FILE`,
+//! the flashes are written as one table (`date,title,text,categories`)
+//! instead of a folder (the scale benchmark's input). Prints a summary of
+//! the forms written.
 
 mod archive;
 
@@ -18,6 +20,7 @@ fn main() {
     let mut out: Option<PathBuf> = None;
     let mut s = archive::Settings::default();
     let mut corpus: Option<PathBuf> = None;
+    let mut parquet: Option<PathBuf> = None;
     while let Some(a) = args.next() {
         let mut value = |name: &str| {
             args.next()
@@ -37,17 +40,28 @@ fn main() {
                 s.first_day = (p[0] as i32, p[1], p[2]);
             }
             "--corpus" => corpus = Some(PathBuf::from(value("--corpus"))),
+            "--parquet" => parquet = Some(PathBuf::from(value("--parquet"))),
             other if !other.starts_with("--") && out.is_none() => out = Some(PathBuf::from(other)),
             other => panic!("unknown argument {other}"),
         }
     }
-    let out = out.expect("usage: gen_archive OUT_DIR [--posts N] [--seed S] [--days D] [--first YYYY-MM-DD] [--corpus DIR]");
+    let usage = "usage: gen_archive (OUT_DIR | --parquet FILE) [--posts N] [--seed S] [--days D] [--first YYYY-MM-DD] [--corpus DIR]";
     if let Some(dir) = corpus {
-        let sentences = archive::corpus_sentences(&dir, 200_000);
-        assert!(!sentences.is_empty(), "no sentences in {}", dir.display());
-        s.sentences = Some(sentences);
+        let stories = archive::corpus_stories(&dir, usize::MAX);
+        assert!(!stories.is_empty(), "no sentences in {}", dir.display());
+        s.stories = Some(stories);
     }
     let start = std::time::Instant::now();
+    if let Some(file) = parquet {
+        let n = archive::generate_table(&file, &s).expect("table written");
+        println!(
+            "{n} flashes in {} ({:.1} s)",
+            file.display(),
+            start.elapsed().as_secs_f64()
+        );
+        return;
+    }
+    let out = out.expect(usage);
     let posts = archive::generate(&out, &s).expect("archive written");
     let count = |f: fn(&archive::Generated) -> bool| posts.iter().filter(|p| f(p)).count();
     println!(

@@ -1,6 +1,6 @@
-//! Criterion benchmarks of each pipeline stage on a fixed slice of the real
-//! archive: the first 2,000 posts of `../shared/corpus/xwlb/_posts` in path
-//! order (about 3.4 MB). Skipped with a message when the corpus is absent.
+//! Criterion benchmarks of each stage on a fixed slice of the real archive:
+//! the first 2,000 posts of `../shared/corpus/xwlb/_posts` in path order
+//! (about 3.4 MB). Skipped with a message when the corpus is absent.
 //!
 //!     cargo bench --bench stages
 //!
@@ -10,18 +10,19 @@
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use rayon::prelude::*;
-use theme_trends::cluster::{self, ClusterParams};
-use theme_trends::ingest::{self, BodyFormat};
-use theme_trends::label::{self, LabelParams};
-use theme_trends::reduce::{self, ReduceParams};
-use theme_trends::segment::{self, SegmentParams, Segmenter};
-use theme_trends::trend::{self, TrendParams};
-use theme_trends::vectorize::{self, VectorizeParams};
+use theme_trends::assign::{self, AssignInput};
+use theme_trends::cluster::KChoice;
+use theme_trends::dedup;
+use theme_trends::fit::{self, FitInput};
+use theme_trends::ingest::{self, BodyFormat, Part};
+use theme_trends::log::{Log, Timings};
+use theme_trends::prepare::{self, PrepareJob};
+use theme_trends::store::Store;
+use theme_trends::Params;
 
 const SLICE: usize = 2000;
 
-fn slice() -> Option<Vec<(String, Vec<u8>)>> {
+fn slice(into: &Path) -> Option<usize> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/xwlb/_posts");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("SKIPPED: {} is absent", dir.display());
@@ -30,79 +31,100 @@ fn slice() -> Option<Vec<(String, Vec<u8>)>> {
     let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     paths.truncate(SLICE);
-    Some(
-        paths
-            .into_iter()
-            .map(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                (name, std::fs::read(&p).unwrap())
-            })
-            .collect(),
-    )
+    let mut bytes = 0;
+    for p in &paths {
+        let to = into.join(p.file_name().unwrap());
+        std::fs::copy(p, &to).unwrap();
+        bytes += to.metadata().unwrap().len() as usize;
+    }
+    Some(bytes)
 }
 
 fn stages(c: &mut Criterion) {
-    let Some(files) = slice() else {
+    let work = tempfile::tempdir().unwrap();
+    let posts = work.path().join("_posts");
+    std::fs::create_dir_all(&posts).unwrap();
+    let Some(bytes) = slice(&posts) else {
         return;
     };
-    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-    eprintln!("slice: {} posts, {:.1} MB", files.len(), bytes as f64 / 1e6);
-    let parse = || {
-        files
-            .par_iter()
-            .map(|(name, b)| ingest::parse_post(name, b, BodyFormat::Markdown, 200_000).unwrap())
-            .collect::<Vec<_>>()
-    };
-    c.bench_function("ingest: parse + clean 2000 posts", |b| b.iter(parse));
+    eprintln!("slice: {SLICE} posts, {:.1} MB", bytes as f64 / 1e6);
+    let mut params = Params::default();
+    params.cluster.k = KChoice::Fixed(20);
+    let params = params.check().unwrap();
+    let log = Log::quiet();
 
-    let posts = parse();
-    let segmenter = Segmenter::new(&SegmentParams::default()).unwrap();
-    let seg_once = || {
-        segment::segment(
-            posts
-                .par_iter()
-                .map(|p| (p.title.as_str(), p.body.as_str(), None)),
-            Some(&segmenter),
-            &[],
-        )
-    };
-    c.bench_function("segment: jieba 2000 posts", |b| b.iter(seg_once));
-
-    let seg = seg_once();
-    let vp = VectorizeParams::default();
-    c.bench_function("vectorize: TF-IDF", |b| {
-        b.iter(|| vectorize::vectorize(&seg, &vp).unwrap())
-    });
-
-    let tfidf = vectorize::vectorize(&seg, &vp).unwrap();
-    let rp = ReduceParams::default();
-    c.bench_function("reduce: randomized SVD to 50 dims", |b| {
-        b.iter(|| reduce::reduce(&tfidf.matrix, &rp).unwrap())
-    });
-
-    let reduced = reduce::reduce(&tfidf.matrix, &rp).unwrap();
-    let cp = ClusterParams::default().k(20).unwrap();
-    c.bench_function("cluster: k-means k=20, default runs", |b| {
-        b.iter(|| cluster::cluster(reduced.rows.view(), &cp).unwrap())
-    });
-
-    let clustering = cluster::cluster(reduced.rows.view(), &cp).unwrap();
-    let rows: Vec<usize> = (0..posts.len()).collect();
-    let lp = LabelParams::default();
-    c.bench_function("label: c-TF-IDF top terms", |b| {
+    let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&posts)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    c.bench_function("ingest: parse + clean 2000 posts (one thread)", |b| {
         b.iter(|| {
-            let counts =
-                label::theme_term_counts(&seg, &tfidf, &rows, &clustering.labels, clustering.k());
-            label::label_themes(&seg, &tfidf, &counts, &lp)
+            files
+                .iter()
+                .filter(|(name, b)| {
+                    ingest::parse_post(name, b, BodyFormat::Markdown, 200_000).is_ok()
+                })
+                .count()
         })
     });
 
-    let dates: Vec<_> = posts.iter().map(|p| p.date).collect();
-    let themes: Vec<u32> = clustering.labels.iter().map(|&t| t as u32).collect();
-    let ids: Vec<u32> = (0..clustering.k() as u32).collect();
-    let tp = TrendParams::default();
-    c.bench_function("trend: polars counts, shares, smoothing", |b| {
-        b.iter(|| trend::trend_table(&dates, &themes, &ids, &tp).unwrap())
+    let store_dir = work.path().join("store");
+    let run_prepare = || {
+        let _ = std::fs::remove_dir_all(&store_dir);
+        prepare::prepare(
+            &PrepareJob {
+                input: &posts,
+                part: Part::WHOLE,
+                store: &store_dir,
+                previous: None,
+                verify: false,
+                resident: None,
+            },
+            &params,
+            &log,
+        )
+        .unwrap()
+    };
+    c.bench_function("prepare: read, segment, hash, store 2000 posts", |b| {
+        b.iter(run_prepare)
+    });
+
+    let manifest = run_prepare();
+    let store = Store::open(&store_dir, manifest.fingerprint).unwrap();
+    let tmp = work.path().join("tmp");
+    c.bench_function("dedup: exact and near copies", |b| {
+        b.iter(|| dedup::find_duplicates(&store, &params.dedup, &tmp).unwrap())
+    });
+
+    let dups = dedup::find_duplicates(&store, &params.dedup, &tmp).unwrap();
+    let input = FitInput {
+        store: &store,
+        duplicates: &dups,
+        previous: None,
+        warm: None,
+    };
+    c.bench_function("fit: counts, SVD, k-means k=20, labels", |b| {
+        b.iter(|| fit::fit(&input, &params, &log, &mut Timings::default()).unwrap())
+    });
+
+    let mut model = fit::fit(&input, &params, &log, &mut Timings::default()).unwrap();
+    model.save(work.path()).unwrap();
+    let segments = store.segments();
+    let assign_input = AssignInput {
+        model: &model,
+        duplicates: &dups,
+        params: &params,
+        columns: store.columns(),
+    };
+    let out = work.path().join("assigned");
+    c.bench_function("assign: 2000 posts", |b| {
+        b.iter(|| assign::assign(&segments, &assign_input, &out, None, &log).unwrap())
     });
 }
 

@@ -28,20 +28,37 @@ pub struct LabelScores {
 /// Scores `themes` against reference `labels` (any hashable ids or names).
 pub fn score<A: Hash + Eq + Copy, B: Hash + Eq + Copy>(themes: &[A], labels: &[B]) -> LabelScores {
     assert_eq!(themes.len(), labels.len());
-    let n = themes.len();
+    score_counts(
+        themes
+            .iter()
+            .copied()
+            .zip(labels.iter().copied())
+            .map(|p| (p, 1)),
+    )
+}
+
+/// Scores a contingency table given as ((theme, label), posts) cells.
+pub fn score_counts<A: Hash + Eq, B: Hash + Eq>(
+    cells_in: impl IntoIterator<Item = ((A, B), u64)>,
+) -> LabelScores {
     let mut label_ids: HashMap<B, usize> = HashMap::new();
     let mut theme_ids: HashMap<A, usize> = HashMap::new();
     let mut cells: HashMap<(usize, usize), f64> = HashMap::new();
-    for (&t, &l) in themes.iter().zip(labels) {
+    let mut n = 0usize;
+    for ((t, l), c) in cells_in {
         let next_t = theme_ids.len();
         let t = *theme_ids.entry(t).or_insert(next_t);
         let next_l = label_ids.len();
         let l = *label_ids.entry(l).or_insert(next_l);
-        *cells.entry((t, l)).or_default() += 1.0;
+        *cells.entry((t, l)).or_default() += c as f64;
+        n += c as usize;
     }
+    // Sums in a fixed order: the scores do not depend on hashing.
+    let mut cells: Vec<((usize, usize), f64)> = cells.into_iter().collect();
+    cells.sort_by_key(|&(k, _)| k);
     let mut a = vec![0f64; theme_ids.len()];
     let mut b = vec![0f64; label_ids.len()];
-    for (&(t, l), &c) in &cells {
+    for &((t, l), c) in &cells {
         a[t] += c;
         b[l] += c;
     }
@@ -55,7 +72,7 @@ pub fn score<A: Hash + Eq + Copy, B: Hash + Eq + Copy>(themes: &[A], labels: &[B
     let (h_theme, h_label) = (entropy(&a), entropy(&b));
     let mi: f64 = cells
         .iter()
-        .map(|(&(t, l), &c)| (c / nf) * ((c * nf) / (a[t] * b[l])).ln())
+        .map(|&((t, l), c)| (c / nf) * ((c * nf) / (a[t] * b[l])).ln())
         .sum();
     let homogeneity = if h_label == 0.0 { 1.0 } else { mi / h_label };
     let completeness = if h_theme == 0.0 { 1.0 } else { mi / h_theme };
@@ -70,7 +87,7 @@ pub fn score<A: Hash + Eq + Copy, B: Hash + Eq + Copy>(themes: &[A], labels: &[B
         mi / ((h_theme + h_label) / 2.0)
     };
     let pairs = |x: f64| x * (x - 1.0) / 2.0;
-    let sum_cells: f64 = cells.values().map(|&c| pairs(c)).sum();
+    let sum_cells: f64 = cells.iter().map(|&(_, c)| pairs(c)).sum();
     let sum_a: f64 = a.iter().map(|&x| pairs(x)).sum();
     let sum_b: f64 = b.iter().map(|&x| pairs(x)).sum();
     let expected = sum_a * sum_b / pairs(nf).max(1.0);
@@ -81,7 +98,7 @@ pub fn score<A: Hash + Eq + Copy, B: Hash + Eq + Copy>(themes: &[A], labels: &[B
         (sum_cells - expected) / (max_index - expected)
     };
     let mut best = vec![0f64; theme_ids.len()];
-    for (&(t, _), &c) in &cells {
+    for &((t, _), c) in &cells {
         best[t] = best[t].max(c);
     }
     LabelScores {

@@ -19,8 +19,7 @@ use pathfinding::matrix::Matrix;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::segment::Segmented;
-use crate::vectorize::TfIdf;
+use crate::vectorize::{Lexicon, Row};
 use rayon::prelude::*;
 
 /// Words kept per theme vector.
@@ -119,26 +118,26 @@ impl State {
 
 /// Each theme's centre in term space: the mean TF-IDF row of its posts,
 /// cut to its `TERMS_KEPT` heaviest words and scaled to unit length.
-/// `rows[i]` is the TF-IDF row of clustered post `i`, `labels[i]` its theme.
+/// `rows[i]` is a TF-IDF row of features of `lexicon`, `labels[i]` its
+/// theme.
 pub fn term_vectors(
-    seg: &Segmented,
-    tfidf: &TfIdf,
-    rows: &[usize],
+    lexicon: &Lexicon,
+    rows: &[Row],
     labels: &[usize],
     k: usize,
 ) -> Vec<Vec<(String, f32)>> {
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (&row, &t) in rows.iter().zip(labels) {
-        members[t].push(row);
+    for (i, &t) in labels.iter().enumerate() {
+        members[t].push(i);
     }
     members
         .par_iter()
         .map(|docs| {
-            let mut sum = vec![0f32; tfidf.n_features()];
+            let mut sum = vec![0f32; lexicon.len()];
             for &d in docs {
-                let row = tfidf.matrix.outer_view(d).expect("row in range");
-                for (f, &x) in row.iter() {
-                    sum[f] += x;
+                let (cols, vals) = &rows[d];
+                for (&f, &x) in cols.iter().zip(vals) {
+                    sum[f as usize] += x;
                 }
             }
             let top = crate::label::top_features(&sum, TERMS_KEPT);
@@ -149,22 +148,21 @@ pub fn term_vectors(
                 .sqrt()
                 .max(f32::MIN_POSITIVE);
             top.into_iter()
-                .map(|(f, x)| (seg.vocab[tfidf.feature_word[f] as usize].clone(), x / norm))
+                .map(|(f, x)| (lexicon.words[f].clone(), x / norm))
                 .collect()
         })
         .collect()
 }
 
-/// A term vector as (feature, weight) pairs of the current vocabulary;
-/// words the vocabulary no longer has are left out.
-pub fn to_features(terms: &[(String, f32)], seg: &Segmented, tfidf: &TfIdf) -> Vec<(usize, f32)> {
-    terms
+/// A term vector as a sparse row of the lexicon's features (sorted);
+/// words the lexicon no longer has are left out.
+pub fn to_row(terms: &[(String, f32)], lexicon: &Lexicon) -> Row {
+    let mut pairs: Vec<(u32, f32)> = terms
         .iter()
-        .filter_map(|(w, x)| {
-            let id = seg.vocab.binary_search_by(|v| v.as_str().cmp(w)).ok()?;
-            tfidf.word_feature[id].map(|f| (f as usize, *x))
-        })
-        .collect()
+        .filter_map(|(w, x)| lexicon.feature(w).map(|f| (f, *x)))
+        .collect();
+    pairs.sort_by_key(|&(f, _)| f);
+    pairs.into_iter().unzip()
 }
 
 /// Cosine similarity of two unit term vectors.

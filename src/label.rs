@@ -11,41 +11,36 @@
 
 use rayon::prelude::*;
 
-use crate::segment::Segmented;
-use crate::vectorize::TfIdf;
+use crate::vectorize::Lexicon;
 
 /// Parameters of the label stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, clap::Args, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct LabelParams {
-    top_terms: usize,
-    label_terms: usize,
+    /// Characteristic words listed per theme.
+    #[arg(long, default_value_t = 10, value_name = "N", help_heading = "Themes")]
+    pub top_terms: usize,
 }
+
+/// Words in a theme's short label (more when two themes would share one).
+pub const LABEL_TERMS: usize = 3;
 
 impl Default for LabelParams {
     fn default() -> Self {
-        LabelParams {
-            top_terms: 10,
-            label_terms: 3,
-        }
+        crate::params::defaults()
     }
 }
 
 impl LabelParams {
-    /// How many top terms each theme lists (1–100).
-    pub fn top_terms(mut self, n: usize) -> crate::Result<Self> {
-        if !(1..=100).contains(&n) {
+    /// Checks the values.
+    pub fn check(&self) -> crate::Result<()> {
+        if !(1..=100).contains(&self.top_terms) {
             return Err(crate::Error::param(
                 "--top-terms",
                 "must be between 1 and 100",
             ));
         }
-        self.top_terms = n;
-        Ok(self)
-    }
-
-    /// How many top terms each theme lists.
-    pub fn get_top_terms(&self) -> usize {
-        self.top_terms
+        Ok(())
     }
 }
 
@@ -90,30 +85,26 @@ pub struct PostRef {
     pub path: String,
 }
 
-/// Word counts per theme over the TF-IDF vocabulary: `counts[theme][feature]`.
+/// Word counts per theme: `counts[theme][feature]`, from posts given as
+/// their features (with repeats) and their themes. One count vector per
+/// theme, themes in parallel: memory stays at k × features.
 pub fn theme_term_counts(
-    seg: &Segmented,
-    tfidf: &TfIdf,
-    rows: &[usize],
+    posts: &[Vec<u32>],
     labels: &[usize],
     k: usize,
+    n_features: usize,
 ) -> Vec<Vec<u32>> {
-    let f = tfidf.n_features();
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (&row, &theme) in rows.iter().zip(labels) {
-        members[theme].push(row);
+    for (i, &theme) in labels.iter().enumerate() {
+        members[theme].push(i);
     }
-    // One count vector per theme, themes in parallel: memory stays at
-    // k × features whatever the number of posts.
     members
         .par_iter()
         .map(|docs| {
-            let mut counts = vec![0u32; f];
-            for &row in docs {
-                for &w in &seg.docs[row] {
-                    if let Some(feat) = tfidf.word_feature[w as usize] {
-                        counts[feat as usize] += 1;
-                    }
+            let mut counts = vec![0u32; n_features];
+            for &d in docs {
+                for &f in &posts[d] {
+                    counts[f as usize] += 1;
                 }
             }
             counts
@@ -174,58 +165,26 @@ pub struct PeriodTerms {
     pub terms: Vec<(String, f32)>,
 }
 
-/// For every (theme, period) with posts, its top `n` words: the theme's
-/// posts of that period pooled, weighted with the theme-level class idf, so
-/// the words say what the theme was about in that period.
-/// `idf` is the themes' [`class_idf`].
-pub fn period_terms(
-    seg: &Segmented,
-    tfidf: &TfIdf,
-    rows: &[usize],
-    labels: &[usize],
-    periods: &[usize],
+/// The top `n` words of one (theme, period) cell from its feature counts:
+/// weighted with the theme-level class idf (`idf`, [`class_idf`]), so the
+/// words say what the theme was about in that period.
+pub fn cell_terms(
+    counts: &rustc_hash::FxHashMap<u32, u32>,
     idf: &[f64],
+    lexicon: &Lexicon,
     n: usize,
-) -> Vec<PeriodTerms> {
-    let mut classes: std::collections::BTreeMap<(usize, usize), Vec<usize>> = Default::default();
-    for ((&row, &t), &p) in rows.iter().zip(labels).zip(periods) {
-        classes.entry((t, p)).or_default().push(row);
-    }
-    let classes: Vec<((usize, usize), Vec<usize>)> = classes.into_iter().collect();
-    classes
-        .par_iter()
-        .map(|((theme, period), docs)| {
-            let mut counts: rustc_hash::FxHashMap<u32, u32> = Default::default();
-            for &d in docs {
-                for &w in &seg.docs[d] {
-                    if let Some(f) = tfidf.word_feature[w as usize] {
-                        *counts.entry(f).or_default() += 1;
-                    }
-                }
-            }
-            let size: u32 = counts.values().sum();
-            let mut weighted: Vec<(u32, f32)> = counts
-                .into_iter()
-                .map(|(f, c)| (f, (c as f64 / size.max(1) as f64 * idf[f as usize]) as f32))
-                .filter(|&(_, w)| w > 0.0)
-                .collect();
-            weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            weighted.truncate(n);
-            PeriodTerms {
-                theme: *theme,
-                period: *period,
-                posts: docs.len(),
-                terms: weighted
-                    .into_iter()
-                    .map(|(f, w)| {
-                        (
-                            seg.vocab[tfidf.feature_word[f as usize] as usize].clone(),
-                            w,
-                        )
-                    })
-                    .collect(),
-            }
-        })
+) -> Vec<(String, f32)> {
+    let size: u64 = counts.values().map(|&c| c as u64).sum();
+    let mut weighted: Vec<(u32, f32)> = counts
+        .iter()
+        .map(|(&f, &c)| (f, (c as f64 / size.max(1) as f64 * idf[f as usize]) as f32))
+        .filter(|&(_, w)| w > 0.0)
+        .collect();
+    weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    weighted.truncate(n);
+    weighted
+        .into_iter()
+        .map(|(f, w)| (lexicon.words[f as usize].clone(), w))
         .collect()
 }
 
@@ -237,18 +196,10 @@ pub fn top_features(weights: &[f32], n: usize) -> Vec<(usize, f32)> {
     idx.into_iter().map(|i| (i, weights[i])).collect()
 }
 
-/// Each theme's `n` characteristic features with their c-TF-IDF weight.
-/// `rows[i]` is the segmented post of clustered row `i`.
-pub fn theme_top_features(
-    seg: &Segmented,
-    tfidf: &TfIdf,
-    rows: &[usize],
-    labels: &[usize],
-    k: usize,
-    n: usize,
-) -> Vec<Vec<(usize, f32)>> {
-    let counts = theme_term_counts(seg, tfidf, rows, labels, k);
-    ctfidf(&counts).iter().map(|w| top_features(w, n)).collect()
+/// Each theme's `n` characteristic features with their c-TF-IDF weight,
+/// from per-theme counts.
+pub fn theme_top_features(counts: &[Vec<u32>], n: usize) -> Vec<Vec<(usize, f32)>> {
+    ctfidf(counts).iter().map(|w| top_features(w, n)).collect()
 }
 
 /// Short labels from ranked words: the first `n` words, extended by the
@@ -277,8 +228,7 @@ pub fn unique_labels(ranked: &[Vec<String>], n: usize) -> Vec<String> {
 
 /// Labels every theme from its word counts ([`theme_term_counts`]).
 pub fn label_themes(
-    seg: &Segmented,
-    tfidf: &TfIdf,
+    lexicon: &Lexicon,
     counts: &[Vec<u32>],
     params: &LabelParams,
 ) -> Vec<ThemeLabel> {
@@ -286,12 +236,12 @@ pub fn label_themes(
         .iter()
         .map(|w| top_features(w, params.top_terms))
         .collect();
-    let word = |feat: usize| seg.vocab[tfidf.feature_word[feat] as usize].clone();
+    let word = |feat: usize| lexicon.words[feat].clone();
     let ranked: Vec<Vec<String>> = tops
         .iter()
         .map(|t| t.iter().map(|&(f, _)| word(f)).collect())
         .collect();
-    let short = unique_labels(&ranked, params.label_terms);
+    let short = unique_labels(&ranked, LABEL_TERMS);
     tops.into_iter()
         .zip(short)
         .map(|(top, label)| ThemeLabel {

@@ -1,34 +1,51 @@
 //! theme-trends: find the themes in an archive of Chinese news posts and show
 //! how each rises and falls over time.
 //!
-//! The pipeline is a chain of stages, one module each, data flowing one way
-//! through plain structs:
+//! The job runs in four stages, each a function of plain, serialisable
+//! inputs, each a subcommand that can run alone on a part of the work:
 //!
-//! [`ingest`] → [`segment`] → [`vectorize`] → [`reduce`] → [`cluster`] →
-//! [`label`] → [`trend`] → [`chart`] → [`report`].
+//! 1. [`prepare`]: the input → the [`store`] of per-post features
+//!    ([`ingest`] → [`segment`] → hashes for [`dedup`]), month by month;
+//! 2. [`fit`]: the store → a [`model`] ([`dedup`], [`vectorize`] on streamed
+//!    word counts, [`reduce`], [`cluster`], [`label`], [`identity`]) fitted
+//!    on a bounded sample;
+//! 3. [`assign`]: model + store → each post's theme and mergeable
+//!    [`aggregate`] sums;
+//! 4. [`report`]: the sums → an [`analysis`] ([`trend`]), [`chart`]s and
+//!    files.
 //!
-//! [`pipeline`] strings them together; [`cli`] maps the command line onto
-//! [`pipeline::RunParams`]. The binary only parses arguments and calls
-//! [`cli::execute`].
+//! [`pipeline`] composes them into `run`, with the cache, the lock and safe
+//! [`publish`]ing; [`cli`] maps the command line onto [`params`]. The
+//! binary only parses arguments and calls [`cli::execute`].
 
-pub mod cache;
+pub mod aggregate;
+pub mod analysis;
+pub mod assign;
 pub mod chart;
 pub mod cli;
 pub mod cluster;
 pub mod coherence;
+pub mod dedup;
 pub mod error;
 pub mod evaluate;
+pub mod fit;
 pub mod identity;
+pub mod ids;
 pub mod ingest;
 pub mod label;
 pub mod log;
+pub mod model;
+pub mod params;
 pub mod pipeline;
+pub mod prepare;
 pub mod publish;
 pub mod reduce;
 pub mod report;
 pub mod segment;
+pub mod store;
 pub mod trend;
 pub mod vectorize;
 
 pub use error::{Error, Result};
-pub use pipeline::{analyse, run, Analysis, RunParams, RunSummary};
+pub use params::{Job, Params};
+pub use pipeline::{run, RunSummary};

@@ -21,10 +21,14 @@ pub struct Log {
     terminal: bool,
     warned: AtomicUsize,
     spinner: Mutex<Option<ProgressBar>>,
+    stage: Mutex<String>,
+    reported: std::sync::atomic::AtomicU64,
 }
 
 /// Per-post warnings printed before the rest are only counted.
 const WARN_LIMIT: usize = 20;
+/// Posts between two progress lines in a log.
+pub const PROGRESS_LINES: u64 = 250_000;
 
 impl Log {
     /// A logger; `quiet` hides progress, `verbose` shows every warning.
@@ -53,6 +57,10 @@ impl Log {
 
     /// A stage begins.
     pub fn stage_start(&self, stage: &str) {
+        if let Ok(mut s) = self.stage.lock() {
+            *s = stage.to_string();
+        }
+        self.reported.store(0, Ordering::Relaxed);
         if self.quiet {
             return;
         }
@@ -99,8 +107,45 @@ impl Log {
         }
     }
 
+    /// Progress within the current stage: `done` posts so far. A spinner
+    /// shows the count; a log gets a line every [`PROGRESS_LINES`] posts.
+    pub fn progress(&self, done: u64) {
+        if self.quiet {
+            return;
+        }
+        if let Some(bar) = self.spinner.lock().ok().as_deref().and_then(Option::as_ref) {
+            bar.set_message(format!(
+                "{} · {done} posts",
+                self.stage.lock().map(|s| s.clone()).unwrap_or_default()
+            ));
+            return;
+        }
+        let last = self.reported.swap(done, Ordering::Relaxed);
+        if done / PROGRESS_LINES > last / PROGRESS_LINES {
+            let stage = self.stage.lock().map(|s| s.clone()).unwrap_or_default();
+            eprintln!("[{stage}] {done} posts");
+        }
+    }
+
     /// How many warnings were issued.
     pub fn warnings(&self) -> usize {
         self.warned.load(Ordering::Relaxed)
+    }
+}
+
+/// Seconds spent per stage, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timings(pub Vec<(&'static str, f64)>);
+
+impl Timings {
+    /// Runs `f`, recording its duration under `stage`.
+    pub fn time<T>(&mut self, stage: &'static str, log: &Log, f: impl FnOnce() -> T) -> T {
+        log.stage_start(stage);
+        let start = std::time::Instant::now();
+        let out = f();
+        let secs = start.elapsed().as_secs_f64();
+        self.0.push((stage, secs));
+        log.stage_done(stage, secs);
+        out
     }
 }

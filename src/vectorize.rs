@@ -1,4 +1,4 @@
-//! Stage 3, vectorize: segmented posts → sparse TF-IDF matrix.
+//! Stage 3, vectorize: words → sparse TF-IDF rows.
 //!
 //! Weights follow the usual LSA recipe: sublinear term frequency
 //! `1 + ln(tf)`, smoothed inverse document frequency
@@ -6,15 +6,16 @@
 //! than `min_df` or more than `max_df` posts are dropped (each either a count
 //! or a fraction of the posts), then only the `max_features` most frequent
 //! remain. Words of the title can count more than once (`title_weight`).
-//! The matrix is CSR with `u32` column indices and `f32` values (sprs).
+//! The word counts come from the whole archive (streamed by `fit`); the
+//! features chosen are a [`Lexicon`], which turns any post's words into its
+//! row. Matrices are CSR with `u32` column indices and `f32` values (sprs).
 
 use std::str::FromStr;
 
-use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use sprs::CsMatI;
 
 use crate::error::{Error, Result};
-use crate::segment::Segmented;
 
 /// The sparse matrix type of the pipeline: CSR, `f32` values, `u32` columns.
 pub type SparseMatrix = CsMatI<f32, u32, usize>;
@@ -63,130 +64,120 @@ impl std::fmt::Display for DocFreq {
     }
 }
 
+crate::serde_as_text!(DocFreq);
+
 /// Parameters of the vectorize stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, clap::Args, Serialize, Deserialize)]
+#[serde(default)]
 pub struct VectorizeParams {
-    min_df: DocFreq,
-    max_df: DocFreq,
-    max_features: Option<usize>,
-    title_weight: u32,
+    /// Drop words found in fewer posts than this: a count (2) or a fraction
+    /// of all posts (0.001).
+    #[arg(
+        long,
+        default_value = "2",
+        value_name = "N|FRACTION",
+        help_heading = "Words"
+    )]
+    pub min_df: DocFreq,
+
+    /// Drop words found in more posts than this: a count or a fraction (0.5
+    /// = in more than half of the posts).
+    #[arg(
+        long,
+        default_value = "0.3",
+        value_name = "N|FRACTION",
+        help_heading = "Words"
+    )]
+    pub max_df: DocFreq,
+
+    /// Keep only this many words, the most frequent (default: all).
+    #[arg(long, value_name = "N", help_heading = "Words")]
+    pub max_features: Option<usize>,
+
+    /// How many times a word of the title counts (1 = like a body word).
+    #[arg(long, default_value_t = 1, value_name = "N", help_heading = "Words")]
+    pub title_weight: u32,
 }
 
 impl Default for VectorizeParams {
     fn default() -> Self {
-        VectorizeParams {
-            min_df: DocFreq::Count(2),
-            max_df: DocFreq::Fraction(0.3),
-            max_features: None,
-            title_weight: 1,
-        }
+        crate::params::defaults()
     }
 }
 
 impl VectorizeParams {
-    /// Words in fewer posts than this are dropped.
-    pub fn min_df(mut self, v: DocFreq) -> Self {
-        self.min_df = v;
-        self
-    }
-
-    /// Words in more posts than this are dropped.
-    pub fn max_df(mut self, v: DocFreq) -> Self {
-        self.max_df = v;
-        self
-    }
-
-    /// Keep at most this many words (the most frequent).
-    pub fn max_features(mut self, v: Option<usize>) -> Result<Self> {
-        if v == Some(0) {
+    /// Checks the values.
+    pub fn check(&self) -> Result<()> {
+        if self.max_features == Some(0) {
             return Err(Error::param("--max-features", "must be at least 1"));
         }
-        self.max_features = v;
-        Ok(self)
-    }
-
-    /// How many times a title word counts (1 = like any body word).
-    pub fn title_weight(mut self, w: u32) -> Result<Self> {
-        if !(1..=10).contains(&w) {
+        if !(1..=10).contains(&self.title_weight) {
             return Err(Error::param("--title-weight", "must be between 1 and 10"));
         }
-        self.title_weight = w;
-        Ok(self)
-    }
-
-    /// The lower document-frequency bound.
-    pub fn get_min_df(&self) -> DocFreq {
-        self.min_df
-    }
-    /// The upper document-frequency bound.
-    pub fn get_max_df(&self) -> DocFreq {
-        self.max_df
-    }
-    /// The vocabulary size cap.
-    pub fn get_max_features(&self) -> Option<usize> {
-        self.max_features
-    }
-    /// The title weight.
-    pub fn get_title_weight(&self) -> u32 {
-        self.title_weight
+        Ok(())
     }
 }
 
-/// The TF-IDF matrix and its vocabulary.
-#[derive(Debug, Clone)]
-pub struct TfIdf {
-    /// Posts × features, rows L2-normalised (an empty row stays empty).
-    pub matrix: SparseMatrix,
-    /// For each feature, its word id in [`Segmented::vocab`].
-    pub feature_word: Vec<u32>,
-    /// For each word id of [`Segmented::vocab`], its feature, if kept.
-    pub word_feature: Vec<Option<u32>>,
+/// How often a word occurs: in how many posts, and in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WordCount {
+    /// Posts containing it.
+    pub df: u32,
+    /// Occurrences.
+    pub cf: u64,
+}
+
+/// The words kept as features, with their inverse document frequency.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Lexicon {
+    /// The features, sorted (a feature's index is its place here).
+    pub words: Vec<String>,
     /// Inverse document frequency of each feature.
     pub idf: Vec<f32>,
-    /// Posts whose row is empty (no word survived the filters).
-    pub empty_rows: Vec<usize>,
 }
 
-impl TfIdf {
-    /// Number of features (columns).
-    pub fn n_features(&self) -> usize {
-        self.feature_word.len()
+impl Lexicon {
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The feature of `word`, if kept.
+    pub fn feature(&self, word: &str) -> Option<u32> {
+        self.words
+            .binary_search_by(|w| w.as_str().cmp(word))
+            .ok()
+            .map(|f| f as u32)
+    }
+
+    /// For each word of a sorted local vocabulary, its feature: one merge
+    /// of two sorted lists.
+    pub fn map_sorted(&self, vocab: &[String]) -> Vec<Option<u32>> {
+        let mut out = Vec::with_capacity(vocab.len());
+        let mut f = 0usize;
+        for w in vocab {
+            while f < self.words.len() && self.words[f].as_str() < w.as_str() {
+                f += 1;
+            }
+            out.push((f < self.words.len() && self.words[f] == *w).then_some(f as u32));
+        }
+        out
     }
 }
 
-/// Builds the TF-IDF matrix.
-pub fn vectorize(seg: &Segmented, params: &VectorizeParams) -> Result<TfIdf> {
-    let n = seg.len();
-    let n_words = seg.vocab.len();
-    let (df, cf) = seg
-        .docs
-        .par_iter()
-        .fold(
-            || (vec![0u32; n_words], vec![0u64; n_words], Vec::<u32>::new()),
-            |(mut df, mut cf, mut seen), ids| {
-                seen.clear();
-                seen.extend_from_slice(ids);
-                seen.sort_unstable();
-                seen.dedup();
-                for &id in &seen {
-                    df[id as usize] += 1;
-                }
-                for &id in ids {
-                    cf[id as usize] += 1;
-                }
-                (df, cf, seen)
-            },
-        )
-        .map(|(df, cf, _)| (df, cf))
-        .reduce(
-            || (vec![0u32; n_words], vec![0u64; n_words]),
-            |(mut a, mut ac), (b, bc)| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                ac.iter_mut().zip(&bc).for_each(|(x, y)| *x += y);
-                (a, ac)
-            },
-        );
-
+/// Chooses the features among counted words: within the document-frequency
+/// bounds (of `n` posts), then the `max_features` most frequent. `counts`
+/// must be sorted by word.
+pub fn select_features(
+    counts: &[(String, WordCount)],
+    n: usize,
+    params: &VectorizeParams,
+) -> Result<Lexicon> {
     let lo = params.min_df.resolve(n).max(1);
     let hi = params.max_df.resolve(n);
     if lo > hi {
@@ -195,85 +186,82 @@ pub fn vectorize(seg: &Segmented, params: &VectorizeParams) -> Result<TfIdf> {
             format!("with {n} posts, min-df means {lo} posts and max-df {hi}: no word can be kept"),
         ));
     }
-    let mut kept: Vec<u32> = (0..n_words as u32)
-        .filter(|&w| (lo..=hi).contains(&(df[w as usize] as usize)))
+    let mut kept: Vec<usize> = (0..counts.len())
+        .filter(|&i| (lo..=hi).contains(&(counts[i].1.df as usize)))
         .collect();
     if let Some(cap) = params.max_features {
         if kept.len() > cap {
-            // Most frequent first; ties broken by word id for determinism.
-            kept.sort_by(|&a, &b| cf[b as usize].cmp(&cf[a as usize]).then(a.cmp(&b)));
+            // Most frequent first; ties broken by word for determinism.
+            kept.sort_by(|&a, &b| counts[b].1.cf.cmp(&counts[a].1.cf).then(a.cmp(&b)));
             kept.truncate(cap);
             kept.sort_unstable();
         }
     }
-    let mut word_feature = vec![None; n_words];
-    for (f, &w) in kept.iter().enumerate() {
-        word_feature[w as usize] = Some(f as u32);
+    Ok(Lexicon {
+        words: kept.iter().map(|&i| counts[i].0.clone()).collect(),
+        idf: kept
+            .iter()
+            .map(|&i| (((1 + n) as f64 / (1 + counts[i].1.df) as f64).ln() + 1.0) as f32)
+            .collect(),
+    })
+}
+
+/// A sparse TF-IDF row: sorted feature indexes and their weights.
+pub type Row = (Vec<u32>, Vec<f32>);
+
+/// The TF-IDF row of a post: `words` are ids of a local vocabulary whose
+/// features `map` gives; the first `title_words` come from the title.
+/// The row is scaled to unit length (empty when no word is a feature).
+pub fn tfidf_row(
+    words: &[u32],
+    title_words: u32,
+    map: &[Option<u32>],
+    lexicon: &Lexicon,
+    title_weight: u32,
+) -> Row {
+    let mut feats: Vec<u32> = Vec::with_capacity(words.len() + title_words as usize);
+    for (pos, &w) in words.iter().enumerate() {
+        if let Some(f) = map[w as usize] {
+            let times = if pos < title_words as usize {
+                title_weight
+            } else {
+                1
+            };
+            feats.extend(std::iter::repeat_n(f, times as usize));
+        }
     }
-    let idf: Vec<f32> = kept
-        .iter()
-        .map(|&w| (((1 + n) as f64 / (1 + df[w as usize]) as f64).ln() + 1.0) as f32)
-        .collect();
+    feats.sort_unstable();
+    let mut cols = Vec::new();
+    let mut vals = Vec::new();
+    for run in feats.chunk_by(|a, b| a == b) {
+        let tf = 1.0 + (run.len() as f32).ln();
+        cols.push(run[0]);
+        vals.push(tf * lexicon.idf[run[0] as usize]);
+    }
+    let norm = vals.iter().map(|v| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        vals.iter_mut().for_each(|v| *v /= norm);
+    }
+    (cols, vals)
+}
 
-    let rows: Vec<(Vec<u32>, Vec<f32>)> = seg
-        .docs
-        .par_iter()
-        .zip(&seg.title_len)
-        .map(|(ids, &title_len)| {
-            let mut feats: Vec<u32> = Vec::with_capacity(ids.len() + title_len as usize);
-            for (pos, &id) in ids.iter().enumerate() {
-                if let Some(f) = word_feature[id as usize] {
-                    let times = if pos < title_len as usize {
-                        params.title_weight
-                    } else {
-                        1
-                    };
-                    feats.extend(std::iter::repeat_n(f, times as usize));
-                }
-            }
-            feats.sort_unstable();
-            let mut cols = Vec::new();
-            let mut vals = Vec::new();
-            for run in feats.chunk_by(|a, b| a == b) {
-                let tf = 1.0 + (run.len() as f32).ln();
-                cols.push(run[0]);
-                vals.push(tf * idf[run[0] as usize]);
-            }
-            let norm = vals.iter().map(|v| v * v).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                vals.iter_mut().for_each(|v| *v /= norm);
-            }
-            (cols, vals)
-        })
-        .collect();
-
-    let mut indptr = Vec::with_capacity(n + 1);
+/// Rows stacked into a CSR matrix with `n_features` columns.
+pub fn matrix(rows: &[Row], n_features: usize) -> Result<SparseMatrix> {
+    let mut indptr = Vec::with_capacity(rows.len() + 1);
     indptr.push(0usize);
     let nnz: usize = rows.iter().map(|(c, _)| c.len()).sum();
     let mut indices = Vec::with_capacity(nnz);
     let mut data = Vec::with_capacity(nnz);
-    let mut empty_rows = Vec::new();
-    for (i, (cols, vals)) in rows.into_iter().enumerate() {
-        if cols.is_empty() {
-            empty_rows.push(i);
-        }
-        indices.extend(cols);
-        data.extend(vals);
+    for (cols, vals) in rows {
+        indices.extend_from_slice(cols);
+        data.extend_from_slice(vals);
         indptr.push(indices.len());
     }
-    let matrix =
-        CsMatI::try_new((n, kept.len()), indptr, indices, data).map_err(|(_, _, _, e)| {
-            Error::Numeric {
-                stage: "vectorize",
-                reason: e.to_string(),
-            }
-        })?;
-    Ok(TfIdf {
-        matrix,
-        feature_word: kept,
-        word_feature,
-        idf,
-        empty_rows,
+    CsMatI::try_new((rows.len(), n_features), indptr, indices, data).map_err(|(_, _, _, e)| {
+        Error::Numeric {
+            stage: "vectorize",
+            reason: e.to_string(),
+        }
     })
 }
 
@@ -281,12 +269,10 @@ pub fn vectorize(seg: &Segmented, params: &VectorizeParams) -> Result<TfIdf> {
 mod tests {
     use super::*;
 
-    fn seg(docs: Vec<Vec<u32>>, n_words: usize) -> Segmented {
-        Segmented {
-            vocab: (0..n_words).map(|i| format!("w{i}")).collect(),
-            title_len: vec![0; docs.len()],
-            docs,
-        }
+    fn counts(list: &[(&str, u32, u64)]) -> Vec<(String, WordCount)> {
+        list.iter()
+            .map(|&(w, df, cf)| (w.to_string(), WordCount { df, cf }))
+            .collect()
     }
 
     #[test]
@@ -300,44 +286,49 @@ mod tests {
 
     #[test]
     fn rare_and_ubiquitous_words_are_dropped_and_rows_are_unit_length() {
-        // w0 in every post, w1 in two, w2 in one, w3 in two.
-        let s = seg(
-            vec![vec![0, 1, 1, 3], vec![0, 1, 2], vec![0, 3], vec![0]],
-            4,
-        );
-        let p = VectorizeParams::default().max_df(DocFreq::Fraction(0.5));
-        let t = vectorize(&s, &p).unwrap();
-        assert_eq!(t.feature_word, vec![1, 3]);
-        assert_eq!(t.empty_rows, vec![3]);
-        for i in 0..3 {
-            let row = t.matrix.outer_view(i).unwrap();
-            let norm: f32 = row.data().iter().map(|v| v * v).sum();
-            assert!((norm - 1.0).abs() < 1e-5);
-        }
-        // Post 0 has w1 twice and w3 once: sublinear tf weighs w1 more.
-        let row0 = t.matrix.outer_view(0).unwrap();
-        assert!(row0.data()[0] > row0.data()[1]);
+        // 4 posts: w0 in every post, w1 in two, w2 in one, w3 in two.
+        let c = counts(&[("w0", 4, 4), ("w1", 2, 3), ("w2", 1, 1), ("w3", 2, 2)]);
+        let p = VectorizeParams {
+            max_df: DocFreq::Fraction(0.5),
+            ..Default::default()
+        };
+        let lex = select_features(&c, 4, &p).unwrap();
+        assert_eq!(lex.words, ["w1", "w3"]);
+        let vocab: Vec<String> = ["w0", "w1", "w2", "w3"].map(String::from).to_vec();
+        let map = lex.map_sorted(&vocab);
+        assert_eq!(map, [None, Some(0), None, Some(1)]);
+        let (cols, vals) = tfidf_row(&[0, 1, 1, 3], 0, &map, &lex, 1);
+        assert_eq!(cols, [0, 1]);
+        let norm: f32 = vals.iter().map(|v| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-5);
+        // w1 twice and w3 once: sublinear tf weighs w1 more.
+        assert!(vals[0] > vals[1]);
+        assert_eq!(tfidf_row(&[0, 2], 0, &map, &lex, 1).0.len(), 0);
+        // A title word counts title_weight times.
+        let (_, title) = tfidf_row(&[3, 1], 1, &map, &lex, 3);
+        assert!(title[1] > title[0]);
     }
 
     #[test]
     fn max_features_keeps_the_most_frequent() {
-        let s = seg(
-            vec![vec![1, 1, 1, 2], vec![1, 2, 3], vec![3, 2], vec![0]],
-            4,
-        );
-        let p = VectorizeParams::default()
-            .max_df(DocFreq::Fraction(1.0))
-            .max_features(Some(2))
-            .unwrap();
-        let t = vectorize(&s, &p).unwrap();
-        assert_eq!(t.feature_word, vec![1, 2]);
+        let c = counts(&[("a", 1, 1), ("b", 2, 4), ("c", 3, 3), ("d", 2, 2)]);
+        let p = VectorizeParams {
+            max_df: DocFreq::Fraction(1.0),
+            min_df: DocFreq::Count(1),
+            max_features: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(select_features(&c, 4, &p).unwrap().words, ["b", "c"]);
     }
 
     #[test]
     fn impossible_bounds_are_refused() {
-        let s = seg(vec![vec![0], vec![1]], 2);
-        let p = VectorizeParams::default().min_df(DocFreq::Count(5));
-        let err = vectorize(&s, &p).unwrap_err().to_string();
+        let c = counts(&[("a", 1, 1)]);
+        let p = VectorizeParams {
+            min_df: DocFreq::Count(5),
+            ..Default::default()
+        };
+        let err = select_features(&c, 2, &p).unwrap_err().to_string();
         assert!(err.contains("min-df"), "{err}");
     }
 }

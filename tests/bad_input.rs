@@ -18,7 +18,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use theme_trends::ingest::reject::DateSource;
-use theme_trends::ingest::{self, IngestParams, RejectReason};
+use theme_trends::ingest::{Part, RejectReason, Rejection};
+use theme_trends::log::Log;
+use theme_trends::prepare::{self, PrepareJob};
+use theme_trends::store::{Store, Want};
+use theme_trends::{dedup, Params};
 
 /// A run that takes longer than this is taken for a hang and killed.
 const GUARD: Duration = Duration::from_secs(60);
@@ -725,21 +729,63 @@ fn every_post_of_a_messy_archive_is_analysed_or_rejected_with_its_reason() {
 fn ingest_gives_each_valid_post_its_exact_text_and_each_bad_one_its_reason() {
     let a = Archive::new();
     let expect = write_main_archive(&a);
-    let params = IngestParams::default().max_chars(100_000).unwrap();
-    let corpus = ingest::ingest(&a.root, &params, None).unwrap();
+    let mut params = Params::default();
+    params.ingest.max_chars = 100_000;
+    let params = params.check().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let store_dir = work.path().join("store");
+    let manifest = prepare::prepare(
+        &PrepareJob {
+            input: &a.root,
+            part: Part::WHOLE,
+            store: &store_dir,
+            previous: None,
+            verify: false,
+            resident: None,
+        },
+        &params,
+        &Log::quiet(),
+    )
+    .unwrap();
+    let store = Store::open(&store_dir, manifest.fingerprint).unwrap();
+    let copies = dedup::find_duplicates(&store, &params.dedup, &work.path().join("tmp")).unwrap();
+    // Every post of the store: accepted ones with their text, the rest with
+    // their reason (copies found by the dedup stage).
+    let mut docs: Vec<Doc> = Vec::new();
+    let mut rejected: Vec<Rejection> = store.problems();
+    let mut warnings: Vec<String> = Vec::new();
+    for seg in store.segments() {
+        let read = seg.read(Want::ALL).unwrap();
+        for (rec, text) in read.records.iter().zip(read.texts.as_ref().unwrap()) {
+            match (&rec.outcome, copies.of(rec.doc)) {
+                (Err(reason), _) | (Ok(_), Some(reason)) => rejected.push(Rejection {
+                    doc_id: Some(rec.doc),
+                    path: rec.path.clone(),
+                    reason: reason.clone(),
+                }),
+                (Ok(f), None) => {
+                    warnings.extend(f.warnings.iter().map(|w| format!("{}: {w}", rec.path)));
+                    docs.push(Doc {
+                        doc_id: rec.doc.0 as usize,
+                        path: rec.path.clone(),
+                        date: f.day(),
+                        title: f.title.clone(),
+                        body: text.split_once('\n').map_or("", |(_, b)| b).to_string(),
+                    });
+                }
+            }
+        }
+    }
 
     let doc = |rel: &str| {
         let path = a.shown(rel);
-        corpus
-            .docs
-            .iter()
+        docs.iter()
             .find(|d| d.path == path)
-            .unwrap_or_else(|| panic!("{rel} not accepted: {:?}", corpus.rejected))
+            .unwrap_or_else(|| panic!("{rel} not accepted: {rejected:?}"))
     };
     let reason_of = |rel: &str| {
         let path = a.shown(rel);
-        corpus
-            .rejected
+        rejected
             .iter()
             .find(|r| r.path == path)
             .unwrap_or_else(|| panic!("{rel} not rejected"))
@@ -786,12 +832,10 @@ fn ingest_gives_each_valid_post_its_exact_text_and_each_bad_one_its_reason() {
         .starts_with("第0号水文监测站报告水位平稳，堤防巡查正常。\n第1号"));
     let huge = a.shown("2024-01-13-huge.md");
     assert!(
-        corpus
-            .warnings
+        warnings
             .iter()
             .any(|w| w.starts_with(&huge) && w.contains("cut to the first 100000")),
-        "{:?}",
-        corpus.warnings
+        "{warnings:?}"
     );
 
     // GBK decoded to the original characters.
@@ -852,24 +896,35 @@ fn ingest_gives_each_valid_post_its_exact_text_and_each_bad_one_its_reason() {
         .values()
         .filter(|e| matches!(e, Expect::Accepted { .. }))
         .count();
-    assert_eq!(corpus.docs.len(), n_accepted);
-    assert_eq!(corpus.rejected.len(), expect.len() - n_accepted);
-    assert_eq!(corpus.counts.posts, expect.len());
-    assert_eq!(corpus.counts.duplicates, 2);
-    assert_eq!(corpus.counts.ignored as u64, MAIN_IGNORED);
-    let mut ids: Vec<usize> = corpus
-        .docs
+    assert_eq!(docs.len(), n_accepted);
+    assert_eq!(rejected.len(), expect.len() - n_accepted);
+    assert_eq!(
+        store.parts[0].posts() as usize + store.problems().len(),
+        expect.len()
+    );
+    assert_eq!(copies.len(), 2);
+    assert_eq!(store.ignored(), MAIN_IGNORED);
+    let mut ids: Vec<usize> = docs
         .iter()
         .map(|d| d.doc_id)
         .chain(
-            corpus
-                .rejected
+            rejected
                 .iter()
-                .map(|r| r.doc_id.expect("post files have ids")),
+                .map(|r| r.doc_id.expect("post files have ids").0 as usize),
         )
         .collect();
     ids.sort();
     assert_eq!(ids, (0..expect.len()).collect::<Vec<_>>());
+}
+
+/// An accepted post as the store keeps it.
+#[derive(Debug)]
+struct Doc {
+    doc_id: usize,
+    path: String,
+    date: Option<chrono::NaiveDate>,
+    title: String,
+    body: String,
 }
 
 // ---------------------------------------------------------------------------

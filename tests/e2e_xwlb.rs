@@ -7,10 +7,11 @@ mod common;
 use std::collections::{HashMap, HashSet};
 
 use theme_trends::chart::font;
+use theme_trends::cluster::KChoice;
 use theme_trends::log::Log;
 use theme_trends::segment::{is_content_word, SegmentParams, Segmenter};
 use theme_trends::trend::Granularity;
-use theme_trends::RunParams;
+use theme_trends::{Job, Params};
 
 #[test]
 fn the_whole_archive_is_accounted_for_and_reported() {
@@ -18,11 +19,11 @@ fn the_whole_archive_is_accounted_for_and_reported() {
         return;
     };
     let out = tempfile::tempdir().unwrap();
-    let mut params = RunParams::new(&input, out.path());
-    params.cluster = params.cluster.clone().k(20).unwrap();
-    params.select = None;
-    params.trend = params.trend.clone().granularity(Granularity::Month);
-    let summary = theme_trends::run(&params, &Log::quiet()).unwrap();
+    let mut params = Params::default();
+    params.cluster.k = KChoice::Fixed(20);
+    params.trend.granularity = Granularity::Month;
+    let job = Job::new(&input, out.path());
+    let summary = theme_trends::run(&job, &params.check().unwrap(), &Log::quiet()).unwrap();
     let dir = out.path();
 
     // Every post is either assigned exactly once or rejected with a reason.
@@ -145,14 +146,7 @@ fn the_whole_archive_is_accounted_for_and_reported() {
     );
     assert_eq!(c["assigned"].as_u64().unwrap() as usize, assigned.len());
     for stage in [
-        "ingest",
-        "segment",
-        "vectorize",
-        "reduce",
-        "cluster",
-        "label",
-        "trend",
-        "chart",
+        "prepare", "dedup", "scan", "reduce", "cluster", "assign", "trend", "chart",
     ] {
         assert!(run["seconds"][stage].is_number(), "no time for {stage}");
     }

@@ -33,6 +33,20 @@ fn demo_copy(dir: &Path) -> PathBuf {
     posts
 }
 
+/// Every file below `dir`.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk_files(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out.sort();
+    out
+}
+
 fn run_json(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap()
 }
@@ -94,7 +108,7 @@ fn a_corrupt_cache_is_discarded_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let (posts, out) = demo_run(dir.path());
     let (p, o) = (posts.to_str().unwrap(), out.to_str().unwrap());
-    let cache = out.join(".cache/posts.bin");
+    let cache = out.join(".cache/store/part-0001-of-0001.man");
     let mut bytes = std::fs::read(&cache).unwrap();
     let mid = bytes.len() / 2;
     bytes.truncate(mid);
@@ -102,10 +116,24 @@ fn a_corrupt_cache_is_discarded_with_a_warning() {
     let again = tool(&["run", "--input", p, "--out", o, "--k", "4", "-q"]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(
-        stderr(&again).contains("posts.bin") && stderr(&again).contains("discarded"),
+        stderr(&again).contains("part-0001-of-0001.man") && stderr(&again).contains("read anew"),
         "{}",
         stderr(&again)
     );
+    assert_eq!(run_json(&out)["counts"]["new_or_changed"], 60);
+    // A damaged segment of the store: the run notices, reads every post
+    // anew and succeeds.
+    let segment = walk_files(&out.join(".cache/store"))
+        .into_iter()
+        .find(|f| f.extension().is_some_and(|e| e == "seg"))
+        .expect("a segment");
+    let mut bytes = std::fs::read(&segment).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&segment, bytes).unwrap();
+    let again = tool(&["run", "--input", p, "--out", o, "--k", "4", "-q"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stderr(&again).contains("damaged"), "{}", stderr(&again));
     assert_eq!(run_json(&out)["counts"]["new_or_changed"], 60);
 
     // --no-cache neither reads nor writes it, and leaves an existing one as
@@ -202,7 +230,7 @@ fn config_file_flags_apply_and_the_command_line_wins() {
     let run = run_json(&out);
     assert_eq!(run["parameters"]["granularity"], "week");
     assert_eq!(run["parameters"]["k"], "3");
-    assert_eq!(run["parameters"]["charts"], false);
+    assert_eq!(run["parameters"]["no_charts"], true);
 
     std::fs::write(&cfg, "k = 4\nkay = 5\n").unwrap();
     let bad = tool(&[

@@ -6,9 +6,10 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 
+use theme_trends::cluster::KChoice;
 use theme_trends::log::Log;
 use theme_trends::segment::{is_content_word, SegmentParams, Segmenter};
-use theme_trends::RunParams;
+use theme_trends::{Job, Params};
 
 #[test]
 fn thucnews_themes_agree_with_the_editors_categories() {
@@ -16,13 +17,16 @@ fn thucnews_themes_agree_with_the_editors_categories() {
         return;
     };
     let out = tempfile::tempdir().unwrap();
-    let mut params = RunParams::new(&tsv, out.path());
-    params.select = None;
-    params.cluster = params.cluster.clone().k(10).unwrap().seed(1);
-    params.chart = None;
-    let a = theme_trends::run(&params, &Log::quiet()).unwrap().analysis;
+    let mut params = Params::default();
+    params.cluster.k = KChoice::Fixed(10);
+    params.seed = 1;
+    params.chart.no_charts = true;
+    let job = Job::new(&tsv, out.path());
+    let a = theme_trends::run(&job, &params.check().unwrap(), &Log::quiet())
+        .unwrap()
+        .analysis;
     let s = a.label_scores.expect("the label column is scored");
-    assert_eq!(s.n, a.assignments.len());
+    assert_eq!(s.n as u64, a.counts.assigned);
     // Seeds 1-5 average NMI 0.86 / ARI 0.81 (benches/quality.sh); one seed
     // must stay well above the Python peer's 0.81-0.83 range floor.
     assert!(s.nmi >= 0.80, "NMI {}", s.nmi);
@@ -70,9 +74,10 @@ fn xwlb_events_get_their_own_themes_when_they_happened() {
         return;
     };
     let out = tempfile::tempdir().unwrap();
-    let mut params = RunParams::new(&input, out.path());
-    params.chart = None;
-    theme_trends::run(&params, &Log::quiet()).unwrap();
+    let mut params = Params::default();
+    params.chart.no_charts = true;
+    let job = Job::new(&input, out.path());
+    theme_trends::run(&job, &params.check().unwrap(), &Log::quiet()).unwrap();
     let (_, themes) = common::read_csv(&out.path().join("themes.csv"));
     let (_, trends) = common::read_csv(&out.path().join("trends.csv"));
     assert!((30..=60).contains(&themes.len()), "{} themes", themes.len());

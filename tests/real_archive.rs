@@ -206,7 +206,7 @@ fn every_form_of_the_real_feed_is_read_and_credits_become_the_source() {
         })
         .collect();
     assert_eq!(from_table, from_assignments);
-    let facets = &run_json(&out)["parameters"]["facets"];
+    let facets = &run_json(&out)["parameters"]["facet"];
     assert_eq!(facets, &serde_json::json!(["source", "categories", "tags"]));
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
     for f in ["source", "categories", "tags"] {

@@ -230,8 +230,9 @@ pub struct Settings {
     pub days: u32,
     /// Share of long articles (`zhongguoshangbao`) among the posts.
     pub articles: f64,
-    /// Sentences to write flashes from instead of the built-in themes.
-    pub sentences: Option<Vec<String>>,
+    /// Stories (each a list of sentences, in archive order) to write
+    /// flashes from instead of the built-in themes.
+    pub stories: Option<Vec<Vec<String>>>,
 }
 
 impl Default for Settings {
@@ -242,7 +243,7 @@ impl Default for Settings {
             first_day: (2021, 12, 1),
             days: 90,
             articles: 0.1,
-            sentences: None,
+            stories: None,
         }
     }
 }
@@ -272,15 +273,16 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Sentences of a folder of posts (HTML paragraphs split at 。！？), for
-/// benchmarks that want real vocabulary.
-pub fn corpus_sentences(folder: &Path, limit: usize) -> Vec<String> {
+/// The stories of a folder of posts (each its sentences, HTML paragraphs
+/// split at 。！？), in file order, for benchmarks that want real
+/// vocabulary. At most `limit` stories.
+pub fn corpus_stories(folder: &Path, limit: usize) -> Vec<Vec<String>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     files.sort();
     let mut out = Vec::new();
-    for f in files {
+    for f in files.into_iter().take(limit) {
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };
@@ -298,14 +300,13 @@ pub fn corpus_sentences(folder: &Path, limit: usize) -> Vec<String> {
         let plain = plain
             .replace("央视网消息（新闻联播）：", "")
             .replace("&nbsp;", "");
-        for s in plain.split_inclusive(['。', '！', '？']) {
-            let n = s.chars().count();
-            if (15..=90).contains(&n) {
-                out.push(s.to_string());
-            }
-        }
-        if out.len() >= limit {
-            break;
+        let sentences: Vec<String> = plain
+            .split_inclusive(['。', '！', '？'])
+            .filter(|s| (15..=90).contains(&s.chars().count()))
+            .map(str::to_string)
+            .collect();
+        if !sentences.is_empty() {
+            out.push(sentences);
         }
     }
     out
@@ -351,20 +352,30 @@ fn flash_text(
     theme: usize,
     i: usize,
 ) -> (Option<&'static str>, String, String, String) {
-    match &s.sentences {
-        Some(pool) if !pool.is_empty() => {
-            let n = 1 + rng.below(3);
-            let start = rng.below(pool.len());
-            let body: String = (0..n)
-                .map(|k| pool[(start + k) % pool.len()].as_str())
-                .collect();
-            let first = &pool[start];
-            let title: String = first
+    match &s.stories {
+        Some(stories) if !stories.is_empty() => {
+            // Two sentences running on in one story, and one from a story
+            // of about the same days: a flash about one thing, with enough
+            // of its own that two flashes are hardly ever copies.
+            let k = rng.below(stories.len());
+            let story = &stories[k];
+            let at = rng.below(story.len());
+            let mut body = story[at].clone();
+            if let Some(next) = story.get(at + 1) {
+                body.push_str(next);
+            }
+            let near = (k + rng.below(101))
+                .saturating_sub(50)
+                .min(stories.len() - 1);
+            let other = &stories[near];
+            body.push_str(&other[rng.below(other.len())]);
+            let title: String = story[at]
                 .trim_end_matches(['。', '！', '？'])
                 .chars()
-                .take(24)
+                .take(12 + rng.below(13))
                 .collect();
-            (None, title, first.clone(), body)
+            let _ = (theme, i);
+            (None, title, story[at].clone(), body)
         }
         _ => {
             let (name, titles, sentences) = THEMES[theme % THEMES.len()];
@@ -502,4 +513,69 @@ fn article_post(
         forms: Forms::default(),
     };
     (t, generated)
+}
+
+/// Writes `s.posts` flashes as a Parquet table (`date`, `title`, `text`,
+/// `categories`), in slices of 100,000 rows, the feed's order (dates
+/// ascending). The text ends with the outlet's credit as the feed writes
+/// it. Returns the number of rows.
+pub fn generate_table(path: &Path, s: &Settings) -> std::io::Result<usize> {
+    use polars::prelude::*;
+    use polars_io::prelude::ParquetWriter;
+    let mut rng = Rng::new(s.seed);
+    let first = days_from_civil(s.first_day.0 as i64, s.first_day.1, s.first_day.2);
+    let file = std::fs::File::create(path)?;
+    let schema = Schema::from_iter([
+        Field::new("date".into(), DataType::Date),
+        Field::new("title".into(), DataType::String),
+        Field::new("text".into(), DataType::String),
+        Field::new("categories".into(), DataType::String),
+    ]);
+    let mut writer = ParquetWriter::new(file)
+        .with_row_group_size(Some(100_000))
+        .batched(&schema)
+        .map_err(std::io::Error::other)?;
+    const SLICE: usize = 100_000;
+    let mut done = 0;
+    while done < s.posts {
+        let n = SLICE.min(s.posts - done);
+        let (mut dates, mut titles, mut texts, mut cats) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for i in done..done + n {
+            let day = first + (i as i64 * s.days as i64) / s.posts.max(1) as i64;
+            let theme = rng.below(THEMES.len());
+            let (_, title, _, mut body) = flash_text(&mut rng, s, theme, i);
+            if rng.chance(0.8) {
+                body.push_str(CREDITS[rng.below(CREDITS.len())].0);
+            }
+            dates.push(day as i32);
+            titles.push(title);
+            texts.push(body);
+            cats.push(if rng.chance(0.85) {
+                "emnews"
+            } else {
+                "zhongguoshangbao"
+            });
+        }
+        let df = DataFrame::new(
+            n,
+            vec![
+                Column::new("date".into(), dates)
+                    .cast(&DataType::Date)
+                    .map_err(std::io::Error::other)?,
+                Column::new("title".into(), titles),
+                Column::new("text".into(), texts),
+                Column::new("categories".into(), cats),
+            ],
+        )
+        .map_err(std::io::Error::other)?;
+        writer.write_batch(&df).map_err(std::io::Error::other)?;
+        done += n;
+    }
+    writer.finish().map_err(std::io::Error::other)?;
+    Ok(done)
 }

@@ -22,54 +22,58 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rayon::prelude::*;
 
+use crate::analysis::Trends;
 use crate::cluster::select::KScore;
 use crate::error::{Error, Result};
 use crate::label::Theme;
-use crate::pipeline::Trends;
 use crate::trend::Granularity;
 use palette::theme_color;
 
 /// Parameters of the chart stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, clap::Args, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ChartParams {
-    width: u32,
-    height: u32,
-    font: Option<PathBuf>,
+    /// Chart size in pixels.
+    #[arg(
+        long,
+        default_value = "1600x900",
+        value_name = "WxH",
+        help_heading = "Charts"
+    )]
+    pub chart_size: ChartSize,
+
+    /// Font file with Chinese glyphs for the charts (default: the one built
+    /// into the tool).
+    #[arg(long, value_name = "FILE", help_heading = "Charts")]
+    pub font: Option<PathBuf>,
+
+    /// Do not draw charts.
+    #[arg(long, help_heading = "Charts")]
+    pub no_charts: bool,
 }
 
 impl Default for ChartParams {
     fn default() -> Self {
-        ChartParams {
-            width: 1600,
-            height: 900,
-            font: None,
-        }
+        crate::params::defaults()
     }
 }
 
 impl ChartParams {
-    /// Chart size in pixels (each side 400–8000).
-    pub fn size(mut self, width: u32, height: u32) -> Result<Self> {
+    /// Checks the values.
+    pub fn check(&self) -> Result<()> {
+        let ChartSize(width, height) = self.chart_size;
         if !(400..=8000).contains(&width) || !(300..=8000).contains(&height) {
             return Err(Error::param(
                 "--chart-size",
                 "width must be 400–8000 and height 300–8000 pixels",
             ));
         }
-        self.width = width;
-        self.height = height;
-        Ok(self)
-    }
-
-    /// A font file with Chinese glyphs to draw with.
-    pub fn font(mut self, font: Option<PathBuf>) -> Self {
-        self.font = font;
-        self
+        Ok(())
     }
 
     /// (width, height) in pixels.
     pub fn get_size(&self) -> (u32, u32) {
-        (self.width, self.height)
+        (self.chart_size.0, self.chart_size.1)
     }
 
     /// The explicit font file, if any.
@@ -77,6 +81,8 @@ impl ChartParams {
         self.font.as_deref()
     }
 }
+
+crate::serde_as_text!(ChartSize);
 
 /// `--chart-size`: `WIDTHxHEIGHT` in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -960,7 +966,11 @@ mod tests {
         assert_eq!(parse_size("1600x900"), Ok((1600, 900)));
         assert_eq!(parse_size("800X600"), Ok((800, 600)));
         assert!(parse_size("big").is_err());
-        assert!(ChartParams::default().size(10, 10).is_err());
+        let small = ChartParams {
+            chart_size: ChartSize(10, 10),
+            ..Default::default()
+        };
+        assert!(small.check().is_err());
     }
 
     #[test]

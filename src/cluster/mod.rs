@@ -16,17 +16,129 @@ pub mod named;
 pub mod select;
 
 use linfa::prelude::*;
-use linfa_clustering::{KMeans, KMeansInit};
+use linfa_clustering::{KMeans as LinfaKMeans, KMeansInit};
 use ndarray::{Array2, ArrayView2, Axis};
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
 
-/// Parameters of the cluster stage.
-#[derive(Debug, Clone, PartialEq)]
+use crate::error::{Error, Result};
+pub use select::{KChoice, KRange};
+
+/// Parameters of the cluster stage, as flags.
+#[derive(Debug, Clone, PartialEq, clap::Args, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ClusterParams {
+    /// Number of themes, or `auto` to choose it in --k-range by topic
+    /// coherence (NPMI of each theme's top words) × stability across seeds.
+    #[arg(
+        long,
+        default_value = "auto",
+        value_name = "N|auto",
+        help_heading = "Themes"
+    )]
+    pub k: KChoice,
+
+    /// Range searched by `--k auto`, inclusive.
+    #[arg(
+        long,
+        default_value = "10..60",
+        value_name = "MIN..MAX",
+        help_heading = "Themes"
+    )]
+    pub k_range: KRange,
+
+    /// Independent k-means runs; the one with the lowest inertia is kept.
+    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Themes")]
+    pub kmeans_runs: usize,
+
+    /// Iteration cap of each k-means run.
+    #[arg(long, default_value_t = 30, value_name = "N", help_heading = "Themes")]
+    pub kmeans_iters: u64,
+
+    /// Posts the k-means centres are fitted on (a fixed sample of the
+    /// fitting sample); every post is then assigned to its nearest centre.
+    /// Larger is slower and barely changes the themes (docs/quality.md).
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        value_name = "N",
+        help_heading = "Themes"
+    )]
+    pub kmeans_sample: usize,
+
+    /// Posts the model is fitted on: a fixed sample, drawn by the seed,
+    /// for the LSA basis, the choice of k and the centres (word statistics
+    /// count every post). Bounds the memory of the fit; archives up to
+    /// this size are fitted whole.
+    #[arg(
+        long,
+        default_value_t = 50_000,
+        value_name = "N",
+        help_heading = "Themes"
+    )]
+    pub sample: usize,
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        crate::params::defaults()
+    }
+}
+
+impl ClusterParams {
+    /// Checks the values.
+    pub fn check(&self) -> Result<()> {
+        if let KChoice::Fixed(k) = self.k {
+            if k < 2 {
+                return Err(Error::param("--k", "must be at least 2"));
+            }
+        }
+        select::SelectParams::default().range(self.k_range.0, self.k_range.1)?;
+        if !(1..=64).contains(&self.kmeans_runs) {
+            return Err(Error::param("--kmeans-runs", "must be between 1 and 64"));
+        }
+        if !(1..=10_000).contains(&self.kmeans_iters) {
+            return Err(Error::param(
+                "--kmeans-iters",
+                "must be between 1 and 10000",
+            ));
+        }
+        if self.kmeans_sample < 1000 {
+            return Err(Error::param("--kmeans-sample", "must be at least 1000"));
+        }
+        if self.sample < 1000 {
+            return Err(Error::param("--sample", "must be at least 1000"));
+        }
+        Ok(())
+    }
+
+    /// The k-means settings for `k` themes and `seed`.
+    pub fn kmeans(&self, k: usize, seed: u64) -> Result<KMeans> {
+        KMeans::default()
+            .k(k)?
+            .seed(seed)
+            .n_runs(self.kmeans_runs)?
+            .max_iter(self.kmeans_iters)?
+            .fit_sample(self.kmeans_sample)
+    }
+
+    /// The search of `--k auto`, or `None` for a fixed k.
+    pub fn selection(&self) -> Result<Option<select::SelectParams>> {
+        match self.k {
+            KChoice::Auto => Ok(Some(
+                select::SelectParams::default().range(self.k_range.0, self.k_range.1)?,
+            )),
+            KChoice::Fixed(_) => Ok(None),
+        }
+    }
+}
+
+/// One k-means setting (built from [`ClusterParams`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KMeans {
     k: usize,
     seed: u64,
     n_runs: usize,
@@ -36,9 +148,9 @@ pub struct ClusterParams {
     sample: usize,
 }
 
-impl Default for ClusterParams {
+impl Default for KMeans {
     fn default() -> Self {
-        ClusterParams {
+        KMeans {
             k: 20,
             seed: 42,
             n_runs: 3,
@@ -50,7 +162,7 @@ impl Default for ClusterParams {
     }
 }
 
-impl ClusterParams {
+impl KMeans {
     /// Number of themes (at least 2).
     pub fn k(mut self, k: usize) -> Result<Self> {
         if k < 2 {
@@ -182,7 +294,7 @@ fn run_seed(seed: u64, r: usize) -> u64 {
 }
 
 /// Clusters the rows of `x` (posts × dims) into themes.
-pub fn cluster(x: ArrayView2<f32>, params: &ClusterParams) -> Result<Clustering> {
+pub fn cluster(x: ArrayView2<f32>, params: &KMeans) -> Result<Clustering> {
     let n = x.nrows();
     if params.k > n {
         return Err(Error::param(
@@ -203,10 +315,10 @@ pub fn cluster(x: ArrayView2<f32>, params: &ClusterParams) -> Result<Clustering>
         }
         _ => (params.n_runs, KMeansInit::KMeansPlusPlus),
     };
-    let fits: Vec<std::result::Result<KMeans<f32, _>, String>> = (0..runs)
+    let fits: Vec<std::result::Result<LinfaKMeans<f32, _>, String>> = (0..runs)
         .into_par_iter()
         .map(|r| {
-            KMeans::params_with_rng(
+            LinfaKMeans::params_with_rng(
                 params.k,
                 Xoshiro256Plus::seed_from_u64(run_seed(params.seed, r)),
             )
@@ -218,7 +330,7 @@ pub fn cluster(x: ArrayView2<f32>, params: &ClusterParams) -> Result<Clustering>
             .map_err(|e| e.to_string())
         })
         .collect();
-    let mut best: Option<KMeans<f32, _>> = None;
+    let mut best: Option<LinfaKMeans<f32, _>> = None;
     for fit in fits {
         let model = fit.map_err(|reason| Error::Numeric {
             stage: "cluster",
@@ -303,7 +415,7 @@ mod tests {
     #[test]
     fn finds_the_groups_and_numbers_them_by_size() {
         let x = blobs();
-        let c = cluster(x.view(), &ClusterParams::default().k(3).unwrap()).unwrap();
+        let c = cluster(x.view(), &KMeans::default().k(3).unwrap()).unwrap();
         assert_eq!(c.sizes(), vec![30, 30, 30]);
         for i in 0..90 {
             assert_eq!(c.labels[i], c.labels[i % 3], "post {i}");
@@ -318,7 +430,7 @@ mod tests {
         let x = blobs();
         let err = cluster(
             x.slice(ndarray::s![..5, ..]),
-            &ClusterParams::default().k(6).unwrap(),
+            &KMeans::default().k(6).unwrap(),
         )
         .unwrap_err()
         .to_string();
@@ -328,7 +440,7 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_themes() {
         let x = blobs();
-        let p = ClusterParams::default().k(3).unwrap().seed(7);
+        let p = KMeans::default().k(3).unwrap().seed(7);
         assert_eq!(
             cluster(x.view(), &p).unwrap().labels,
             cluster(x.view(), &p).unwrap().labels

@@ -31,7 +31,7 @@ use ndarray::{ArrayView2, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::{cluster, ClusterParams};
+use super::{cluster, KMeans};
 use crate::error::{Error, Result};
 use crate::evaluate;
 
@@ -144,6 +144,9 @@ impl std::fmt::Display for KChoice {
     }
 }
 
+crate::serde_as_text!(KChoice);
+crate::serde_as_text!(KRange);
+
 /// `--k-range`: `MIN..MAX`, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KRange(pub usize, pub usize);
@@ -195,7 +198,7 @@ pub struct WordQuality {
 pub type WordScorer<'a> = dyn Fn(&[usize], &[usize], usize) -> WordQuality + Sync + 'a;
 
 /// What was measured for one candidate k.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KScore {
     /// Number of themes tried.
     pub k: usize,
@@ -235,7 +238,7 @@ pub fn sample_rows(n: usize, size: usize, seed: u64) -> Vec<usize> {
 pub fn select_k(
     x: ArrayView2<f32>,
     params: &SelectParams,
-    base: &ClusterParams,
+    base: &KMeans,
     words: &WordScorer,
 ) -> Result<(usize, Vec<KScore>)> {
     let rows = sample_rows(x.nrows(), params.sample, base.get_seed());
@@ -351,7 +354,7 @@ mod tests {
             }
         };
         let params = SelectParams::default().range(2, 9).unwrap();
-        let (k, scores) = select_k(x.view(), &params, &ClusterParams::default(), &purity).unwrap();
+        let (k, scores) = select_k(x.view(), &params, &KMeans::default(), &purity).unwrap();
         assert_eq!(k, 5, "{scores:?}");
         assert!(scores
             .iter()

@@ -531,7 +531,7 @@ fn date_from_file_name(file_name: &str) -> Result<NaiveDate, RejectReason> {
 }
 
 /// Cuts `text` to `max` characters; returns (kept, original) when it did.
-fn truncate_chars(text: &mut String, max: usize) -> Option<(usize, usize)> {
+pub(crate) fn truncate_chars(text: &mut String, max: usize) -> Option<(usize, usize)> {
     let (cut_at, _) = text.char_indices().nth(max)?;
     let total = text.chars().count();
     text.truncate(cut_at);

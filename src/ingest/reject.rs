@@ -32,6 +32,9 @@ impl fmt::Display for DateSource {
 pub enum RejectReason {
     /// The file could not be read.
     Unreadable(String),
+    /// A table row that cannot be read (not JSON, a broken CSV record, an
+    /// unreadable slice of a Parquet file).
+    BadRow(String),
     /// The file is empty or whitespace only.
     Empty,
     /// The file holds NUL bytes: not text.
@@ -94,6 +97,7 @@ impl RejectReason {
     pub fn kind(&self) -> &'static str {
         match self {
             RejectReason::Unreadable(_) => "unreadable",
+            RejectReason::BadRow(_) => "bad-row",
             RejectReason::Empty => "empty",
             RejectReason::Binary => "binary",
             RejectReason::Encoding(_) => "encoding",
@@ -127,6 +131,7 @@ impl fmt::Display for RejectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RejectReason::Unreadable(e) => write!(f, "cannot read the file: {e}"),
+            RejectReason::BadRow(e) => write!(f, "unreadable row: {e}"),
             RejectReason::Empty => write!(f, "empty file"),
             RejectReason::Binary => write!(f, "binary file (contains NUL bytes), not a text post"),
             RejectReason::Encoding(e) => write!(f, "unknown text encoding: {e}"),
@@ -179,10 +184,10 @@ impl fmt::Display for RejectReason {
 }
 
 /// One post that was not used, and why.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rejection {
     /// The post's doc_id when it had one (a post file or table row).
-    pub doc_id: Option<usize>,
+    pub doc_id: Option<crate::ids::DocId>,
     /// The file (and row, for tables) as the user knows it.
     pub path: String,
     /// Why.

@@ -12,10 +12,11 @@ use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use super::html_escape as esc;
+use crate::analysis::{Analysis, Trends};
 use crate::chart::palette::theme_css;
 use crate::chart::period_label;
 use crate::label::Theme;
-use crate::pipeline::{Analysis, RunParams, Trends};
+use crate::params::{Job, Params};
 use crate::trend::Granularity;
 
 /// Bursts listed in the "rising" table.
@@ -112,14 +113,14 @@ fn pct(x: f64) -> String {
 }
 
 /// Builds the page.
-pub fn render(out: &Path, params: &RunParams, a: &Analysis, charts: &[PathBuf]) -> String {
+pub fn render(out: &Path, params: &Params, job: &Job, a: &Analysis, charts: &[PathBuf]) -> String {
     let g = params.trend.get_granularity();
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     h.push_str("<title>theme-trends report</title>\n<style>\n");
     h.push_str(STYLE);
     h.push_str("\n</style>\n</head>\n<body>\n<h1>主题趋势 · theme-trends report</h1>\n");
-    summary(&mut h, params, a, g);
+    summary(&mut h, job, a, g);
     if let Some(trends) = &a.trends {
         rising(&mut h, a, trends, g, params.trend.get_recent());
     }
@@ -174,7 +175,7 @@ pub fn render(out: &Path, params: &RunParams, a: &Analysis, charts: &[PathBuf]) 
     h
 }
 
-fn summary(h: &mut String, params: &RunParams, a: &Analysis, g: Granularity) {
+fn summary(h: &mut String, job: &Job, a: &Analysis, g: Granularity) {
     let c = &a.counts;
     let range = a
         .trends
@@ -193,7 +194,7 @@ fn summary(h: &mut String, params: &RunParams, a: &Analysis, g: Granularity) {
         h,
         "<p class=\"summary\">{} posts read, {} analysed into <b>{} themes</b>; periods {}; <a href=\"rejected.csv\">{} rejected</a> ({} duplicates), {} other files ignored.</p>",
         c.posts,
-        a.assignments.len(),
+        c.assigned,
         a.themes.len(),
         esc(&range),
         c.rejected,
@@ -202,7 +203,11 @@ fn summary(h: &mut String, params: &RunParams, a: &Analysis, g: Granularity) {
     );
     let tolerated: Vec<String> = crate::ingest::Tolerated::ALL
         .iter()
-        .filter_map(|f| c.tolerated.get(f.key()).map(|n| format!("{n} with {}", f.describe())))
+        .filter_map(|f| {
+            c.tolerated
+                .get(f.key())
+                .map(|n| format!("{n} with {}", f.describe()))
+        })
         .collect();
     if !tolerated.is_empty() {
         let _ = writeln!(
@@ -214,7 +219,7 @@ fn summary(h: &mut String, params: &RunParams, a: &Analysis, g: Granularity) {
     let _ = writeln!(
         h,
         "<p class=\"muted\">Input {} · theme-trends {}</p>",
-        esc(&params.input.display().to_string()),
+        esc(&job.input.display().to_string()),
         env!("CARGO_PKG_VERSION")
     );
 }

@@ -16,6 +16,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+pub mod build;
 mod html;
 
 use polars::prelude::*;
@@ -23,9 +24,12 @@ use polars_io::prelude::{CsvWriter, ParquetWriter};
 use polars_io::SerWriter;
 use serde_json::json;
 
+use crate::analysis::{Analysis, Trends};
+use crate::assign::{self, Assigned};
 use crate::error::{Error, Result};
-use crate::pipeline::{Analysis, RunParams, Trends};
-use crate::trend::epoch_days;
+use crate::ingest::Rejection;
+use crate::params::{Job, Params};
+use crate::store::SegmentRef;
 
 /// Writes `path` through a temporary file in the same folder, renamed into
 /// place when `fill` succeeded.
@@ -128,16 +132,63 @@ fn write_themes(path: &Path, analysis: &Analysis) -> Result<()> {
     })
 }
 
-fn write_rejected(path: &Path, analysis: &Analysis) -> Result<()> {
+/// The analysed posts and the rejections, segment by segment: what
+/// `assign` left in its folder.
+pub struct Rows<'a> {
+    /// The folder of the assignment results.
+    pub dir: &'a Path,
+    /// The segments, in report order.
+    pub segments: &'a [SegmentRef],
+    /// Paths the walk could not read (no doc id), listed first.
+    pub problems: &'a [Rejection],
+}
+
+impl Rows<'_> {
+    /// Calls `f` with the results of each partition (month), its rows and
+    /// rejections in doc order: the segments of one month (from several
+    /// parts, say) are merged, so the files do not depend on how the work
+    /// was split. Memory: one month's rows.
+    fn each(&self, mut f: impl FnMut(&Assigned) -> Result<()>) -> Result<()> {
+        for month in self
+            .segments
+            .chunk_by(|a, b| a.entry.partition == b.entry.partition)
+        {
+            if let [seg] = month {
+                f(&assign::read_output(self.dir, seg)?)?;
+                continue;
+            }
+            let mut all = Assigned {
+                rows: Vec::new(),
+                rejected: Vec::new(),
+                aggregates: Default::default(),
+            };
+            for seg in month {
+                let a = assign::read_output(self.dir, seg)?;
+                all.rows.extend(a.rows);
+                all.rejected.extend(a.rejected);
+            }
+            all.rows.sort_by_key(|r| r.doc);
+            all.rejected.sort_by_key(|r| r.doc_id);
+            f(&all)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_rejected(path: &Path, rows: &Rows) -> Result<()> {
     write_atomic(path, |w| {
         let mut csv = csv::Writer::from_writer(w);
         let err = csv_err(path);
         csv.write_record(["path", "reason"]).map_err(&err)?;
-        for r in &analysis.rejected {
+        let mut put = |r: &Rejection| {
             let reason = r.reason.to_string();
             csv.write_record([csv_safe(&r.path).as_ref(), csv_safe(&reason).as_ref()])
-                .map_err(&err)?;
+                .map_err(&err)
+        };
+        for r in rows.problems {
+            put(r)?;
         }
+        rows.each(|a| a.rejected.iter().try_for_each(&mut put))?;
         csv.flush().map_err(|e| Error::write(path, e))
     })
 }
@@ -174,11 +225,17 @@ fn write_k_selection(path: &Path, analysis: &Analysis, chosen: usize) -> Result<
     })
 }
 
-/// The assignments as a table; `for_csv` applies [`csv_safe`] to text.
-pub fn assignments_frame(analysis: &Analysis, for_csv: bool) -> Result<DataFrame> {
-    let a = &analysis.assignments;
-    let text = |f: &dyn for<'x> Fn(&'x crate::pipeline::Assignment) -> &'x str| -> Vec<String> {
-        a.iter()
+/// The assignments of one segment as a table; `for_csv` applies
+/// [`csv_safe`] to text. `ids[t]` is the id of theme index `t`.
+fn assignments_frame(
+    a: &Assigned,
+    ids: &[u32],
+    columns: &[String],
+    for_csv: bool,
+) -> Result<DataFrame> {
+    let rows = &a.rows;
+    let text = |f: &dyn for<'x> Fn(&'x assign::Assignment) -> &'x str| -> Vec<String> {
+        rows.iter()
             .map(|x| {
                 let s = f(x);
                 if for_csv {
@@ -192,30 +249,30 @@ pub fn assignments_frame(analysis: &Analysis, for_csv: bool) -> Result<DataFrame
     let mut cols = vec![
         Column::new(
             "doc_id".into(),
-            a.iter().map(|x| x.doc_id as u64).collect::<Vec<_>>(),
+            rows.iter().map(|x| x.doc.0).collect::<Vec<_>>(),
         ),
         Column::new("path".into(), text(&|x| x.path.as_str())),
         Column::new(
             "date".into(),
-            a.iter().map(|x| x.date.map(epoch_days)).collect::<Vec<_>>(),
+            rows.iter().map(|x| x.date).collect::<Vec<_>>(),
         )
         .cast(&DataType::Date)
         .map_err(|e| Error::polars("assignments date column", e))?,
         Column::new("title".into(), text(&|x| x.title.as_str())),
         Column::new(
             "theme_id".into(),
-            a.iter().map(|x| x.theme_id).collect::<Vec<_>>(),
+            rows.iter().map(|x| ids[x.theme.get()]).collect::<Vec<_>>(),
         ),
         Column::new(
             "score".into(),
-            a.iter().map(|x| x.score).collect::<Vec<_>>(),
+            rows.iter().map(|x| x.score).collect::<Vec<_>>(),
         ),
         Column::new(
             "source".into(),
             text(&|x| x.source.as_deref().unwrap_or("")),
         ),
     ];
-    for (j, name) in analysis.extra_columns.iter().enumerate() {
+    for (j, name) in columns.iter().enumerate() {
         let name = if [
             "doc_id", "path", "date", "title", "theme_id", "score", "source",
         ]
@@ -225,9 +282,61 @@ pub fn assignments_frame(analysis: &Analysis, for_csv: bool) -> Result<DataFrame
         } else {
             name.clone()
         };
-        cols.push(Column::new(name.into(), text(&|x| x.extra[j].as_str())));
+        cols.push(Column::new(
+            name.into(),
+            text(&|x| x.extra.get(j).map_or("", String::as_str)),
+        ));
     }
-    DataFrame::new(a.len(), cols).map_err(|e| Error::polars("building assignments", e))
+    DataFrame::new(rows.len(), cols).map_err(|e| Error::polars("building assignments", e))
+}
+
+/// `assignments.csv` and `.parquet`, written segment by segment: never the
+/// whole table in memory.
+fn write_assignments(out: &Path, rows: &Rows, ids: &[u32], columns: &[String]) -> Result<()> {
+    let csv_path = out.join("assignments.csv");
+    let pq_path = out.join("assignments.parquet");
+    write_atomic(&csv_path, |csv_w| {
+        write_atomic(&pq_path, |pq_w| {
+            let fail = |path: &Path| {
+                let shown = path.display().to_string();
+                move |e| Error::polars(format!("writing {shown}"), e)
+            };
+            let empty = Assigned {
+                rows: Vec::new(),
+                rejected: Vec::new(),
+                aggregates: Default::default(),
+            };
+            let schema = assignments_frame(&empty, ids, columns, false)?
+                .schema()
+                .as_ref()
+                .clone();
+            let mut pq = ParquetWriter::new(pq_w)
+                .batched(&schema)
+                .map_err(fail(&pq_path))?;
+            let mut header = true;
+            rows.each(|a| {
+                if a.rows.is_empty() {
+                    return Ok(());
+                }
+                let mut df = assignments_frame(a, ids, columns, true)?;
+                CsvWriter::new(&mut *csv_w)
+                    .include_header(header)
+                    .finish(&mut df)
+                    .map_err(fail(&csv_path))?;
+                header = false;
+                pq.write_batch(&assignments_frame(a, ids, columns, false)?)
+                    .map_err(fail(&pq_path))
+            })?;
+            if header {
+                let mut df = assignments_frame(&empty, ids, columns, true)?;
+                CsvWriter::new(&mut *csv_w)
+                    .include_header(true)
+                    .finish(&mut df)
+                    .map_err(fail(&csv_path))?;
+            }
+            pq.finish().map(|_| ()).map_err(fail(&pq_path))
+        })
+    })
 }
 
 /// A copy of `df` whose text columns are made safe for spreadsheets
@@ -272,49 +381,34 @@ fn write_parquet_frame(path: &Path, df: &mut DataFrame) -> Result<()> {
     })
 }
 
-/// The parameters as JSON, for `run.json`.
-pub fn parameters_json(p: &RunParams) -> serde_json::Value {
-    json!({
-        "input": p.input.display().to_string(),
-        "out": p.out.display().to_string(),
-        "since": p.window.0.map(|d| d.to_string()),
-        "until": p.window.1.map(|d| d.to_string()),
-        "cache": p.cache.as_ref().map(|c| c.display().to_string()),
-        "fresh": p.fresh,
-        "max_chars": p.ingest.get_max_chars(),
-        "near_duplicate": p.ingest.get_near_duplicate(),
-        "stopwords": p.segment.stopword_files().iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
-        "user_dict": p.segment.user_dict_file().map(|f| f.display().to_string()),
-        "min_df": p.vectorize.get_min_df().to_string(),
-        "max_df": p.vectorize.get_max_df().to_string(),
-        "max_features": p.vectorize.get_max_features(),
-        "title_weight": p.vectorize.get_title_weight(),
-        "dims": p.reduce.get_dims(),
-        "svd_iters": p.reduce.get_power_iters(),
-        "k": if p.select.is_some() { "auto".to_string() } else { p.cluster.get_k().to_string() },
-        "k_range": p.select.as_ref().map(|s| format!("{}..{}", s.get_range().0, s.get_range().1)),
-        "seed": p.cluster.get_seed(),
-        "kmeans_runs": p.cluster.get_n_runs(),
-        "kmeans_iters": p.cluster.get_max_iter(),
-        "kmeans_sample": p.cluster.get_fit_sample(),
-        "top_terms": p.label.get_top_terms(),
-        "themes_file": p.themes_file.as_ref().map(|f| f.display().to_string()),
-        "named_themes": p.named.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
-        "granularity": p.trend.get_granularity().name(),
-        "facets": p.trend.get_facets(),
-        "smooth": p.trend.get_smooth(),
-        "recent": p.trend.get_recent(),
-        "burst_scale": p.trend.get_burst().scale,
-        "burst_gamma": p.trend.get_burst().gamma,
-        "charts": p.chart.is_some(),
-        "chart_size": p.chart.as_ref().map(|c| format!("{}x{}", c.get_size().0, c.get_size().1)),
-        "threads": rayon::current_num_threads(),
-    })
+/// The parameters as JSON, for `run.json`: every analysis parameter (as
+/// its flag is named) and the job.
+pub fn parameters_json(params: &Params, job: &Job) -> serde_json::Value {
+    let mut p = serde_json::to_value(params).expect("parameters serialise");
+    if let Some(map) = p.as_object_mut() {
+        map.insert("input".into(), json!(job.input.display().to_string()));
+        map.insert("out".into(), json!(job.out.display().to_string()));
+        map.insert(
+            "cache".into(),
+            json!(job.cache.as_ref().map(|c| c.display().to_string())),
+        );
+        map.insert("fresh".into(), json!(job.fresh));
+        map.insert("refit".into(), json!(job.refit));
+        map.insert("verify".into(), json!(job.verify));
+        map.insert("threads".into(), json!(rayon::current_num_threads()));
+        let named: Vec<String> = params
+            .named_themes()
+            .map(|t| t.into_iter().map(|t| t.name).collect())
+            .unwrap_or_default();
+        map.insert("named_themes".into(), json!(named));
+    }
+    p
 }
 
 fn write_run_json(
     path: &Path,
-    params: &RunParams,
+    params: &Params,
+    job: &Job,
     analysis: &Analysis,
     started: Instant,
 ) -> Result<()> {
@@ -338,8 +432,9 @@ fn write_run_json(
     let doc = json!({
         "tool": "theme-trends",
         "version": env!("CARGO_PKG_VERSION"),
-        "run_at": analysis.state.run_at,
-        "parameters": parameters_json(params),
+        "run_at": analysis.run_at,
+        "parameters": parameters_json(params, job),
+        "model": analysis.model,
         "counts": {
             "posts": c.posts,
             "accepted": c.accepted,
@@ -347,8 +442,8 @@ fn write_run_json(
             "duplicates": c.duplicates,
             "ignored": c.ignored,
             "outside_window": c.outside_window,
-            "new_or_changed": analysis.fresh_posts,
-            "assigned": analysis.assignments.len(),
+            "new_or_changed": c.new_or_changed,
+            "assigned": c.assigned,
             "themes": analysis.themes.len(),
             "periods": periods,
             "bursts": bursts,
@@ -356,7 +451,7 @@ fn write_run_json(
             "features": analysis.features,
             "dims": analysis.dims,
             "themes_disappeared": analysis.disappeared.iter().map(|(id, label)| json!({"theme_id": id, "label": label})).collect::<Vec<_>>(),
-            "warnings": analysis.warnings.len(),
+            "warnings": c.warned,
             "tolerated": c.tolerated,
             "facet_values": analysis.trends.as_ref().map(|t| t.facets.iter().map(|f| (f.facet.clone(), json!(f.distinct))).collect::<serde_json::Map<_, _>>()),
         },
@@ -373,11 +468,12 @@ fn write_run_json(
 fn write_index(
     path: &Path,
     out: &Path,
-    params: &RunParams,
+    params: &Params,
+    job: &Job,
     analysis: &Analysis,
     charts: &[PathBuf],
 ) -> Result<()> {
-    let page = html::render(out, params, analysis, charts);
+    let page = html::render(out, params, job, analysis, charts);
     write_atomic(path, |w| {
         w.write_all(page.as_bytes())
             .map_err(|e| Error::write(path, e))
@@ -434,7 +530,7 @@ fn write_history(path: &Path, previous_dir: &Path, analysis: &Analysis) -> Resul
             rows.push(rec.iter().map(str::to_string).collect());
         }
     }
-    let run_at = &analysis.state.run_at;
+    let run_at = &analysis.run_at;
     rows.extend(analysis.themes.iter().map(|t| {
         vec![
             run_at.clone(),
@@ -520,10 +616,14 @@ fn write_period_terms(path: &Path, analysis: &Analysis, trends: &Trends) -> Resu
 }
 
 /// Writes every report file into `out`; returns the files written.
+/// `previous` is the published output folder (for the history).
+#[allow(clippy::too_many_arguments)]
 pub fn write_all(
     out: &Path,
-    params: &RunParams,
+    params: &Params,
+    job: &Job,
     analysis: &Analysis,
+    rows: &Rows,
     charts: &[PathBuf],
     started: Instant,
 ) -> Result<Vec<PathBuf>> {
@@ -531,14 +631,8 @@ pub fn write_all(
     let mut written = Vec::new();
     write_themes(&file("themes.csv"), analysis)?;
     written.push(file("themes.csv"));
-    write_csv_frame(
-        &file("assignments.csv"),
-        &mut assignments_frame(analysis, true)?,
-    )?;
-    write_parquet_frame(
-        &file("assignments.parquet"),
-        &mut assignments_frame(analysis, false)?,
-    )?;
+    let ids: Vec<u32> = analysis.themes.iter().map(|t| t.id).collect();
+    write_assignments(out, rows, &ids, &analysis.columns)?;
     written.extend([file("assignments.csv"), file("assignments.parquet")]);
     if let Some(trends) = &analysis.trends {
         let mut t = trends.table.clone();
@@ -568,13 +662,13 @@ pub fn write_all(
         write_k_selection(&file("k_selection.csv"), analysis, analysis.themes.len())?;
         written.push(file("k_selection.csv"));
     }
-    write_history(&file("themes_history.csv"), &params.out, analysis)?;
+    write_history(&file("themes_history.csv"), &job.out, analysis)?;
     written.push(file("themes_history.csv"));
-    write_rejected(&file("rejected.csv"), analysis)?;
+    write_rejected(&file("rejected.csv"), rows)?;
     written.push(file("rejected.csv"));
-    write_run_json(&file("run.json"), params, analysis, started)?;
+    write_run_json(&file("run.json"), params, job, analysis, started)?;
     written.push(file("run.json"));
-    write_index(&file("index.html"), out, params, analysis, charts)?;
+    write_index(&file("index.html"), out, params, job, analysis, charts)?;
     written.push(file("index.html"));
     Ok(written)
 }

@@ -14,47 +14,37 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::trend::{epoch_days, from_epoch_days};
-
-/// The facet values of every post: `values[post][facet]` lists the values
-/// of facet `facet` (one for a scalar, several for a list, none when the
-/// post lacks the field).
-pub type PostFacets<'a> = [&'a [Vec<String>]];
+use crate::trend::from_epoch_days;
 
 /// Builds `trends_by_facet`: `facet, value, period (Date), theme_id, count
-/// (u32), share (f64)`, sorted by facet (in the order given), value, period
-/// and theme. `periods[i]` is the first day of post `i`'s period,
-/// `themes[i]` its theme id.
-pub fn facet_table(
-    names: &[String],
-    values: &PostFacets,
-    periods: &[NaiveDate],
-    themes: &[u32],
-) -> Result<DataFrame> {
+/// (u32), share (f64)`, sorted by facet (in the order of `names`), value,
+/// period and theme. `counts` holds (facet index, value, period start in
+/// days since 1970-01-01, theme id, posts).
+pub fn facet_table(names: &[String], counts: &[(u16, &str, i32, u32, u64)]) -> Result<DataFrame> {
     let err = |e| Error::polars("building the facet table", e);
-    let (mut facet, mut value, mut period, mut theme) = (vec![], vec![], vec![], vec![]);
-    for (i, post) in values.iter().enumerate() {
-        for (f, vals) in post.iter().enumerate() {
-            let mut seen: Vec<&str> = Vec::with_capacity(vals.len());
-            for v in vals {
-                if v.is_empty() || seen.contains(&v.as_str()) {
-                    continue;
-                }
-                seen.push(v);
-                facet.push(f as u32);
-                value.push(v.as_str());
-                period.push(epoch_days(periods[i]));
-                theme.push(themes[i]);
-            }
-        }
-    }
     let rows = DataFrame::new(
-        facet.len(),
+        counts.len(),
         vec![
-            Column::new("facet_index".into(), facet),
-            Column::new("value".into(), value),
-            Column::new("period".into(), period),
-            Column::new("theme_id".into(), theme),
+            Column::new(
+                "facet_index".into(),
+                counts.iter().map(|c| c.0 as u32).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "value".into(),
+                counts.iter().map(|c| c.1).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "period".into(),
+                counts.iter().map(|c| c.2).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "theme_id".into(),
+                counts.iter().map(|c| c.3).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "posts".into(),
+                counts.iter().map(|c| c.4).collect::<Vec<_>>(),
+            ),
         ],
     )
     .map_err(err)?;
@@ -68,7 +58,7 @@ pub fn facet_table(
             col("period"),
             col("theme_id"),
         ])
-        .agg([len().cast(DataType::UInt32).alias("count")])
+        .agg([col("posts").sum().cast(DataType::UInt32).alias("count")])
         .with_column(
             (col("count").cast(DataType::Float64) / total.cast(DataType::Float64)).alias("share"),
         )
@@ -208,25 +198,26 @@ pub fn views(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trend::epoch_days;
 
     fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, m, d).unwrap()
     }
 
     #[test]
-    fn shares_within_a_value_and_period_sum_to_one_and_lists_count_per_value() {
+    fn shares_within_a_value_and_period_sum_to_one() {
         let names = vec!["source".to_string(), "tags".to_string()];
-        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let posts = [
-            vec![v(&["新华社"]), v(&["财经", "央行"])],
-            vec![v(&["新华社"]), v(&["财经"])],
-            vec![v(&[]), v(&["财经", "财经"])],
-            vec![v(&["证券时报"]), v(&[])],
+        let jan = epoch_days(day(1, 1));
+        let feb = epoch_days(day(2, 1));
+        let counts = [
+            (0u16, "新华社", jan, 0u32, 1u64),
+            (0, "新华社", jan, 1, 1),
+            (0, "证券时报", feb, 0, 1),
+            (1, "财经", jan, 0, 1),
+            (1, "财经", jan, 1, 2),
+            (1, "央行", jan, 0, 1),
         ];
-        let values: Vec<&[Vec<String>]> = posts.iter().map(Vec::as_slice).collect();
-        let periods = [day(1, 1), day(1, 1), day(1, 1), day(2, 1)];
-        let themes = [0u32, 1, 1, 0];
-        let t = facet_table(&names, &values, &periods, &themes).unwrap();
+        let t = facet_table(&names, &counts).unwrap();
         let facet = t.column("facet").unwrap().str().unwrap().clone();
         let value = t.column("value").unwrap().str().unwrap().clone();
         let count = t.column("count").unwrap().u32().unwrap().clone();
@@ -241,18 +232,11 @@ mod tests {
                 )
             })
             .collect();
-        // source: 新华社 has posts 0 (theme 0) and 1 (theme 1) in January.
         assert_eq!(rows[0], ("source".into(), "新华社".into(), 1, 0.5));
         assert_eq!(rows[1], ("source".into(), "新华社".into(), 1, 0.5));
         assert_eq!(rows[2], ("source".into(), "证券时报".into(), 1, 1.0));
-        // tags: 央行 once; 财经 three posts (the repeated value counts once).
-        let cai: u32 = rows
-            .iter()
-            .filter(|r| r.0 == "tags" && r.1 == "财经")
-            .map(|r| r.2)
-            .sum();
-        assert_eq!(cai, 3);
-        assert_eq!(rows.iter().filter(|r| r.0 == "tags").count(), 3);
+        let cai: Vec<f64> = rows.iter().filter(|r| r.1 == "财经").map(|r| r.3).collect();
+        assert!((cai[0] - 1.0 / 3.0).abs() < 1e-12 && (cai[1] - 2.0 / 3.0).abs() < 1e-12);
         let views = views(&t, &names, &[0, 1], &[day(1, 1), day(2, 1)], 10).unwrap();
         assert_eq!(views[1].values[0].value, "财经");
         assert_eq!(views[1].values[0].theme_posts, vec![1, 2]);

@@ -81,83 +81,83 @@ pub fn from_epoch_days(days: i32) -> NaiveDate {
 }
 
 /// Parameters of the trend stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, clap::Args, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct TrendParams {
-    granularity: Granularity,
-    smooth: usize,
-    recent: usize,
-    burst: BurstParams,
-    facets: Vec<String>,
+    /// Length of a trend period: day, week (ISO, from Monday) or month.
+    #[arg(long, value_enum, default_value_t = Granularity::Month, help_heading = "Trends")]
+    pub granularity: Granularity,
+
+    /// Periods in the centred rolling mean of each theme's share
+    /// (`share_smoothed`; 1 = no smoothing).
+    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Trends")]
+    pub smooth: usize,
+
+    /// Periods that count as "now" when comparing a theme's recent share
+    /// with its long-run share.
+    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Trends")]
+    pub recent: usize,
+
+    /// Burst detection: a burst is a run of periods where the theme is this
+    /// many times more frequent than its long-run share (Kleinberg's s).
+    #[arg(long, default_value_t = 2.0, value_name = "S", help_heading = "Trends")]
+    pub burst_scale: f64,
+
+    /// Burst detection: cost of entering a burst (Kleinberg's γ); higher
+    /// finds fewer, stronger bursts.
+    #[arg(long, default_value_t = 1.0, value_name = "G", help_heading = "Trends")]
+    pub burst_gamma: f64,
+
+    /// Also count theme shares within each value of this field
+    /// (`trends_by_facet.csv`, a section of index.html): a front-matter
+    /// field such as `categories` or `tags`, a table column, or `source`
+    /// (the outlet credited in the text, e.g. `（新华社）`). May be repeated.
+    #[arg(
+        long = "facet",
+        id = "facet",
+        value_name = "FIELD",
+        help_heading = "Trends"
+    )]
+    #[serde(rename = "facet")]
+    pub facets: Vec<String>,
 }
 
 impl Default for TrendParams {
     fn default() -> Self {
-        TrendParams {
-            granularity: Granularity::Month,
-            smooth: 3,
-            recent: 3,
-            burst: BurstParams::default(),
-            facets: Vec::new(),
-        }
+        crate::params::defaults()
     }
 }
 
 impl TrendParams {
-    /// Period length.
-    pub fn granularity(mut self, g: Granularity) -> Self {
-        self.granularity = g;
-        self
-    }
-
-    /// Window of the centred rolling mean of shares, in periods (1 = none).
-    pub fn smooth(mut self, n: usize) -> Result<Self> {
-        if !(1..=99).contains(&n) {
+    /// Checks the values.
+    pub fn check(&self) -> Result<()> {
+        if !(1..=99).contains(&self.smooth) {
             return Err(Error::param("--smooth", "must be between 1 and 99 periods"));
         }
-        self.smooth = n;
-        Ok(self)
-    }
-
-    /// Periods compared against the long run for "rising now".
-    pub fn recent(mut self, n: usize) -> Result<Self> {
-        if !(1..=99).contains(&n) {
+        if !(1..=99).contains(&self.recent) {
             return Err(Error::param("--recent", "must be between 1 and 99 periods"));
         }
-        self.recent = n;
-        Ok(self)
-    }
-
-    /// Burst detection: rate multiplier `s` and entry cost `γ`.
-    pub fn burst(mut self, scale: f64, gamma: f64) -> Result<Self> {
-        if scale <= 1.0 || scale > 100.0 {
+        if self.burst_scale <= 1.0 || self.burst_scale > 100.0 {
             return Err(Error::param(
                 "--burst-scale",
                 "must be above 1 and at most 100",
             ));
         }
-        if gamma <= 0.0 || gamma > 100.0 {
+        if self.burst_gamma <= 0.0 || self.burst_gamma > 100.0 {
             return Err(Error::param(
                 "--burst-gamma",
                 "must be above 0 and at most 100",
             ));
         }
-        self.burst = BurstParams { scale, gamma };
-        Ok(self)
-    }
-
-    /// Fields whose values each get their own theme shares
-    /// (`trends_by_facet`): front-matter fields, table columns, or
-    /// `source` (the outlet's credit).
-    pub fn facets(mut self, names: Vec<String>) -> Result<Self> {
         let mut seen = std::collections::HashSet::new();
-        for n in &names {
+        for n in &self.facets {
             if n.trim().is_empty() || n.trim() != n {
                 return Err(Error::param(
                     "--facet",
                     format!("'{n}' is not a field name"),
                 ));
             }
-            if matches!(n.as_str(), "title" | "date") {
+            if matches!(n.as_str(), "title" | "date" | "text") {
                 return Err(Error::param(
                     "--facet",
                     format!("'{n}' is unique to each post; a facet groups posts (categories, tags, source, …)"),
@@ -167,8 +167,7 @@ impl TrendParams {
                 return Err(Error::param("--facet", format!("'{n}' is given twice")));
             }
         }
-        self.facets = names;
-        Ok(self)
+        Ok(())
     }
 
     /// The facets.
@@ -190,7 +189,10 @@ impl TrendParams {
     }
     /// Burst parameters.
     pub fn get_burst(&self) -> BurstParams {
-        self.burst
+        BurstParams {
+            scale: self.burst_scale,
+            gamma: self.burst_gamma,
+        }
     }
 }
 
@@ -206,36 +208,43 @@ pub fn partial_ends(first: NaiveDate, last: NaiveDate, g: Granularity) -> (bool,
 /// `theme_id` (u32), `count` (u32), `share` (f64), `share_smoothed` (f64,
 /// centred rolling mean over `smooth` periods of the theme) and `partial`
 /// (bool: the first or last period, not fully covered by the posts).
-/// `themes[i]` is the theme id of post `i`; `ids` lists every theme id, so
-/// themes without posts get their rows too.
+/// `counts` holds (period start in days since 1970-01-01, theme id, posts);
+/// `ids` lists every theme id, so themes without posts get their rows too;
+/// `span` is the earliest and latest post date.
 pub fn trend_table(
-    dates: &[NaiveDate],
-    themes: &[u32],
+    counts: &[(i32, u32, u64)],
     ids: &[u32],
+    span: Option<(NaiveDate, NaiveDate)>,
     params: &TrendParams,
 ) -> Result<DataFrame> {
     let k = ids.len();
     let err = |e| Error::polars("building the trend table", e);
     let g = params.granularity;
-    let periods: Vec<i32> = dates
-        .iter()
-        .map(|d| epoch_days(g.period_start(*d)))
-        .collect();
-    let mut distinct = periods.clone();
+    let mut distinct: Vec<i32> = counts.iter().map(|c| c.0).collect();
     distinct.sort_unstable();
     distinct.dedup();
-    let (first_partial, last_partial) = match (dates.iter().min(), dates.iter().max()) {
-        (Some(&a), Some(&b)) => partial_ends(a, b, g),
-        _ => (false, false),
+    let (first_partial, last_partial) = match span {
+        Some((a, b)) => partial_ends(a, b, g),
+        None => (false, false),
     };
     let first = distinct.first().copied().unwrap_or(0);
     let last = distinct.last().copied().unwrap_or(0);
 
     let posts = DataFrame::new(
-        periods.len(),
+        counts.len(),
         vec![
-            Column::new("period".into(), periods),
-            Column::new("theme_id".into(), themes.to_vec()),
+            Column::new(
+                "period".into(),
+                counts.iter().map(|c| c.0).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "theme_id".into(),
+                counts.iter().map(|c| c.1).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "posts".into(),
+                counts.iter().map(|c| c.2).collect::<Vec<_>>(),
+            ),
         ],
     )
     .map_err(err)?;
@@ -258,7 +267,7 @@ pub fn trend_table(
     let counts = posts
         .lazy()
         .group_by([col("period"), col("theme_id")])
-        .agg([len().cast(DataType::UInt32).alias("count")]);
+        .agg([col("posts").sum().cast(DataType::UInt32).alias("count")]);
     let period_total = col("count").sum().over([col("period")]).map_err(err)?;
     let smoothed = col("share")
         .rolling_mean(RollingOptionsFixedWindow {
@@ -398,7 +407,7 @@ pub fn bursts(m: &TrendMatrix, params: &TrendParams) -> Vec<ThemeBurst> {
         .iter()
         .enumerate()
         .flat_map(|(t, counts)| {
-            burst::detect(counts, &totals, params.burst)
+            burst::detect(counts, &totals, params.get_burst())
                 .into_iter()
                 .map(move |b| (t, b))
         })
@@ -479,6 +488,24 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
+    /// The trend table of posts given one by one (date, theme id).
+    fn table_of(dates: &[NaiveDate], themes: &[u32], ids: &[u32], p: &TrendParams) -> DataFrame {
+        let mut counts: std::collections::BTreeMap<(i32, u32), u64> = Default::default();
+        for (d, &t) in dates.iter().zip(themes) {
+            *counts
+                .entry((epoch_days(p.granularity.period_start(*d)), t))
+                .or_default() += 1;
+        }
+        let counts: Vec<(i32, u32, u64)> =
+            counts.into_iter().map(|((p, t), c)| (p, t, c)).collect();
+        let span = dates
+            .iter()
+            .min()
+            .zip(dates.iter().max())
+            .map(|(a, b)| (*a, *b));
+        trend_table(&counts, ids, span, p).unwrap()
+    }
+
     #[test]
     fn periods_start_on_the_first_day() {
         assert_eq!(
@@ -541,7 +568,7 @@ mod tests {
             }
         }
         let p = TrendParams::default();
-        let t = trend_table(&dates, &themes, &[0, 1], &p).unwrap();
+        let t = table_of(&dates, &themes, &[0, 1], &p);
         let m = TrendMatrix::from_table(&t, &[0, 1]).unwrap();
         assert_eq!(m.periods.len(), 8);
         // Centred mean of 3: month 2 of theme 1 = mean of months 1-3.
@@ -573,7 +600,7 @@ mod tests {
             d("2024-03-02"),
         ];
         let themes = [0u32, 1, 1, 2];
-        let t = trend_table(&dates, &themes, &[0, 1, 2], &TrendParams::default()).unwrap();
+        let t = table_of(&dates, &themes, &[0, 1, 2], &TrendParams::default());
         // Two periods with posts (Jan, Mar) × three themes.
         assert_eq!(t.height(), 6);
         let count: Vec<u32> = t

@@ -1,0 +1,236 @@
+//! What `assign` counts and `report` reads: sums that merge by adding, so
+//! that each part of the archive can be counted alone (in another process,
+//! on another machine) and the parts added up in any grouping.
+//!
+//! Periods are the report's (`--granularity`), written as their first day
+//! (days since 1970-01-01). Memory is bounded by themes × periods ×
+//! features and facet values, never by the number of posts.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{DocId, ThemeIdx};
+
+/// Representative posts kept per theme.
+pub const REPRESENTATIVES: usize = 12;
+
+/// A post that may represent its theme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Cosine similarity to the theme's centre.
+    pub score: f32,
+    /// The post.
+    pub doc: DocId,
+    /// Its title.
+    pub title: String,
+    /// Its file.
+    pub path: String,
+    /// Its date (days since 1970-01-01).
+    pub date: Option<i32>,
+}
+
+/// Counts of what happened to posts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PostCounts {
+    /// Post files (or rows) read.
+    pub posts: u64,
+    /// Posts analysed (given a theme).
+    pub assigned: u64,
+    /// Posts rejected (copies included).
+    pub rejected: u64,
+    /// Of the rejected, exact or near copies.
+    pub duplicates: u64,
+    /// Accepted posts dated outside `--since`/`--until`, not analysed.
+    pub outside_window: u64,
+    /// Posts read although they bend the layout, by form.
+    pub tolerated: BTreeMap<String, u64>,
+    /// Posts with a warning.
+    pub warned: u64,
+}
+
+impl PostCounts {
+    fn add(&mut self, o: &PostCounts) {
+        self.posts += o.posts;
+        self.assigned += o.assigned;
+        self.rejected += o.rejected;
+        self.duplicates += o.duplicates;
+        self.outside_window += o.outside_window;
+        self.warned += o.warned;
+        for (k, v) in &o.tolerated {
+            *self.tolerated.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+/// The sums of one part of the archive.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Aggregates {
+    /// What happened to the posts.
+    pub counts: PostCounts,
+    /// Posts per (period, theme).
+    pub themes: BTreeMap<(i32, ThemeIdx), u64>,
+    /// Feature counts per (theme, period): what each theme was about when.
+    pub words: BTreeMap<(ThemeIdx, i32), HashMap<u32, u32>>,
+    /// Posts per (facet, value, period, theme); `facet` indexes `--facet`.
+    pub facets: BTreeMap<(u16, String, i32, ThemeIdx), u64>,
+    /// The posts closest to each theme's centre, best first (at most
+    /// [`REPRESENTATIVES`] with distinct titles).
+    pub representatives: BTreeMap<ThemeIdx, Vec<Candidate>>,
+    /// Per theme: the sum of its posts' similarities to its centre.
+    pub cohesion: BTreeMap<ThemeIdx, f64>,
+    /// Posts per (theme, value of the input's `label` column).
+    pub labels: BTreeMap<(ThemeIdx, String), u64>,
+    /// Earliest and latest date of an analysed post.
+    pub span: Option<(i32, i32)>,
+    /// Posts without a date among the analysed.
+    pub undated: u64,
+    /// The first warnings about posts, for the log (at most 100).
+    pub warnings: Vec<String>,
+}
+
+/// Warnings kept for the log.
+const KEPT_WARNINGS: usize = 100;
+
+impl Aggregates {
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: Aggregates) {
+        self.counts.add(&other.counts);
+        for (k, v) in other.themes {
+            *self.themes.entry(k).or_default() += v;
+        }
+        for (k, words) in other.words {
+            let mine = self.words.entry(k).or_default();
+            for (f, c) in words {
+                *mine.entry(f).or_default() += c;
+            }
+        }
+        for (k, v) in other.facets {
+            *self.facets.entry(k).or_default() += v;
+        }
+        for (t, list) in other.representatives {
+            for c in list {
+                self.offer(t, c);
+            }
+        }
+        for (t, v) in other.cohesion {
+            *self.cohesion.entry(t).or_default() += v;
+        }
+        for (k, v) in other.labels {
+            *self.labels.entry(k).or_default() += v;
+        }
+        self.span = match (self.span, other.span) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (x, None) | (None, x) => x,
+        };
+        self.undated += other.undated;
+        for w in other.warnings {
+            self.warn(w);
+        }
+    }
+
+    /// Keeps `c` among theme `t`'s representatives if it is close enough
+    /// to its centre (best first, distinct titles, ties by doc).
+    pub fn offer(&mut self, t: ThemeIdx, c: Candidate) {
+        let list = self.representatives.entry(t).or_default();
+        if c.title.is_empty() {
+            return;
+        }
+        let better =
+            |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+        if let Some(same) = list.iter().position(|x| x.title == c.title) {
+            if better(&c, &list[same]) == std::cmp::Ordering::Less {
+                list.remove(same);
+            } else {
+                return;
+            }
+        }
+        let at = list
+            .binary_search_by(|x| better(x, &c))
+            .unwrap_or_else(|e| e);
+        if at < REPRESENTATIVES {
+            list.insert(at, c);
+            list.truncate(REPRESENTATIVES);
+        }
+    }
+
+    /// Notes a warning about a post (the first ones are kept).
+    pub fn warn(&mut self, w: String) {
+        if self.warnings.len() < KEPT_WARNINGS {
+            self.warnings.push(w);
+        }
+    }
+
+    /// Notes a date of an analysed post.
+    pub fn saw(&mut self, day: i32) {
+        self.span = Some(match self.span {
+            Some((a, b)) => (a.min(day), b.max(day)),
+            None => (day, day),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand(score: f32, doc: u64, title: &str) -> Candidate {
+        Candidate {
+            score,
+            doc: DocId(doc),
+            title: title.into(),
+            path: format!("{doc}.md"),
+            date: None,
+        }
+    }
+
+    #[test]
+    fn merging_adds_and_keeps_the_best_distinct_representatives() {
+        let t = ThemeIdx(0);
+        let mut a = Aggregates::default();
+        a.themes.insert((100, t), 2);
+        a.offer(t, cand(0.9, 1, "甲"));
+        a.offer(t, cand(0.5, 2, "乙"));
+        a.saw(100);
+        let mut b = Aggregates::default();
+        b.themes.insert((100, t), 3);
+        b.themes.insert((131, t), 1);
+        b.offer(t, cand(0.95, 7, "乙"));
+        b.offer(t, cand(0.7, 3, "丙"));
+        b.saw(131);
+        a.merge(b);
+        assert_eq!(a.themes[&(100, t)], 5);
+        assert_eq!(a.themes[&(131, t)], 1);
+        let titles: Vec<&str> = a.representatives[&t]
+            .iter()
+            .map(|c| c.title.as_str())
+            .collect();
+        assert_eq!(titles, ["乙", "甲", "丙"]);
+        assert_eq!(a.representatives[&t][0].doc, DocId(7));
+        assert_eq!(a.span, Some((100, 131)));
+    }
+
+    #[test]
+    fn the_order_of_merging_does_not_change_the_sums() {
+        let t = ThemeIdx(1);
+        let parts: Vec<Aggregates> = (0..5)
+            .map(|i| {
+                let mut a = Aggregates::default();
+                a.themes.insert((i % 2, t), i as u64);
+                a.offer(t, cand(i as f32 / 10.0, i as u64, &format!("t{i}")));
+                a.counts.posts = i as u64;
+                a
+            })
+            .collect();
+        let mut fwd = Aggregates::default();
+        for p in parts.iter().cloned() {
+            fwd.merge(p);
+        }
+        let mut back = Aggregates::default();
+        for p in parts.into_iter().rev() {
+            back.merge(p);
+        }
+        assert_eq!(fwd, back);
+    }
+}

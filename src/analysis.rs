@@ -1,0 +1,121 @@
+//! What the reports and charts show: the themes, their trends, the counts
+//! of the run. Built by the report stage from the model and the sums of
+//! `assign`; plain data, defined here, below the charts and the reports
+//! that read it, so that nothing imports from the pipeline above it.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use crate::cluster::select::KScore;
+use crate::evaluate::LabelScores;
+use crate::label::{PeriodTerms, Theme};
+use crate::log::Timings;
+use crate::trend::facet::FacetView;
+use crate::trend::{Momentum, ThemeBurst, TrendMatrix};
+
+/// Counts of the run, as `run.json` gives them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Counts {
+    /// Post files (or rows) read, and paths that could not be read.
+    pub posts: u64,
+    /// Posts analysed: `posts = accepted + rejected + outside_window`.
+    pub accepted: u64,
+    /// Posts not used, copies included.
+    pub rejected: u64,
+    /// Of the rejected, exact or near copies.
+    pub duplicates: u64,
+    /// Files that are not posts.
+    pub ignored: u64,
+    /// Accepted posts dated outside `--since`/`--until`.
+    pub outside_window: u64,
+    /// Posts given a theme.
+    pub assigned: u64,
+    /// Post files (or rows) read anew by this run (the rest came from the
+    /// cache).
+    pub new_or_changed: Option<u64>,
+    /// Posts read although they bend the layout, by form.
+    pub tolerated: BTreeMap<String, u64>,
+    /// Posts with a warning.
+    pub warned: u64,
+}
+
+/// How this run came by its model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelSource {
+    /// Fitted anew: k chosen (or fixed) from scratch.
+    Fitted,
+    /// The previous model refined (`--refit`): its basis and centres as
+    /// starting points, k kept.
+    Refined,
+    /// The previous model kept as it was: the archive changed little.
+    Kept,
+}
+
+/// About the model the themes come from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelInfo {
+    /// How it came about.
+    pub source: ModelSource,
+    /// When it was fitted.
+    pub fitted_at: String,
+    /// Posts analysed when it was fitted.
+    pub posts: u64,
+    /// Posts of its fitting sample.
+    pub sample: u64,
+}
+
+/// Everything known about the themes over time.
+#[derive(Debug, Clone)]
+pub struct Trends {
+    /// The trend table (period, theme_id, count, share, share_smoothed, partial).
+    pub table: DataFrame,
+    /// The same as arrays.
+    pub matrix: TrendMatrix,
+    /// Bursts of every theme, newest first.
+    pub bursts: Vec<ThemeBurst>,
+    /// Recent against long-run share, per theme.
+    pub momentum: Vec<Momentum>,
+    /// Top words of each theme in each period it has posts.
+    pub period_terms: Vec<PeriodTerms>,
+    /// `trends_by_facet` (facet, value, period, theme_id, count, share);
+    /// `None` without `--facet`.
+    pub facet_table: Option<DataFrame>,
+    /// The largest values of each facet, for the page and the charts.
+    pub facets: Vec<FacetView>,
+}
+
+/// What the analysis found.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// When the run finished (RFC 3339).
+    pub run_at: String,
+    /// Counts.
+    pub counts: Counts,
+    /// The themes, in report order (named first, then by id).
+    pub themes: Vec<Theme>,
+    /// Trends over time (`None` when posts have no dates).
+    pub trends: Option<Trends>,
+    /// Distinct words counted.
+    pub vocabulary: u64,
+    /// TF-IDF features kept.
+    pub features: usize,
+    /// Dense dimensions used.
+    pub dims: usize,
+    /// Themes of the previous run with no successor: (id, label).
+    pub disappeared: Vec<(u32, String)>,
+    /// Scores of every k tried when k was chosen automatically.
+    pub k_selection: Vec<KScore>,
+    /// Agreement with the input's `label` column, when it has one.
+    pub label_scores: Option<LabelScores>,
+    /// Names of the carried table columns.
+    pub columns: Vec<String>,
+    /// The model.
+    pub model: ModelInfo,
+    /// Warnings about posts and the walk (the first ones).
+    pub warnings: Vec<String>,
+    /// Stage times.
+    pub timings: Timings,
+}

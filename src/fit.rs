@@ -1,0 +1,632 @@
+//! The `fit` stage: the store → a [`Model`].
+//!
+//! One streamed pass over the store counts every word (in how many posts,
+//! how often) and draws a fixed sample of posts: the `--sample` posts with
+//! the lowest hash of (seed, doc id), whatever the order or the split the
+//! store was prepared in. Copies and posts outside `--since`/`--until` take
+//! no part. From the counts come the features and their idf; from the
+//! sample the LSA basis, the named themes' centres, the choice of k, the
+//! k-means centres, the theme words and the themes' ids (matched to the
+//! previous run's). Memory holds the word counts and the sample, never the
+//! archive: O(vocabulary + sample + themes × features).
+
+use std::collections::BinaryHeap;
+
+use ndarray::{Array1, Array2, Axis};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::cluster::named::{self, NamedTheme};
+use crate::cluster::select::{self, KScore, WordQuality};
+use crate::cluster::{self, Clustering};
+use crate::coherence::Postings;
+use crate::dedup::Duplicates;
+use crate::error::{Error, Result};
+use crate::identity;
+use crate::ids::{DocId, ThemeId};
+use crate::label;
+use crate::log::{Log, Timings};
+use crate::model::{Model, ThemeModel};
+use crate::params::{Checked, Params};
+use crate::reduce::{self, Basis};
+use crate::segment::Segmenter;
+use crate::store::{Partition, SegmentRef, Store};
+use crate::vectorize::{self, Lexicon, Row, WordCount};
+
+/// Words per theme whose co-occurrence measures coherence.
+pub const COHERENCE_TERMS: usize = 10;
+/// k-means iterations from the previous model's centres.
+const WARM_ITERS: u64 = 10;
+
+/// What `fit` starts from.
+#[derive(Debug, Clone, Copy)]
+pub struct FitInput<'a> {
+    /// The prepared posts.
+    pub store: &'a Store,
+    /// The copies found in them.
+    pub duplicates: &'a Duplicates,
+    /// The previous run's themes, for stable ids (`None` with `--fresh`).
+    pub previous: Option<&'a identity::State>,
+    /// A model to refine instead of starting anew: its basis seeds the SVD
+    /// and its centres k-means (k is kept).
+    pub warm: Option<&'a Model>,
+}
+
+/// A post of the fitting sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Sampled {
+    priority: u64,
+    doc: DocId,
+    title_words: u32,
+    words: Vec<String>,
+}
+
+impl Ord for Sampled {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.priority, self.doc).cmp(&(other.priority, other.doc))
+    }
+}
+
+impl PartialOrd for Sampled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A post's place in the sampling order: a mix of the seed and its doc id.
+fn priority(seed: u64, doc: DocId) -> u64 {
+    let mut z = seed ^ doc.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The word counts and the sample of the whole store.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Every word with its counts, sorted by word.
+    pub counts: Vec<(String, WordCount)>,
+    /// Posts counted (accepted, not copies, in the window).
+    pub posts: u64,
+    sample: Vec<Sampled>,
+}
+
+/// What one segment contributes to the scan.
+struct SegmentScan {
+    counts: Vec<(String, WordCount)>,
+    posts: u64,
+    sample: Vec<Sampled>,
+}
+
+fn scan_segment(
+    seg: &SegmentRef,
+    duplicates: &Duplicates,
+    params: &Params,
+    size: usize,
+) -> Result<SegmentScan> {
+    let read = seg.read(crate::store::Want::RECORDS)?;
+    let n_words = read.vocab.words.len();
+    let mut df = vec![0u32; n_words];
+    let mut cf = vec![0u64; n_words];
+    let mut seen: Vec<u32> = Vec::new();
+    let mut heap: BinaryHeap<Sampled> = BinaryHeap::new();
+    let mut posts = 0u64;
+    for rec in &read.records {
+        let Ok(f) = &rec.outcome else { continue };
+        if duplicates.of(rec.doc).is_some() || !params.in_window(f.day()) {
+            continue;
+        }
+        posts += 1;
+        seen.clear();
+        seen.extend_from_slice(&f.words);
+        seen.sort_unstable();
+        seen.dedup();
+        for &w in &seen {
+            df[w as usize] += 1;
+        }
+        for &w in &f.words {
+            cf[w as usize] += 1;
+        }
+        let p = priority(params.seed, rec.doc);
+        if heap.len() < size
+            || heap
+                .peek()
+                .is_some_and(|top| (p, rec.doc) < (top.priority, top.doc))
+        {
+            heap.push(Sampled {
+                priority: p,
+                doc: rec.doc,
+                title_words: f.title_words,
+                words: f
+                    .words
+                    .iter()
+                    .map(|&w| read.vocab.words[w as usize].clone())
+                    .collect(),
+            });
+            if heap.len() > size {
+                heap.pop();
+            }
+        }
+    }
+    let counts = read
+        .vocab
+        .words
+        .iter()
+        .zip(df.into_iter().zip(cf))
+        .filter(|(_, (d, _))| *d > 0)
+        .map(|(w, (df, cf))| (w.clone(), WordCount { df, cf }))
+        .collect();
+    Ok(SegmentScan {
+        counts,
+        posts,
+        sample: heap.into_vec(),
+    })
+}
+
+/// Counts every word of the store and draws the fitting sample, a few
+/// segments at a time (in parallel), merged in segment order.
+pub fn scan(store: &Store, duplicates: &Duplicates, params: &Params, log: &Log) -> Result<Scan> {
+    let size = params.cluster.sample;
+    let segments: Vec<SegmentRef> = store
+        .segments()
+        .into_iter()
+        .filter(|s| s.entry.partition != Partition::Rejected)
+        .collect();
+    let mut counts: HashMap<String, WordCount> = HashMap::default();
+    let mut sample: Vec<Sampled> = Vec::new();
+    let mut posts = 0u64;
+    let step = (rayon::current_num_threads() * 2).max(2);
+    for chunk in segments.chunks(step) {
+        let scans: Vec<SegmentScan> = chunk
+            .par_iter()
+            .map(|s| scan_segment(s, duplicates, params, size))
+            .collect::<Result<_>>()?;
+        for s in scans {
+            posts += s.posts;
+            for (w, c) in s.counts {
+                let e = counts.entry(w).or_default();
+                e.df += c.df;
+                e.cf += c.cf;
+            }
+            sample.extend(s.sample);
+            if sample.len() > 2 * size {
+                sample.sort_unstable();
+                sample.truncate(size);
+            }
+        }
+        log.progress(posts);
+    }
+    sample.sort_unstable();
+    sample.truncate(size);
+    // In doc order, as the posts come.
+    sample.sort_by_key(|s| s.doc);
+    let mut counts: Vec<(String, WordCount)> = counts.into_iter().collect();
+    counts.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(Scan {
+        counts,
+        posts,
+        sample,
+    })
+}
+
+/// The fitting sample as TF-IDF rows, and as lists of features (with
+/// repeats, for word counts); posts with no feature are left out.
+struct SampleRows {
+    docs: Vec<DocId>,
+    rows: Vec<Row>,
+    features: Vec<Vec<u32>>,
+}
+
+fn sample_rows(sample: &[Sampled], lexicon: &Lexicon, title_weight: u32) -> SampleRows {
+    let made: Vec<Option<(DocId, Row, Vec<u32>)>> = sample
+        .par_iter()
+        .map(|s| {
+            let map: Vec<Option<u32>> = s.words.iter().map(|w| lexicon.feature(w)).collect();
+            let local: Vec<u32> = (0..s.words.len() as u32).collect();
+            let row = vectorize::tfidf_row(&local, s.title_words, &map, lexicon, title_weight);
+            if row.0.is_empty() {
+                return None;
+            }
+            let feats: Vec<u32> = map.iter().flatten().copied().collect();
+            Some((s.doc, row, feats))
+        })
+        .collect();
+    let mut out = SampleRows {
+        docs: Vec::new(),
+        rows: Vec::new(),
+        features: Vec::new(),
+    };
+    for (d, r, f) in made.into_iter().flatten() {
+        out.docs.push(d);
+        out.rows.push(r);
+        out.features.push(f);
+    }
+    out
+}
+
+/// A named theme's seed words as a TF-IDF row (idf weights, unit length).
+fn seed_row(theme: &NamedTheme, segmenter: &Segmenter, lexicon: &Lexicon) -> Row {
+    let mut feats: Vec<u32> = theme
+        .seeds
+        .iter()
+        .flat_map(|s| segmenter.words(s))
+        .filter_map(|w| lexicon.feature(&w))
+        .collect();
+    feats.sort_unstable();
+    feats.dedup();
+    let vals: Vec<f32> = feats.iter().map(|&f| lexicon.idf[f as usize]).collect();
+    let norm = vals
+        .iter()
+        .map(|v| v * v)
+        .sum::<f32>()
+        .sqrt()
+        .max(f32::MIN_POSITIVE);
+    let vals = vals.into_iter().map(|v| v / norm).collect();
+    (feats, vals)
+}
+
+/// The previous model's basis mapped onto this lexicon's features: a
+/// word's row if the previous model had it, zeros otherwise.
+fn basis_start(previous: &Model, lexicon: &Lexicon) -> Array2<f32> {
+    let dims = previous.basis.dims();
+    let mut start = Array2::<f32>::zeros((lexicon.len(), dims));
+    for (f, w) in lexicon.words.iter().enumerate() {
+        if let Some(old) = previous.lexicon.feature(w) {
+            start
+                .row_mut(f)
+                .assign(&previous.basis.components.row(old as usize));
+        }
+    }
+    start
+}
+
+/// Fits the model.
+pub fn fit(
+    input: &FitInput,
+    params: &Checked<Params>,
+    log: &Log,
+    timings: &mut Timings,
+) -> Result<Model> {
+    let scan = timings.time("scan", log, || {
+        scan(input.store, input.duplicates, params, log)
+    })?;
+    if scan.posts < 2 {
+        return Err(Error::Numeric {
+            stage: "fit",
+            reason: format!("{} posts to analyse, at least 2 needed", scan.posts),
+        });
+    }
+    let lexicon = vectorize::select_features(&scan.counts, scan.posts as usize, &params.vectorize)?;
+    log.info(&format!(
+        "{} distinct words, {} kept as features; fitting on {} of {} posts",
+        scan.counts.len(),
+        lexicon.len(),
+        scan.sample.len(),
+        scan.posts
+    ));
+    let sample = sample_rows(&scan.sample, &lexicon, params.vectorize.title_weight);
+    if sample.rows.len() < 2 {
+        return Err(Error::Numeric {
+            stage: "fit",
+            reason: format!(
+                "{} sampled posts have words in the vocabulary, at least 2 needed (see --min-df/--max-df)",
+                sample.rows.len()
+            ),
+        });
+    }
+    let warm = input.warm;
+    let basis = timings.time("reduce", log, || {
+        let a = vectorize::matrix(&sample.rows, lexicon.len())?;
+        let start = warm.map(|m| basis_start(m, &lexicon));
+        reduce::fit_basis(&a, &params.reduce, params.seed, start.as_ref())
+    })?;
+    let x = basis.project_rows(&sample.rows);
+    let named = params.named_themes()?;
+    let themes = timings.time("cluster", log, || {
+        find_themes(
+            &sample,
+            &lexicon,
+            &basis,
+            x.view(),
+            &named,
+            params,
+            warm,
+            log,
+        )
+    })?;
+    let Found {
+        clustering,
+        k_selection,
+        thresholds,
+    } = themes;
+
+    // Words of each theme over the sample: labels, coherence, term vectors.
+    let k = clustering.k();
+    let postings = {
+        let a = vectorize::matrix(&sample.rows, lexicon.len())?;
+        Postings::new(&a.transpose_view().to_csr(), sample.rows.len())
+    };
+    let counts = label::theme_term_counts(&sample.features, &clustering.labels, k, lexicon.len());
+    let labels = label::label_themes(&lexicon, &counts, &params.label);
+    let vectors = identity::term_vectors(&lexicon, &sample.rows, &clustering.labels, k);
+    let names: Vec<Option<String>> = (0..k)
+        .map(|t| named.get(t).map(|n| n.name.clone()))
+        .collect();
+    let keys: Vec<identity::ThemeKey> = names
+        .iter()
+        .zip(&vectors)
+        .map(|(n, v)| (n.as_deref(), v.as_slice()))
+        .collect();
+    let matching = identity::assign_ids(&keys, input.previous);
+    if input.previous.is_some() {
+        let kept = matching.continued.iter().filter(|c| c.is_some()).count();
+        log.info(&format!(
+            "{kept} of {k} themes continue a theme of the previous run; {} new, {} disappeared",
+            k - kept,
+            matching.disappeared.len()
+        ));
+    }
+    let sizes = clustering.sizes();
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by_key(|&t| matching.ids[t]);
+    let themes: Vec<ThemeModel> = order
+        .iter()
+        .map(|&t| {
+            let l = &labels[t];
+            let top: Vec<usize> = l.features.iter().copied().take(COHERENCE_TERMS).collect();
+            ThemeModel {
+                id: ThemeId(matching.ids[t]),
+                label: names[t].clone().unwrap_or_else(|| l.label.clone()),
+                named: names[t].clone(),
+                threshold: thresholds.get(t).copied(),
+                top_terms: l.top_terms.clone(),
+                features: l.features.iter().map(|&f| f as u32).collect(),
+                coherence: postings.coherence(&top),
+                terms: vectors[t].clone(),
+                sample_size: sizes[t] as u64,
+            }
+        })
+        .collect();
+    let centres = clustering.centroids.select(Axis(0), &order);
+    Ok(Model {
+        id: 0,
+        fingerprint: input.store.parts[0].fingerprint,
+        params: serde_json::to_string(&**params).expect("parameters serialise"),
+        key: crate::model::model_key(params)?,
+        fitted_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        posts: scan.posts,
+        sample: sample.rows.len() as u64,
+        vocabulary: scan.counts.len() as u64,
+        lexicon,
+        basis,
+        centres,
+        themes,
+        next_id: matching.next_id,
+        disappeared: matching.disappeared,
+        k_selection,
+    })
+}
+
+/// The themes found on the sample: named ones first, then the clustered.
+struct Found {
+    clustering: Clustering,
+    k_selection: Vec<KScore>,
+    /// The named themes' thresholds (the first themes).
+    thresholds: Vec<f32>,
+}
+
+/// Assigns sample posts to the named themes, then clusters the rest
+/// (choosing k when asked, or refining a previous model's centres).
+#[allow(clippy::too_many_arguments)]
+fn find_themes(
+    sample: &SampleRows,
+    lexicon: &Lexicon,
+    basis: &Basis,
+    x: ndarray::ArrayView2<f32>,
+    named: &[NamedTheme],
+    params: &Checked<Params>,
+    warm: Option<&Model>,
+    log: &Log,
+) -> Result<Found> {
+    let m = named.len();
+    let mut of_row: Vec<Option<usize>> = vec![None; x.nrows()];
+    let mut named_score = vec![0f32; x.nrows()];
+    let mut named_centres = Array2::<f32>::zeros((m, x.ncols()));
+    let thresholds: Vec<f32> = named
+        .iter()
+        .map(|t| t.min_similarity.unwrap_or(named::DEFAULT_MIN_SIMILARITY))
+        .collect();
+    if m > 0 {
+        let segmenter = Segmenter::new(&params.segment)?;
+        let seeds: Vec<Array1<f32>> = named
+            .iter()
+            .map(|t| {
+                let row = seed_row(t, &segmenter, lexicon);
+                if row.0.is_empty() {
+                    log.warn(&format!(
+                        "named theme '{}': none of its seed words occurs often enough in the archive; it stays empty",
+                        t.name
+                    ));
+                }
+                basis.project((&row.0, &row.1))
+            })
+            .collect();
+        let a = named::assign(x, &seeds, &thresholds);
+        of_row = a.theme;
+        named_score = a.score;
+        named_centres = a.centres;
+    }
+    let rest: Vec<usize> = (0..x.nrows()).filter(|&r| of_row[r].is_none()).collect();
+    let x_rest = x.select(Axis(0), &rest);
+
+    let mut k_selection = Vec::new();
+    let seed = params.seed;
+    let previous_centres = warm.map(|w| w.centres.slice(ndarray::s![w.named().., ..]).to_owned());
+    let mut kmeans = match (previous_centres, params.cluster.selection()?) {
+        (Some(centres), _) if centres.nrows() >= 2 && centres.ncols() == x.ncols() => {
+            // From the previous model's centres k-means only follows the
+            // little the archive moved: a few iterations settle it.
+            let iters = params.cluster.kmeans_iters.min(WARM_ITERS);
+            log.info(&format!(
+                "refining the previous model's {} themes (k kept; --fresh chooses k anew)",
+                centres.nrows()
+            ));
+            params
+                .cluster
+                .kmeans(centres.nrows(), seed)?
+                .initial_centroids(Some(centres))?
+                .max_iter(iters)?
+        }
+        (_, Some(sel)) if rest.len() >= 2 => {
+            let postings = {
+                let a = vectorize::matrix(&sample.rows, lexicon.len())?;
+                Postings::new(&a.transpose_view().to_csr(), sample.rows.len())
+            };
+            let quality = |rows: &[usize], labels: &[usize], k: usize| {
+                let feats: Vec<Vec<u32>> = rows
+                    .iter()
+                    .map(|&r| sample.features[rest[r]].clone())
+                    .collect();
+                word_quality(&feats, labels, k, lexicon.len(), &postings)
+            };
+            let base = params.cluster.kmeans(2, seed)?;
+            let (k, scores) = select::select_k(x_rest.view(), &sel, &base, &quality)?;
+            log.info(&format!(
+                "k = {k} chosen from {} candidates in {}..{} by coherence × stability (see k_selection.csv)",
+                scores.len(),
+                sel.get_range().0,
+                sel.get_range().1
+            ));
+            k_selection = scores;
+            params.cluster.kmeans(k, seed)?
+        }
+        _ => {
+            let k = match params.cluster.k {
+                cluster::KChoice::Fixed(k) => k,
+                cluster::KChoice::Auto => 2,
+            };
+            params.cluster.kmeans(k, seed)?
+        }
+    };
+    let k_asked = kmeans.get_k().min(rest.len());
+    if k_asked < kmeans.get_k() {
+        log.warn(&format!(
+            "only {} posts to cluster: {} themes instead of {}",
+            rest.len(),
+            k_asked,
+            kmeans.get_k()
+        ));
+        kmeans = kmeans.k(k_asked.max(2))?.initial_centroids(None)?;
+    }
+    let clustered = if k_asked >= 2 {
+        let c = cluster::cluster(x_rest.view(), &kmeans)?;
+        if c.k() < k_asked {
+            log.warn(&format!(
+                "{} of the {k_asked} themes came out empty and were dropped",
+                k_asked - c.k()
+            ));
+        }
+        Some(c)
+    } else {
+        None
+    };
+
+    // Named themes come first, clustered ones follow.
+    let mut labels: Vec<usize> = of_row.iter().map(|t| t.unwrap_or(usize::MAX)).collect();
+    let mut scores = named_score;
+    let mut centroids = named_centres;
+    let mut inertia = 0.0;
+    if let Some(c) = clustered {
+        for (i, &r) in rest.iter().enumerate() {
+            labels[r] = m + c.labels[i];
+            scores[r] = c.scores[i];
+        }
+        centroids = ndarray::concatenate(Axis(0), &[centroids.view(), c.centroids.view()])
+            .map_err(|e| Error::Numeric {
+                stage: "cluster",
+                reason: e.to_string(),
+            })?;
+        inertia = c.inertia;
+    } else if !rest.is_empty() {
+        // A single post outside the named themes cannot make a theme of its
+        // own: it joins the named theme it is closest to.
+        if m == 0 {
+            return Err(Error::Numeric {
+                stage: "cluster",
+                reason: format!("{} post(s) to cluster, at least 2 needed", rest.len()),
+            });
+        }
+        log.warn(&format!(
+            "{} post(s) outside the named themes, too few to cluster: each joins its closest named theme",
+            rest.len()
+        ));
+        for &r in &rest {
+            let sims = centroids.dot(&x.row(r));
+            let (t, &s) = sims
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+                .expect("m > 0 named themes");
+            labels[r] = t;
+            scores[r] = s;
+        }
+    }
+    Ok(Found {
+        clustering: Clustering {
+            labels,
+            scores,
+            centroids,
+            inertia,
+        },
+        k_selection,
+        thresholds,
+    })
+}
+
+/// Coherence and diversity of one clustering's theme words (`posts[i]`
+/// are the features of the post labelled `labels[i]`).
+fn word_quality(
+    posts: &[Vec<u32>],
+    labels: &[usize],
+    k: usize,
+    n_features: usize,
+    postings: &Postings,
+) -> WordQuality {
+    let counts = label::theme_term_counts(posts, labels, k, n_features);
+    let tops = label::theme_top_features(&counts, COHERENCE_TERMS);
+    let lists: Vec<Vec<usize>> = tops
+        .iter()
+        .map(|t| t.iter().map(|&(f, _)| f).collect())
+        .collect();
+    let all: Vec<usize> = lists.iter().flatten().copied().collect();
+    let distinct: std::collections::HashSet<usize> = all.iter().copied().collect();
+    let mut sizes = vec![0usize; k];
+    for &l in labels {
+        sizes[l] += 1;
+    }
+    WordQuality {
+        coherence: lists
+            .iter()
+            .zip(&sizes)
+            .map(|(l, &n)| postings.coherence(l) * n as f64)
+            .sum::<f64>()
+            / labels.len().max(1) as f64,
+        diversity: distinct.len() as f64 / all.len().max(1) as f64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sampling_order_does_not_depend_on_anything_but_seed_and_doc() {
+        assert_eq!(priority(42, DocId(7)), priority(42, DocId(7)));
+        assert_ne!(priority(42, DocId(7)), priority(43, DocId(7)));
+        // About half of the posts fall below the median.
+        let below = (0..10_000u64)
+            .filter(|&d| priority(42, DocId(d)) < u64::MAX / 2)
+            .count();
+        assert!((4_500..5_500).contains(&below), "{below}");
+    }
+}

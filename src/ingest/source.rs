@@ -1,0 +1,356 @@
+//! The input as a stream of posts, never loaded whole.
+//!
+//! A folder is walked lazily, each directory's entries sorted by name, so
+//! post files come in sorted path order; each carries its size, times and
+//! inode, which decide whether a cached result still holds (as git's index
+//! does). A table is read in batches: CSV and TSV record by record, JSON
+//! lines line by line, Parquet in slices of rows (polars reads only the
+//! pages a slice needs). A post's [`DocId`] is its place in that order.
+//!
+//! The posts can be split into parts for separate processes: part `i` of
+//! `n` holds the blocks of [`BLOCK`] consecutive posts whose number is `i`
+//! modulo `n`, so every part gets a share of every period and the ids stay
+//! those of the whole input.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::post::BodyFormat;
+use super::reject::{RejectReason, Rejection};
+use super::table::TableFormat;
+use crate::error::{Error, Result};
+use crate::ids::DocId;
+
+/// Posts per block of the split into parts.
+pub const BLOCK: u64 = 4096;
+
+/// Part `index` of `count` (`--part I/N`, 0-based index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Part {
+    /// Which part (0-based).
+    pub index: u32,
+    /// Of how many.
+    pub count: u32,
+}
+
+impl Part {
+    /// The whole input.
+    pub const WHOLE: Part = Part { index: 0, count: 1 };
+
+    /// Whether post `doc` belongs to this part.
+    pub fn holds(self, doc: DocId) -> bool {
+        (doc.0 / BLOCK) % self.count as u64 == self.index as u64
+    }
+}
+
+impl std::str::FromStr for Part {
+    type Err = String;
+    /// `I/N` with 1 ≤ I ≤ N, as a user counts parts.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let bad = || format!("'{s}' is not I/N with 1 <= I <= N (for example 3/8)");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (i, n): (u32, u32) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if i == 0 || i > n {
+            return Err(bad());
+        }
+        Ok(Part {
+            index: i - 1,
+            count: n,
+        })
+    }
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index + 1, self.count)
+    }
+}
+
+/// What identifies a post file's content without reading it: size,
+/// modification and change times, inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FileStat {
+    /// Bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i64,
+    /// Status change time, nanoseconds since the epoch.
+    pub ctime_ns: i64,
+    /// Inode number.
+    pub ino: u64,
+}
+
+impl FileStat {
+    /// The stat of file metadata.
+    pub fn of(m: &std::fs::Metadata) -> Self {
+        FileStat {
+            size: m.len(),
+            mtime_ns: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+            ctime_ns: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+            ino: m.ino(),
+        }
+    }
+}
+
+/// One table row as text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Row {
+    /// The `text` column.
+    pub text: Option<String>,
+    /// The `title` column, if the table has one.
+    pub title: Option<String>,
+    /// The `date` column: `None` when the table has none, `Some(None)`
+    /// when this row's is empty.
+    pub date: Option<Option<String>>,
+    /// The carried columns, in the order of [`Source::columns`].
+    pub extra: Vec<String>,
+}
+
+/// What an input item holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum What {
+    /// A post file to read.
+    File {
+        /// Where it is.
+        path: PathBuf,
+        /// How its body is written.
+        format: BodyFormat,
+        /// Its size, times and inode.
+        stat: FileStat,
+    },
+    /// A table row.
+    Row(Row),
+    /// A row that could not be read as text.
+    Bad(RejectReason),
+}
+
+/// One post of the input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Its place in the input.
+    pub doc: DocId,
+    /// The key of its cached result: the path below the input folder, or
+    /// the row number.
+    pub key: String,
+    /// How the reports name it: the file path, or `table#row`.
+    pub path: String,
+    /// Its content.
+    pub what: What,
+}
+
+/// What the folder walk met besides post files.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WalkNotes {
+    /// Files that are not posts (other extensions, hidden files).
+    pub ignored: u64,
+    /// Paths that could not be read at all (no post id).
+    pub problems: Vec<Rejection>,
+    /// Things worth saying about the walk (symbolic-link loops).
+    pub warnings: Vec<String>,
+}
+
+/// The input, opened.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A folder of post files.
+    Folder(PathBuf),
+    /// A table file.
+    Table {
+        /// The file.
+        path: PathBuf,
+        /// Its format.
+        format: TableFormat,
+        /// Its carried columns (everything but text, title, date).
+        columns: Vec<String>,
+    },
+}
+
+impl Source {
+    /// Opens a folder of posts, or a table recognised by its extension.
+    pub fn open(input: &Path) -> Result<Source> {
+        let meta = std::fs::metadata(input).map_err(|e| Error::read(input, e))?;
+        if meta.is_dir() {
+            return Ok(Source::Folder(input.to_path_buf()));
+        }
+        let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("");
+        match TableFormat::from_extension(ext) {
+            Some(format) => {
+                let columns = super::table::carried_columns(input, format)?;
+                Ok(Source::Table {
+                    path: input.to_path_buf(),
+                    format,
+                    columns,
+                })
+            }
+            None => Err(Error::param(
+                "--input",
+                format!(
+                    "{} is neither a folder of posts nor a .csv, .tsv, .parquet or .jsonl table",
+                    input.display()
+                ),
+            )),
+        }
+    }
+
+    /// The carried table columns (none for a folder).
+    pub fn columns(&self) -> &[String] {
+        match self {
+            Source::Folder(_) => &[],
+            Source::Table { columns, .. } => columns,
+        }
+    }
+
+    /// Whether the input is a folder of post files.
+    pub fn is_folder(&self) -> bool {
+        matches!(self, Source::Folder(_))
+    }
+
+    /// The posts of `part`, lazily, in input order. The walk's notes are
+    /// filled in as the walk goes (complete once the stream ends).
+    pub fn items<'a>(
+        &'a self,
+        part: Part,
+        notes: &'a std::sync::Mutex<WalkNotes>,
+    ) -> Result<Box<dyn Iterator<Item = Item> + Send + 'a>> {
+        match self {
+            Source::Folder(root) => Ok(Box::new(
+                FolderWalk::new(root, notes).filter(move |i| part.holds(i.doc)),
+            )),
+            Source::Table { path, format, .. } => {
+                super::table::rows(path, *format, self.columns(), part)
+            }
+        }
+    }
+}
+
+/// The lazy walk of a folder.
+struct FolderWalk<'a> {
+    root: PathBuf,
+    walk: walkdir::IntoIter,
+    next_doc: u64,
+    notes: &'a std::sync::Mutex<WalkNotes>,
+}
+
+impl<'a> FolderWalk<'a> {
+    fn new(root: &Path, notes: &'a std::sync::Mutex<WalkNotes>) -> Self {
+        let walk = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by(|a, b| a.file_name().cmp(b.file_name()))
+            .into_iter();
+        FolderWalk {
+            root: root.to_path_buf(),
+            walk,
+            next_doc: 0,
+            notes,
+        }
+    }
+
+    fn note(&self, f: impl FnOnce(&mut WalkNotes)) {
+        if let Ok(mut n) = self.notes.lock() {
+            f(&mut n);
+        }
+    }
+}
+
+/// The cache key of a post file: its path below the input folder, so that
+/// `arch`, `./arch` and an absolute path all find the same entries.
+pub fn file_key(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+impl Iterator for FolderWalk<'_> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        loop {
+            let entry = match self.walk.next()? {
+                Ok(e) => e,
+                Err(err) => {
+                    let path = err.path().unwrap_or(&self.root).to_path_buf();
+                    if let Some(ancestor) = err.loop_ancestor() {
+                        let msg = format!(
+                            "{}: symbolic link loop back to {}, not followed",
+                            path.display(),
+                            ancestor.display()
+                        );
+                        self.note(|n| n.warnings.push(msg));
+                    } else {
+                        let reason = RejectReason::Unreadable(
+                            err.io_error()
+                                .map(|e| e.to_string())
+                                .unwrap_or_else(|| err.to_string()),
+                        );
+                        self.note(|n| {
+                            n.problems.push(Rejection {
+                                doc_id: None,
+                                path: path.display().to_string(),
+                                reason,
+                            })
+                        });
+                    }
+                    continue;
+                }
+            };
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if entry.file_type().is_dir() {
+                // Hidden folders (.git, .cache) hold no posts.
+                if hidden && entry.depth() > 0 {
+                    self.walk.skip_current_dir();
+                }
+                continue;
+            }
+            let format = entry
+                .path()
+                .extension()
+                .and_then(|e| e.to_str())
+                .and_then(BodyFormat::from_extension)
+                .filter(|_| !hidden);
+            let Some(format) = format else {
+                self.note(|n| n.ignored += 1);
+                continue;
+            };
+            let doc = DocId(self.next_doc);
+            self.next_doc += 1;
+            let path = entry.path().to_path_buf();
+            let key = file_key(&self.root, &path);
+            let shown = path.display().to_string();
+            // A named pipe or device would block the reader: refuse it.
+            let what = if !entry.file_type().is_file() {
+                What::Bad(RejectReason::Unreadable(
+                    "not a regular file (a named pipe, socket or device)".into(),
+                ))
+            } else {
+                match entry.metadata() {
+                    Ok(m) => What::File {
+                        path,
+                        format,
+                        stat: FileStat::of(&m),
+                    },
+                    Err(e) => What::Bad(RejectReason::Unreadable(e.to_string())),
+                }
+            };
+            return Some(Item {
+                doc,
+                key,
+                path: shown,
+                what,
+            });
+        }
+    }
+}
+
+/// Reads a JSON-lines file's lines, for the table reader.
+pub(crate) fn json_lines(path: &Path) -> Result<impl Iterator<Item = std::io::Result<String>>> {
+    let file = File::open(path).map_err(|e| Error::read(path, e))?;
+    Ok(BufReader::with_capacity(1 << 20, file).lines())
+}

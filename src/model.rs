@@ -1,0 +1,188 @@
+//! The model: everything `fit` learned, which `assign` applies to each post
+//! and the reports name. Plain data, serialisable, written to the cache
+//! (`model.bin`) so that `assign` can run in other processes.
+
+use std::path::Path;
+
+use ndarray::{Array2, ArrayView1};
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::select::KScore;
+use crate::error::{Error, Result};
+use crate::ids::{ThemeId, ThemeIdx};
+use crate::params::Params;
+use crate::reduce::Basis;
+use crate::store::codec;
+use crate::vectorize::{Lexicon, Row};
+
+/// Model file magic.
+pub const MODEL_MAGIC: &[u8; 8] = b"TTMOD\x00\x00\x01";
+/// The model's file name in the cache folder.
+pub const MODEL_FILE: &str = "model.bin";
+
+/// One theme of the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeModel {
+    /// Its stable id.
+    pub id: ThemeId,
+    /// Short label (a named theme's name).
+    pub label: String,
+    /// The name, for a named theme.
+    pub named: Option<String>,
+    /// Cosine similarity from which a post joins it (named themes).
+    pub threshold: Option<f32>,
+    /// Characteristic words with their c-TF-IDF weight, strongest first.
+    pub top_terms: Vec<(String, f32)>,
+    /// Those words as features of the lexicon.
+    pub features: Vec<u32>,
+    /// Mean NPMI of the top words over the fitting sample.
+    pub coherence: f64,
+    /// Its centre in term space (for matching themes across runs).
+    pub terms: Vec<(String, f32)>,
+    /// Posts of the fitting sample in it.
+    pub sample_size: u64,
+}
+
+/// What `fit` learned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Identifies this model (a hash of its contents).
+    pub id: u64,
+    /// The store fingerprint it was fitted on.
+    pub fingerprint: u64,
+    /// The parameters it was fitted with (JSON, as `run.json` writes
+    /// them: for the record).
+    pub params: String,
+    /// What of the parameters shapes the model ([`model_key`]): another
+    /// key means another model.
+    pub key: String,
+    /// When (RFC 3339).
+    pub fitted_at: String,
+    /// Posts analysed when it was fitted (for the refit rule).
+    pub posts: u64,
+    /// Posts of the fitting sample.
+    pub sample: u64,
+    /// Distinct words counted.
+    pub vocabulary: u64,
+    /// The features and their idf.
+    pub lexicon: Lexicon,
+    /// The LSA basis.
+    pub basis: Basis,
+    /// Theme centres in the reduced space, one row per theme in
+    /// [`ThemeIdx`] order (named themes first).
+    pub centres: Array2<f32>,
+    /// The themes, in [`ThemeIdx`] order.
+    pub themes: Vec<ThemeModel>,
+    /// The next theme id never given out.
+    pub next_id: u32,
+    /// Themes of the previous run with no successor: (id, label).
+    pub disappeared: Vec<(u32, String)>,
+    /// Scores of every k tried, when k was chosen automatically.
+    pub k_selection: Vec<KScore>,
+}
+
+/// The part of the parameters that shapes a model: word selection, LSA,
+/// k-means and k, labels, seed, the window, the named themes (their
+/// contents, not the file's name). Report settings (granularity, facets,
+/// charts) are not part of it.
+pub fn model_key(params: &Params) -> Result<String> {
+    Ok(serde_json::json!({
+        "vectorize": params.vectorize,
+        "reduce": params.reduce,
+        "cluster": params.cluster,
+        "label": params.label,
+        "seed": params.seed,
+        "since": params.since,
+        "until": params.until,
+        "named": params.named_themes()?.iter().map(|t| serde_json::json!({
+            "name": t.name, "seeds": t.seeds, "min_similarity": t.min_similarity,
+        })).collect::<Vec<_>>(),
+    })
+    .to_string())
+}
+
+impl Model {
+    /// Number of themes.
+    pub fn k(&self) -> usize {
+        self.themes.len()
+    }
+
+    /// Number of named themes (the first ones).
+    pub fn named(&self) -> usize {
+        self.themes.iter().filter(|t| t.named.is_some()).count()
+    }
+
+    /// The theme of a reduced row and its cosine similarity to the theme's
+    /// centre: the most similar named theme when it reaches that theme's
+    /// threshold, otherwise the nearest clustered centre (k-means'
+    /// Euclidean rule). `None` for an empty row.
+    pub fn assign(&self, x: ArrayView1<f32>) -> Option<(ThemeIdx, f32)> {
+        if x.iter().all(|&v| v == 0.0) {
+            return None;
+        }
+        let m = self.named();
+        let cosine = |t: usize| {
+            let c = self.centres.row(t);
+            let norm = c.dot(&c).sqrt();
+            if norm > 0.0 {
+                x.dot(&c) / norm
+            } else {
+                0.0
+            }
+        };
+        let named = (0..m)
+            .filter_map(|t| {
+                let th = self.themes[t].threshold?;
+                let s = cosine(t);
+                (s >= th && self.centres.row(t).iter().any(|&v| v != 0.0)).then_some((t, s))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        if let Some((t, s)) = named {
+            return Some((ThemeIdx(t as u32), s));
+        }
+        let nearest = (m..self.k())
+            .map(|t| {
+                let c = self.centres.row(t);
+                let d: f32 = x.iter().zip(c.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+                (t, d)
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        match nearest {
+            Some((t, _)) => Some((ThemeIdx(t as u32), cosine(t))),
+            // Only named themes: a post outside them joins the closest.
+            None => (0..m)
+                .map(|t| (t, cosine(t)))
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(t, s)| (ThemeIdx(t as u32), s)),
+        }
+    }
+
+    /// [`Model::assign`] of a TF-IDF row.
+    pub fn assign_row(&self, row: &Row) -> Option<(ThemeIdx, f32)> {
+        self.assign(self.basis.project((&row.0, &row.1)).view())
+    }
+
+    /// Writes the model into `dir` (`model.bin`), setting its id.
+    pub fn save(&mut self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        // The id hashes the contents with id 0; the file holds them with
+        // the id (a varint up front), written from the same bytes' model.
+        self.id = 0;
+        let path = dir.join(MODEL_FILE);
+        let bytes = codec::encode(&*self).map_err(|e| Error::write(&path, e))?;
+        self.id = xxhash_rust::xxh3::xxh3_64(&bytes);
+        codec::write_file(&path, MODEL_MAGIC, &*self)
+    }
+
+    /// Reads the model in `dir`; `Ok(None)` when there is none, the reason
+    /// as text when it cannot be used.
+    pub fn load(dir: &Path) -> std::result::Result<Option<Model>, String> {
+        let path = dir.join(MODEL_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        codec::read_file(&path, MODEL_MAGIC)
+            .map(Some)
+            .map_err(|why| format!("{}: {why}", path.display()))
+    }
+}

@@ -1,0 +1,167 @@
+//! The one file format of everything the job keeps between stages and runs
+//! (store segments, manifests, the model, assignment outputs): a magic
+//! string naming the kind of file and its format version, then blocks of
+//! zstd-compressed bincode, then the xxh3 checksum of every byte before it.
+//! Files are written to a temporary name and renamed into place, so a
+//! reader sees a whole file or none; a damaged, truncated or foreign file
+//! is refused with the reason, never half-read.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+
+use crate::error::{Error, Result};
+
+/// zstd level: fast to write, still about a third of the raw size.
+const LEVEL: i32 = 1;
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+/// Encodes `value` as one compressed block.
+pub fn encode<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
+    let mut enc = zstd::stream::Encoder::new(Vec::new(), LEVEL)?;
+    bincode::serde::encode_into_std_write(value, &mut enc, config())
+        .map_err(std::io::Error::other)?;
+    enc.finish()
+}
+
+/// Decodes one block made by [`encode`].
+pub fn decode<T: DeserializeOwned>(block: &[u8]) -> std::result::Result<T, String> {
+    let mut dec = zstd::stream::Decoder::new(block).map_err(|e| e.to_string())?;
+    let value =
+        bincode::serde::decode_from_std_read(&mut dec, config()).map_err(|e| e.to_string())?;
+    let mut rest = [0u8; 1];
+    match dec.read(&mut rest) {
+        Ok(0) => Ok(value),
+        Ok(_) => Err("trailing bytes in a block".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Decodes the start of a block made by [`encode`] (the first fields of
+/// a struct), leaving the rest unread.
+pub fn decode_prefix<T: DeserializeOwned>(block: &[u8]) -> std::result::Result<T, String> {
+    let mut dec = zstd::stream::Decoder::new(block).map_err(|e| e.to_string())?;
+    bincode::serde::decode_from_std_read(&mut dec, config()).map_err(|e| e.to_string())
+}
+
+/// Writes `blocks` (already encoded) as a file of kind `magic` at `path`,
+/// through a temporary file renamed into place.
+pub fn write_blocks(path: &Path, magic: &[u8; 8], blocks: &[&[u8]]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let fail = |e: std::io::Error| Error::write(path, e);
+    {
+        let file = std::fs::File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        let mut sum = Xxh3::new();
+        let mut put = |bytes: &[u8], out: &mut std::io::BufWriter<std::fs::File>| {
+            sum.update(bytes);
+            out.write_all(bytes)
+        };
+        put(magic, &mut out).map_err(fail)?;
+        put(&(blocks.len() as u32).to_le_bytes(), &mut out).map_err(fail)?;
+        for b in blocks {
+            put(&(b.len() as u64).to_le_bytes(), &mut out).map_err(fail)?;
+            put(b, &mut out).map_err(fail)?;
+        }
+        out.write_all(&sum.digest().to_le_bytes()).map_err(fail)?;
+        out.flush().map_err(fail)?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e))
+}
+
+/// Writes one value as a single-block file.
+pub fn write_file<T: Serialize>(path: &Path, magic: &[u8; 8], value: &T) -> Result<()> {
+    let block = encode(value).map_err(|e| Error::write(path, e))?;
+    write_blocks(path, magic, &[&block])
+}
+
+/// Reads the blocks of a file of kind `magic`. The error text says why the
+/// file cannot be used (missing, foreign, damaged).
+pub fn read_blocks(path: &Path, magic: &[u8; 8]) -> std::result::Result<Vec<Vec<u8>>, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let Some((body, sum)) = bytes.split_last_chunk::<8>() else {
+        return Err("truncated".into());
+    };
+    if !body.starts_with(magic) {
+        return Err(match body.get(..6) {
+            Some(head) if head == &magic[..6] => {
+                "written by another version of theme-trends".to_string()
+            }
+            _ => "not a theme-trends file of this kind".to_string(),
+        });
+    }
+    if xxh3_64(body) != u64::from_le_bytes(*sum) {
+        return Err("checksum mismatch (damaged)".into());
+    }
+    let mut rest = &body[magic.len()..];
+    let take = |rest: &mut &[u8], n: usize| -> std::result::Result<Vec<u8>, String> {
+        if rest.len() < n {
+            return Err("truncated".into());
+        }
+        let (head, tail) = rest.split_at(n);
+        *rest = tail;
+        Ok(head.to_vec())
+    };
+    let count = u32::from_le_bytes(take(&mut rest, 4)?.try_into().expect("4 bytes"));
+    let mut blocks = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let len = u64::from_le_bytes(take(&mut rest, 8)?.try_into().expect("8 bytes"));
+        blocks.push(take(&mut rest, len as usize)?);
+    }
+    if !rest.is_empty() {
+        return Err("trailing bytes".into());
+    }
+    Ok(blocks)
+}
+
+/// Reads a single-block file written by [`write_file`].
+pub fn read_file<T: DeserializeOwned>(
+    path: &Path,
+    magic: &[u8; 8],
+) -> std::result::Result<T, String> {
+    let blocks = read_blocks(path, magic)?;
+    let [block] = blocks.as_slice() else {
+        return Err(format!("{} blocks where one was expected", blocks.len()));
+    };
+    decode(block)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAGIC: &[u8; 8] = b"TTTEST\x00\x01";
+
+    #[test]
+    fn values_round_trip_and_any_damage_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.bin");
+        let value = (vec!["春运".to_string(); 100], 42u64);
+        write_file(&path, MAGIC, &value).unwrap();
+        let back: (Vec<String>, u64) = read_file(&path, MAGIC).unwrap();
+        assert_eq!(back, value);
+        let bytes = std::fs::read(&path).unwrap();
+        for i in [0, 9, bytes.len() / 2, bytes.len() - 1] {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x40;
+            std::fs::write(&path, &bad).unwrap();
+            assert!(
+                read_file::<(Vec<String>, u64)>(&path, MAGIC).is_err(),
+                "byte {i}"
+            );
+        }
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(read_file::<(Vec<String>, u64)>(&path, MAGIC).is_err());
+        let mut other = *MAGIC;
+        other[7] = 2;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = read_file::<(Vec<String>, u64)>(&path, &other).unwrap_err();
+        assert!(err.contains("another version"), "{err}");
+    }
+}
