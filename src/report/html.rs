@@ -202,7 +202,11 @@ fn summary(h: &mut String, params: &RunParams, a: &Analysis, g: Granularity) {
     );
     let tolerated: Vec<String> = crate::ingest::Tolerated::ALL
         .iter()
-        .filter_map(|f| c.tolerated.get(f.key()).map(|n| format!("{n} with {}", f.describe())))
+        .filter_map(|f| {
+            c.tolerated
+                .get(f.key())
+                .map(|n| format!("{n} with {}", f.describe()))
+        })
         .collect();
     if !tolerated.is_empty() {
         let _ = writeln!(
@@ -241,8 +245,10 @@ fn rising(h: &mut String, a: &Analysis, t: &Trends, g: Granularity, recent: usiz
         }
         h.push_str("</table>\n");
     }
-    let mut gainers: Vec<_> = t.momentum.iter().filter(|m| m.change > 0.0).collect();
-    gainers.sort_by(|x, y| y.change.total_cmp(&x.change).then(x.theme.cmp(&y.theme)));
+    let gainers: Vec<_> = crate::trend::largest_gain_first(&t.momentum)
+        .into_iter()
+        .filter(|m| m.change > 0.0)
+        .collect();
     let _ = writeln!(
         h,
         "<p>Largest gains in share over the last {recent} periods against the long run (<a href=\"momentum.csv\">momentum.csv</a>):</p>"

@@ -477,8 +477,7 @@ fn write_emerging(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<(
 }
 
 fn write_momentum(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<()> {
-    let mut rows: Vec<_> = trends.momentum.iter().collect();
-    rows.sort_by(|a, b| b.change.total_cmp(&a.change).then(a.theme.cmp(&b.theme)));
+    let rows = crate::trend::largest_gain_first(&trends.momentum);
     write_records(
         path,
         &[
