@@ -516,7 +516,7 @@ pub fn execute(cli: Cli) -> i32 {
                 Err(e) => {
                     eprintln!("error: {e}");
                     match e {
-                        Error::Param { .. } => exit::USAGE,
+                        Error::Param { .. } | Error::Resource { .. } => exit::USAGE,
                         Error::Locked { .. } => exit::LOCKED,
                         _ => exit::FAILURE,
                     }

@@ -416,7 +416,7 @@ fn write_history(path: &Path, previous_dir: &Path, analysis: &Analysis) -> Resul
     // previous reports stay published) with the file and the reason.
     let old = previous_dir.join("themes_history.csv");
     if old.exists() {
-        let unreadable = |reason: String| Error::Resource {
+        let unreadable = |reason: String| Error::Kept {
             what: "theme history",
             path: old.clone(),
             reason: format!("{reason}; fix or move it away, it is not overwritten"),
