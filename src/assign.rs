@@ -354,7 +354,7 @@ pub fn collect(segments: &[SegmentRef], dir: &Path, model: &Model) -> Result<Agg
     let mut total = Aggregates::default();
     for seg in segments {
         let path = output_path(dir, seg);
-        let unassigned = |reason: String| Error::Resource {
+        let unassigned = |reason: String| Error::Kept {
             what: "assignment result",
             path: path.clone(),
             reason,
@@ -385,17 +385,17 @@ pub fn collect(segments: &[SegmentRef], dir: &Path, model: &Model) -> Result<Agg
 /// Reads the rows and rejections of a segment's stored result.
 pub fn read_output(dir: &Path, seg: &SegmentRef) -> Result<Assigned> {
     let path = output_path(dir, seg);
-    let blocks = codec::read_blocks(&path, ASSIGNED_MAGIC).map_err(|reason| Error::Resource {
+    let blocks = codec::read_blocks(&path, ASSIGNED_MAGIC).map_err(|reason| Error::Kept {
         what: "assignment result",
         path: path.clone(),
         reason: format!("{reason}; run `theme-trends assign` again"),
     })?;
-    let body = blocks.get(1).ok_or_else(|| Error::Resource {
+    let body = blocks.get(1).ok_or_else(|| Error::Kept {
         what: "assignment result",
         path: path.clone(),
         reason: "incomplete".into(),
     })?;
-    codec::decode(body).map_err(|reason| Error::Resource {
+    codec::decode(body).map_err(|reason| Error::Kept {
         what: "assignment result",
         path,
         reason,

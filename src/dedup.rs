@@ -268,7 +268,7 @@ impl Duplicates {
     /// Reads the copies `fit` found, from `dir`.
     pub fn load(dir: &Path) -> Result<Duplicates> {
         let path = dir.join(DUPLICATES_FILE);
-        crate::store::codec::read_file(&path, DUPLICATES_MAGIC).map_err(|reason| Error::Resource {
+        crate::store::codec::read_file(&path, DUPLICATES_MAGIC).map_err(|reason| Error::Kept {
             what: "list of copies",
             path,
             reason: format!("{reason}; run `theme-trends fit` first"),

@@ -43,10 +43,23 @@ pub enum Error {
         reason: String,
     },
 
-    /// A supporting file given by the user (stop words, dictionary, config) is bad.
+    /// A supporting file named by a flag (themes file, stop words, user
+    /// dictionary) is bad: bad usage, like a bad value.
     #[error("cannot use {what} {path}: {reason}")]
     Resource {
         /// What kind of file ("stop-word list", "user dictionary", ...).
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+
+    /// A file the tool keeps in the output folder between runs (the theme
+    /// history) cannot be used.
+    #[error("cannot use {what} {path}: {reason}")]
+    Kept {
+        /// What kind of file ("theme history").
         what: &'static str,
         /// The file.
         path: PathBuf,

@@ -147,7 +147,7 @@ fn cache_dirs(job: &Job, staging: &Path) -> CacheDirs {
 fn is_cache_damage(e: &Error) -> bool {
     matches!(
         e,
-        Error::Resource {
+        Error::Kept {
             what: "store segment" | "assignment result" | "store",
             ..
         }

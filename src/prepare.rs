@@ -456,7 +456,7 @@ impl Run<'_> {
         live: &[Option<(u32, DocId, DocId)>],
     ) -> Result<()> {
         let path = old_dir.join(&entry.file);
-        let seg = store::read_segment(&path, &[], Want::ALL).map_err(|reason| Error::Resource {
+        let seg = store::read_segment(&path, &[], Want::ALL).map_err(|reason| Error::Kept {
             what: "store segment",
             path: path.clone(),
             reason,

@@ -52,9 +52,19 @@ impl Run {
 
 /// Runs the binary with `args`, killing it (and failing) after `guard`.
 fn tool(args: &[OsString], guard: Duration) -> Run {
+    tool_command(
+        Command::new(env!("CARGO_BIN_EXE_theme-trends")),
+        args,
+        guard,
+    )
+}
+
+/// Runs `command` (the binary, maybe with another user) with `args`,
+/// killing it (and failing) after `guard`.
+fn tool_command(mut command: Command, args: &[OsString], guard: Duration) -> Run {
     let mut out = tempfile::tempfile().unwrap();
     let mut err = tempfile::tempfile().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_theme-trends"))
+    let mut child = command
         .args(args)
         .stdin(Stdio::null())
         .stdout(out.try_clone().unwrap())
@@ -552,6 +562,34 @@ fn write_main_archive(a: &Archive) -> BTreeMap<&'static str, Expect> {
         reason("no text: title and body are both empty"),
     );
 
+    // Bytes that are neither UTF-8 nor GB18030 (0xFF starts no character
+    // in either).
+    let mut undecodable = post("title: 乱码稿件\ndate: 2024-02-09", "").into_bytes();
+    let offset = undecodable.len();
+    undecodable.extend(b"\xff\xfe\xff\n");
+    a.put("2024-02-09-undecodable.md", undecodable);
+    expect.insert(
+        "2024-02-09-undecodable.md",
+        Expect::Reason(format!(
+            "unknown text encoding: neither UTF-8 (invalid byte at offset {offset}) nor GB18030"
+        )),
+    );
+
+    // YAML nested deeper than 200 levels: refused before the parser
+    // exhausts the stack.
+    a.put(
+        "2024-02-10-deep-yaml.md",
+        post(
+            &format!(
+                "title: 层层嵌套\ndate: 2024-02-10\ntags: {}春运{}",
+                "[".repeat(250),
+                "]".repeat(250)
+            ),
+            "春运正文。\n",
+        ),
+    );
+    expect.insert("2024-02-10-deep-yaml.md", reason(DEEP_YAML_REASON));
+
     // ---- not posts -------------------------------------------------------
     a.put(
         "photo.png",
@@ -563,6 +601,12 @@ fn write_main_archive(a: &Archive) -> BTreeMap<&'static str, Expect> {
 }
 
 const MAIN_IGNORED: u64 = 2;
+
+/// The reason for `2024-02-10-deep-yaml.md`: line 4 is the `tags` line, and
+/// the bracket that opens level 201 (the front matter's mapping is level 1)
+/// is at column 206.
+const DEEP_YAML_REASON: &str =
+    "front matter is not valid YAML: line 4, column 206: nested more than 200 levels deep";
 
 // ---------------------------------------------------------------------------
 // The main archive, through the binary
@@ -877,6 +921,14 @@ fn ingest_gives_each_valid_post_its_exact_text_and_each_bad_one_its_reason() {
         reason_of("2024-02-03-invalid-yaml.md"),
         RejectReason::InvalidYaml(_)
     ));
+    assert!(matches!(
+        reason_of("2024-02-09-undecodable.md"),
+        RejectReason::Encoding(_)
+    ));
+    assert_eq!(
+        reason_of("2024-02-10-deep-yaml.md").to_string(),
+        DEEP_YAML_REASON
+    );
     assert_eq!(
         reason_of("2024-01-21-exact-copy.md"),
         RejectReason::Duplicate {
@@ -925,6 +977,128 @@ struct Doc {
     date: Option<chrono::NaiveDate>,
     title: String,
     body: String,
+}
+
+// ---------------------------------------------------------------------------
+// Posts that segmentation or the vocabulary empties; kept near-duplicates
+// ---------------------------------------------------------------------------
+
+/// With the default vocabulary filters: a post of stop words and numbers
+/// has no words after segmentation; a post whose words no other post uses
+/// has none in the vocabulary (`--min-df 2`). Both are listed with the
+/// README's reasons, and the rest of the archive is analysed.
+#[test]
+fn posts_without_words_or_without_vocabulary_are_rejected_with_their_reasons() {
+    let a = Archive::new();
+    let mut good = Vec::new();
+    for (key, start) in [
+        ("travel", "2024-01-02"),
+        ("flood", "2024-05-02"),
+        ("trade", "2024-03-02"),
+    ] {
+        good.extend(common::write_subject(&a.root, key, 0, 12, start, 3));
+    }
+    a.put(
+        "2024-03-20-stop-words.md",
+        post(
+            "title: 我们的2024\ndate: 2024-03-20",
+            "他们的，我们的。123，456。\n",
+        ),
+    );
+    a.put(
+        "2024-03-21-rare-words.md",
+        post(
+            "title: 航天火箭\ndate: 2024-03-21",
+            "卫星，发射，空间站。\n",
+        ),
+    );
+    let out = a.out();
+    let run = tool(
+        &run_args(&a.root, &out, &["--k", "3", "--no-charts"]),
+        GUARD,
+    );
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        rejections(&out),
+        [
+            (
+                a.shown("2024-03-20-stop-words.md"),
+                "no words left after segmentation (only stop words, numbers or punctuation)"
+                    .to_string()
+            ),
+            (
+                a.shown("2024-03-21-rare-words.md"),
+                "none of its words is in the vocabulary (all rarer than --min-df or commoner than --max-df)"
+                    .to_string()
+            ),
+        ]
+    );
+    let analysed: BTreeSet<String> = assignments(&out).into_iter().map(|r| r.0).collect();
+    let want: BTreeSet<String> = good.iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(analysed, want);
+    let j = run_json(&out);
+    assert_eq!(count(&j, "posts"), 38);
+    assert_eq!(count(&j, "accepted"), 36, "{}", j["counts"]);
+    assert_eq!(count(&j, "rejected"), 2, "{}", j["counts"]);
+}
+
+/// `--keep-near-duplicates` analyses a re-publication with small edits;
+/// an exact copy is still set aside.
+#[test]
+fn keep_near_duplicates_keeps_the_republication_but_not_the_exact_copy() {
+    let a = Archive::new();
+    write_four_posts(&a);
+    a.put(
+        "2024-01-20-long-report.md",
+        post(
+            "title: 各流域汛情通报\ndate: 2024-01-20",
+            &long_report(false),
+        ),
+    );
+    a.put(
+        "2024-01-22-republished.md",
+        post(
+            "title: 各流域汛情通报\ndate: 2024-01-22",
+            &long_report(true),
+        ),
+    );
+    let copy = std::fs::read(a.root.join("2024-03-01-a.md")).unwrap();
+    a.put("2024-03-05-exact-copy.md", copy);
+    let out = a.out();
+
+    // Without the flag the re-publication is rejected…
+    let run = run_quick(&a.root, &out, &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let rejected: Vec<String> = rejections(&out).into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        rejected,
+        [
+            a.shown("2024-01-22-republished.md"),
+            a.shown("2024-03-05-exact-copy.md")
+        ]
+    );
+
+    // …with it, it is analysed like any post.
+    let run = run_quick(&a.root, &out, &["--keep-near-duplicates"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        rejections(&out),
+        [(
+            a.shown("2024-03-05-exact-copy.md"),
+            format!("duplicate of {}", a.shown("2024-03-01-a.md"))
+        )]
+    );
+    let analysed: BTreeSet<String> = assignments(&out).into_iter().map(|r| r.0).collect();
+    assert!(
+        analysed.contains(&a.shown("2024-01-22-republished.md"))
+            && analysed.contains(&a.shown("2024-01-20-long-report.md")),
+        "{analysed:?}"
+    );
+    assert_eq!(analysed.len(), 6);
+    let j = run_json(&out);
+    assert_eq!(count(&j, "duplicates"), 1, "{}", j["counts"]);
+    assert_eq!(j["parameters"]["keep_near_duplicates"], true);
 }
 
 // ---------------------------------------------------------------------------
@@ -1013,14 +1187,27 @@ fn an_unreadable_post_is_rejected_with_the_system_reason() {
         post("title: 锁住的稿件\ndate: 2024-03-05", "防汛正文。\n"),
     );
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::read(&locked).is_ok() {
-        eprintln!(
-            "SKIPPED an_unreadable_post_is_rejected_with_the_system_reason: running as root, a chmod 000 file is still readable"
+    let mut out = a.out();
+    let mut args = run_args(&a.root, &out, &["--no-charts"]);
+    args.extend(OPEN_VOCABULARY.iter().map(OsString::from));
+    let run = if std::fs::read(&locked).is_ok() {
+        // Root reads a file whatever its mode, and CI runs as root: the tool
+        // then runs as the unprivileged user `nobody`, for whom mode 000
+        // holds. It needs its own copy of the binary (the build folder may
+        // be private to root) and a folder of its own to write the reports.
+        let (command, writable) = as_nobody(&a);
+        out = writable.join("out");
+        args = run_args(&a.root, &out, &["--no-charts"]);
+        args.extend(OPEN_VOCABULARY.iter().map(OsString::from));
+        let run = tool_command(command, &args, GUARD);
+        assert!(
+            std::fs::read(&locked).is_ok(),
+            "the test runs as root, so the file must be readable to the test itself"
         );
-        return;
-    }
-    let out = a.out();
-    let run = run_quick(&a.root, &out, &[]);
+        run
+    } else {
+        tool(&args, GUARD)
+    };
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let rejected = rejections(&out);
@@ -1037,6 +1224,30 @@ fn an_unreadable_post_is_rejected_with_the_system_reason() {
     assert_eq!(count(&j, "posts"), 5);
     assert_eq!(count(&j, "accepted"), 4);
     assert_eq!(count(&j, "rejected"), 1);
+}
+
+/// User and group id of `nobody`.
+const NOBODY: u32 = 65534;
+
+/// A command running a copy of the binary as `nobody` (the caller is root),
+/// and a folder in the archive's temporary folder that `nobody` may write.
+fn as_nobody(a: &Archive) -> (Command, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let base = a.dir.path();
+    std::fs::set_permissions(base, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = base.join("theme-trends");
+    let built = env!("CARGO_BIN_EXE_theme-trends");
+    if std::fs::hard_link(built, &exe).is_err() {
+        std::fs::copy(built, &exe).unwrap();
+    }
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let writable = base.join("nobody");
+    std::fs::create_dir(&writable).unwrap();
+    std::os::unix::fs::chown(&writable, Some(NOBODY), Some(NOBODY)).unwrap();
+    let mut command = Command::new(exe);
+    command.uid(NOBODY).gid(NOBODY);
+    (command, writable)
 }
 
 #[test]
@@ -1172,9 +1383,19 @@ fn formula_titles_are_defused_and_script_titles_escaped_in_html_and_svg() {
             post(&format!("title: {yaml_title}\ndate: {date}"), body),
         );
     }
+    // Titles never reach the charts; a named theme's name is its label
+    // everywhere, the charts included.
+    const HOSTILE: &str = "<script>alert(2)</script>春运";
+    let themes = a.dir.path().join("themes.toml");
+    std::fs::write(
+        &themes,
+        format!("[[theme]]\nname = {HOSTILE:?}\nseeds = [\"春运\", \"旅客\"]\n"),
+    )
+    .unwrap();
     let out = a.out();
     let mut args = run_args(&a.root, &out, &["--chart-size", "800x600"]);
     args.extend(OPEN_VOCABULARY.iter().map(OsString::from));
+    args.extend(["--themes".into(), themes.into_os_string()]);
     let run = tool(&args, GUARD);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
 
@@ -1218,14 +1439,27 @@ fn formula_titles_are_defused_and_script_titles_escaped_in_html_and_svg() {
         }
     }
     assert!(!svgs.is_empty(), "no SVG charts written");
-    for svg in svgs {
-        let text = std::fs::read_to_string(&svg).unwrap();
+    // Charts cut long labels (`…`): the start of the name must be there.
+    let escaped_start = "&lt;script&gt;alert(2";
+    let mut shown = 0;
+    for svg in &svgs {
+        let text = std::fs::read_to_string(svg).unwrap();
         assert!(
             !text.contains("<script"),
             "raw <script> in {}",
             svg.display()
         );
+        shown += usize::from(text.contains(escaped_start));
     }
+    assert!(
+        shown > 0,
+        "the named theme {HOSTILE:?} is shown, escaped, in no SVG chart: {svgs:?}"
+    );
+    assert!(
+        index.contains("&lt;script&gt;alert(2)&lt;/script&gt;春运")
+            && !index.contains("<script>alert(2)"),
+        "the named theme's label in index.html"
+    );
 }
 
 #[test]
@@ -1269,13 +1503,13 @@ fn an_empty_archive_fails_without_panic_and_without_reports() {
         args.extend(extra.iter().map(OsString::from));
         let run = tool(&args, GUARD);
         run.assert_no_panic();
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
         assert!(
-            matches!(run.code, Some(1) | Some(2)),
-            "exit {:?}: {}",
-            run.code,
+            run.stderr
+                .starts_with(&format!("error: no usable posts in {}", a.root.display())),
+            "{}",
             run.stderr
         );
-        assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
         assert!(!out.join("run.json").exists());
     }
 }
@@ -1416,12 +1650,16 @@ fn names_that_are_not_utf8_survive_a_cached_rerun() {
         std::fs::write(a.root.join(std::ffi::OsStr::from_bytes(name)), &text).unwrap();
     }
     let out = a.out();
-    for _ in 0..2 {
+    // Read anew: all six posts on the first run; none on the re-run — each
+    // of the two names that show alike finds its own entry (the index is
+    // walked in path order and checks size, times and inode).
+    for read_anew in [6, 0] {
         let run = run_quick(&a.root, &out, &[]);
         run.assert_no_panic();
         assert_eq!(run.code, Some(0), "{}", run.stderr);
         let j = run_json(&out);
         assert_eq!(count(&j, "posts"), 6);
         assert_eq!(count(&j, "duplicates"), 1, "{}", j["counts"]);
+        assert_eq!(count(&j, "new_or_changed"), read_anew, "{}", j["counts"]);
     }
 }

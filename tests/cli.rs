@@ -232,8 +232,48 @@ fn a_broken_themes_file_is_a_usage_error_naming_the_file() {
         "--themes",
         themes.to_str().unwrap(),
     ]);
-    assert_ne!(o.status.code(), Some(0));
+    // Bad usage (a flag's value: the file it names) is exit code 2.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("bad.toml"), "{}", stderr(&o));
+}
+
+/// A font without Chinese glyphs would draw boxes: `--font` refuses it,
+/// naming the file and the missing glyphs, before anything is written.
+/// CI installs DejaVu Sans (`.ci/run`, Debian `fonts-dejavu-core`).
+#[test]
+fn a_font_without_chinese_glyphs_is_refused() {
+    const LATIN_ONLY: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    if !Path::new(LATIN_ONLY).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{LATIN_ONLY} is missing on CI: .ci/run installs fonts-dejavu-core"
+        );
+        eprintln!("SKIPPED a_font_without_chinese_glyphs_is_refused: {LATIN_ONLY} is absent (apt-get install fonts-dejavu-core)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = tool(&[
+        "run",
+        "--input",
+        common::demo().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--k",
+        "4",
+        "--font",
+        LATIN_ONLY,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("no CJK font: {LATIN_ONLY}: has no glyph for 中文")),
+        "{err}"
+    );
+    assert!(
+        !out.exists(),
+        "reports were written with a font that draws boxes"
+    );
 }
 
 /// One post outside the named themes cannot make a theme: it joins the

@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Seconds one saved input may take before it counts as a hang (generous:
-/// the fuzzer itself uses 5 s, see `fuzz/run.sh`, on a slower instrumented build).
-const TIME_LIMIT_SECS: u64 = 30;
+/// Seconds one saved input may take before it counts as a hang, as
+/// `tests/fuzz_regressions/README.md` documents (the fuzzer's own limit, on
+/// a build 5-10 times slower).
+const TIME_LIMIT_SECS: u64 = 5;
 /// Address space one replay may use, in KiB (`ulimit -v`), so that a saved
 /// out-of-memory input fails this test instead of exhausting the machine.
 const MEMORY_LIMIT_KIB: u64 = 1024 * 1024;
@@ -57,17 +58,21 @@ fn replay_in_child(path: &Path) -> Result<(), String> {
         ])
         .env(INPUT_VAR, path)
         .env("RUST_BACKTRACE", "0")
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the replay process");
-    // Read stderr on a thread so a chatty child never blocks on a full pipe.
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
+    // Read both pipes on threads so a chatty child never blocks on a full
+    // pipe.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let reader = drain(Box::new(child.stderr.take().expect("piped stderr")));
     let start = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for the replay") {
@@ -81,9 +86,13 @@ fn replay_in_child(path: &Path) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(20));
     };
     let stderr = reader.join().unwrap_or_default();
+    let stdout = stdout.join().unwrap_or_default();
     let name = path.display();
     match status {
-        Some(s) if s.success() => Ok(()),
+        // The child must really have run the one replay test: a filter
+        // that matches nothing also exits with success.
+        Some(s) if s.success() => exactly_one_test_ran(&stdout)
+            .map_err(|why| format!("{name}: {why}; the child's output:\n{stdout}")),
         None => Err(format!(
             "{name}: took more than {TIME_LIMIT_SECS} s (a hang)"
         )),
@@ -104,6 +113,19 @@ fn replay_in_child(path: &Path) -> Result<(), String> {
     }
 }
 
+/// Whether libtest's output says that exactly one test ran and passed.
+fn exactly_one_test_ran(stdout: &str) -> Result<(), String> {
+    let ran = stdout.lines().any(|l| l.trim() == "running 1 test");
+    let passed = stdout
+        .lines()
+        .any(|l| l.starts_with("test result: ok. 1 passed; 0 failed;"));
+    if ran && passed {
+        Ok(())
+    } else {
+        Err("the replay process did not run exactly one test".into())
+    }
+}
+
 /// The child side of [`replay_in_child`]: checks the one input named by
 /// `FUZZ_REGRESSION_INPUT`. Ignored in a normal run.
 #[test]
@@ -114,6 +136,16 @@ fn replay_one_input() {
     };
     let data = std::fs::read(&path).expect("readable input");
     check::check(&data);
+}
+
+#[test]
+fn a_replay_counts_only_when_exactly_one_test_ran() {
+    let one = "\nrunning 1 test\ntest replay_one_input ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 4 filtered out; finished in 0.01s\n";
+    assert_eq!(exactly_one_test_ran(one), Ok(()));
+    let none = "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 5 filtered out; finished in 0.00s\n";
+    assert!(exactly_one_test_ran(none).is_err());
+    let two = "\nrunning 2 tests\ntest a ... ok\ntest b ... ok\n\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 3 filtered out; finished in 0.01s\n";
+    assert!(exactly_one_test_ran(two).is_err());
 }
 
 #[test]

@@ -391,3 +391,282 @@ fn the_cache_is_found_whatever_the_spelling_of_the_input() {
     }
     assert_eq!(run_json(&out)["counts"]["new_or_changed"], 0);
 }
+
+// ---------------------------------------------------------------------------
+// Stable theme ids: the matching, not the size order, keeps them
+// ---------------------------------------------------------------------------
+
+/// `run --input posts --out out --k K --max-df 0.9 --no-charts -q` plus
+/// `extra`; must succeed. (A subject's words are each in most of its posts:
+/// the default `--max-df 0.3` would drop those of a subject with more than
+/// 40% of the posts.)
+fn run_k(posts: &Path, out: &Path, k: usize, extra: &[&str]) -> std::process::Output {
+    let k = k.to_string();
+    let mut args = vec![
+        "run",
+        "--input",
+        posts.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--k",
+        &k,
+        "--max-df",
+        "0.9",
+        "--no-charts",
+        "-q",
+    ];
+    args.extend(extra);
+    let o = tool(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    o
+}
+
+/// Theme ids, sizes and labels of `themes.csv`, by id.
+fn themes_by_id(out: &Path) -> std::collections::BTreeMap<String, (usize, String)> {
+    common::read_csv(&out.join("themes.csv"))
+        .1
+        .into_iter()
+        .map(|r| (r[0].clone(), (r[2].parse().unwrap(), r[1].clone())))
+        .collect()
+}
+
+/// Themes are numbered by size in a first run; when a small theme grows to
+/// be the largest, it keeps its id (and the others keep theirs).
+#[test]
+fn theme_ids_follow_the_content_when_the_themes_change_size_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("_posts");
+    let out = dir.path().join("reports");
+    common::write_subject(&posts, "travel", 0, 20, "2024-01-02", 2);
+    common::write_subject(&posts, "flood", 0, 15, "2024-05-02", 3);
+    common::write_subject(&posts, "trade", 0, 10, "2024-03-02", 5);
+    run_k(&posts, &out, 3, &[]);
+    let first = common::theme_of_subjects(&out);
+    // The first run numbers by size: travel (20), flood (15), trade (10).
+    assert_eq!(
+        (&*first["travel"], &*first["flood"], &*first["trade"]),
+        ("0", "1", "2")
+    );
+
+    // Trade grows from 10 to 40 posts: now the largest theme by far.
+    common::write_subject(&posts, "trade", 10, 30, "2024-07-01", 2);
+    run_k(&posts, &out, 3, &[]);
+    let second = common::theme_of_subjects(&out);
+    assert_eq!(second, first, "theme ids must follow the subjects");
+    let themes = themes_by_id(&out);
+    assert_eq!(themes[&first["trade"]].0, 40, "{themes:?}");
+    assert_eq!(
+        common::run_json(&out)["counts"]["themes_disappeared"],
+        serde_json::json!([])
+    );
+}
+
+/// A new subject becomes a new theme with an id never given before; the
+/// old themes keep theirs although the new one is the largest.
+#[test]
+fn a_new_theme_gets_a_new_id_and_the_old_themes_keep_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("_posts");
+    let out = dir.path().join("reports");
+    common::write_subject(&posts, "travel", 0, 20, "2024-01-02", 2);
+    common::write_subject(&posts, "flood", 0, 15, "2024-05-02", 3);
+    common::write_subject(&posts, "trade", 0, 12, "2024-03-02", 5);
+    run_k(&posts, &out, 3, &[]);
+    let first = common::theme_of_subjects(&out);
+
+    // Space news arrives, more of it than of any other subject.
+    common::write_subject(&posts, "space", 0, 25, "2024-02-03", 3);
+    run_k(&posts, &out, 4, &[]);
+    let second = common::theme_of_subjects(&out);
+    for key in ["travel", "flood", "trade"] {
+        assert_eq!(second[key], first[key], "{key} changed id: {second:?}");
+    }
+    let old: Vec<u32> = first.values().map(|id| id.parse().unwrap()).collect();
+    let new: u32 = second["space"].parse().unwrap();
+    assert!(
+        new > *old.iter().max().unwrap(),
+        "the new theme got id {new}, ids so far {old:?}"
+    );
+    assert_eq!(themes_by_id(&out)[&second["space"]].0, 25);
+    assert_eq!(
+        common::run_json(&out)["counts"]["themes_disappeared"],
+        serde_json::json!([])
+    );
+}
+
+/// A subject that leaves the archive is listed in `run.json` as a
+/// disappeared theme, with its id and last label; the other themes keep
+/// their ids, and a later new theme does not get the disappeared one's id.
+#[test]
+fn a_theme_that_disappears_is_listed_in_run_json_and_its_id_never_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("_posts");
+    let out = dir.path().join("reports");
+    common::write_subject(&posts, "travel", 0, 25, "2024-01-02", 2);
+    common::write_subject(&posts, "trade", 0, 20, "2024-03-02", 3);
+    common::write_subject(&posts, "space", 0, 15, "2024-02-03", 4);
+    let mut flood = common::write_subject(&posts, "flood", 0, 10, "2024-05-02", 5);
+    run_k(&posts, &out, 4, &[]);
+    let first = common::theme_of_subjects(&out);
+    // The smallest theme has the highest id: a new theme must not take it.
+    assert_eq!(first["flood"], "3", "{first:?}");
+    let flood_label = themes_by_id(&out)[&first["flood"]].1.clone();
+
+    // The flood posts are removed.
+    for p in flood.drain(..) {
+        std::fs::remove_file(p).unwrap();
+    }
+    run_k(&posts, &out, 3, &[]);
+    let second = common::theme_of_subjects(&out);
+    for key in ["travel", "trade", "space"] {
+        assert_eq!(second[key], first[key], "{key} changed id: {second:?}");
+    }
+    let flood_id: u64 = first["flood"].parse().unwrap();
+    assert_eq!(
+        common::run_json(&out)["counts"]["themes_disappeared"],
+        serde_json::json!([{"theme_id": flood_id, "label": flood_label}])
+    );
+    assert!(!themes_by_id(&out).contains_key(&first["flood"]));
+
+    // Farm news arrives, more than travel: a new theme, with an id no
+    // theme ever had (not the disappeared flood theme's 3).
+    common::write_subject(&posts, "farm", 0, 30, "2024-06-01", 2);
+    run_k(&posts, &out, 4, &[]);
+    let third = common::theme_of_subjects(&out);
+    for key in ["travel", "trade", "space"] {
+        assert_eq!(third[key], first[key], "{key} changed id: {third:?}");
+    }
+    let farm: u64 = third["farm"].parse().unwrap();
+    assert!(
+        farm > 3,
+        "the new theme got id {farm}; ids 0-3 were given before"
+    );
+    assert_eq!(
+        common::run_json(&out)["counts"]["themes_disappeared"],
+        serde_json::json!([])
+    );
+}
+
+// ---------------------------------------------------------------------------
+// --fresh and the warm start
+// ---------------------------------------------------------------------------
+
+/// `--fresh` forgets the previous run: ids are numbered anew, by size from
+/// 0, and no theme is reported as disappeared.
+#[test]
+fn fresh_numbers_the_themes_anew() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("_posts");
+    let out = dir.path().join("reports");
+    let travel = common::write_subject(&posts, "travel", 0, 25, "2024-01-02", 2);
+    common::write_subject(&posts, "trade", 0, 20, "2024-03-02", 3);
+    common::write_subject(&posts, "space", 0, 15, "2024-02-03", 4);
+    common::write_subject(&posts, "flood", 0, 10, "2024-05-02", 5);
+    run_k(&posts, &out, 4, &[]);
+    // Travel (id 0) leaves: the others keep ids 1, 2, 3.
+    for p in travel {
+        std::fs::remove_file(p).unwrap();
+    }
+    run_k(&posts, &out, 3, &[]);
+    let kept = common::theme_of_subjects(&out);
+    assert_eq!(
+        (&*kept["trade"], &*kept["space"], &*kept["flood"]),
+        ("1", "2", "3")
+    );
+
+    run_k(&posts, &out, 3, &["--fresh"]);
+    let fresh = common::theme_of_subjects(&out);
+    assert_eq!(
+        (&*fresh["trade"], &*fresh["space"], &*fresh["flood"]),
+        ("0", "1", "2"),
+        "--fresh numbers the themes by size from 0"
+    );
+    let run = common::run_json(&out);
+    assert_eq!(run["parameters"]["fresh"], true);
+    assert_eq!(run["counts"]["themes_disappeared"], serde_json::json!([]));
+    // The history keeps every run's rows.
+    let (_, history) = common::read_csv(&out.join("themes_history.csv"));
+    assert_eq!(history.len(), 4 + 3 + 3);
+}
+
+/// Number of themes in `out`, and the k marked chosen in `k_selection.csv`
+/// (`None` when the file is absent: no k was searched).
+/// The number of themes, and the k chosen by a search in this run (`None`
+/// when the run kept the previous model and searched nothing).
+fn k_of(out: &Path) -> (usize, Option<usize>) {
+    let themes = common::read_csv(&out.join("themes.csv")).1.len();
+    let file = out.join("k_selection.csv");
+    let searched = run_json(out)["model"]["source"] == "fitted";
+    let chosen = (searched && file.exists()).then(|| {
+        let (h, rows) = common::read_csv(&file);
+        assert_eq!(h[7], "chosen");
+        let chosen: Vec<usize> = rows
+            .iter()
+            .filter(|r| r[7] == "true")
+            .map(|r| r[0].parse().unwrap())
+            .collect();
+        assert_eq!(chosen.len(), 1, "{rows:?}");
+        chosen[0]
+    });
+    (themes, chosen)
+}
+
+/// With `--k auto`, a run on an archive that grew by less than 10% since
+/// its themes were fitted keeps them, and k (no search), even when a
+/// search would now choose another; a growth of 10% or more, or `--fresh`,
+/// chooses k anew.
+#[test]
+fn k_auto_is_kept_while_the_archive_grows_by_less_than_a_tenth() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("_posts");
+    let (small, large) = (dir.path().join("small"), dir.path().join("large"));
+    common::write_subject(&posts, "travel", 0, 30, "2024-01-02", 2);
+    common::write_subject(&posts, "flood", 0, 30, "2024-05-02", 2);
+    common::write_subject(&posts, "trade", 0, 30, "2024-03-02", 2);
+    let auto = [
+        "--k",
+        "auto",
+        "--k-range",
+        "2..8",
+        "--max-df",
+        "0.9",
+        "--no-charts",
+        "-q",
+    ];
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["run", "--input", posts.to_str().unwrap()];
+        args.extend(["--out", out.to_str().unwrap()]);
+        args.extend(auto);
+        args.extend(extra);
+        let o = tool(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run(&small, &[]);
+    run(&large, &[]);
+    assert_eq!(k_of(&small), (3, Some(3)));
+    assert_eq!(k_of(&large), (3, Some(3)));
+
+    // 8 space posts: 98 posts, 8.9% more. No search: the 3 themes are kept.
+    common::write_subject(&posts, "space", 0, 8, "2024-06-01", 2);
+    run(&small, &[]);
+    assert_eq!(k_of(&small), (3, None), "k must be kept below 10% growth");
+
+    // 4 more: 102 posts, 13% more than the first run of `large`, which
+    // therefore searches again and finds more themes: the space news.
+    common::write_subject(&posts, "space", 8, 4, "2024-06-20", 2);
+    run(&large, &[]);
+    let (searched, chosen) = k_of(&large);
+    assert_eq!(chosen, Some(searched));
+    assert!(searched > 3, "{searched} themes");
+
+    // `small` grew by only 4% since its last run, but by 13% since its
+    // themes were fitted: growth adds up from night to night, so it
+    // searches again too and finds what `large` found.
+    run(&small, &[]);
+    assert_eq!(k_of(&small), (searched, Some(searched)));
+    // Now unchanged: kept; --fresh chooses anew and finds the same.
+    run(&small, &[]);
+    assert_eq!(k_of(&small), (searched, None));
+    run(&small, &["--fresh"]);
+    assert_eq!(k_of(&small), (searched, Some(searched)));
+}

@@ -27,10 +27,12 @@ fn thucnews_themes_agree_with_the_editors_categories() {
         .analysis;
     let s = a.label_scores.expect("the label column is scored");
     assert_eq!(s.n as u64, a.counts.assigned);
-    // Seeds 1-5 average NMI 0.86 / ARI 0.81 (benches/quality.sh); one seed
-    // must stay well above the Python peer's 0.81-0.83 range floor.
-    assert!(s.nmi >= 0.80, "NMI {}", s.nmi);
-    assert!(s.ari >= 0.70, "ARI {}", s.ari);
+    // Seeds 1-5 average NMI 0.86 / ARI 0.80 (benches/quality.sh; seed 1
+    // alone 0.875 / 0.826). One seed must still meet the target of
+    // docs/quality.md, NMI >= 0.85 and ARI >= 0.75: clearly above the
+    // Python peer's NMI of 0.81-0.83, not merely level with it.
+    assert!(s.nmi >= 0.85, "NMI {}", s.nmi);
+    assert!(s.ari >= 0.75, "ARI {}", s.ari);
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("run.json")).unwrap())
             .unwrap();

@@ -154,7 +154,9 @@ pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> std::result::Resu
 fn failure(e: &Error) -> i32 {
     eprintln!("error: {e}");
     match e {
-        Error::Param { .. } => exit::USAGE,
+        // A bad flag, value or file named by a flag (themes, stop words,
+        // dictionary) is bad usage.
+        Error::Param { .. } | Error::Resource { .. } => exit::USAGE,
         Error::Locked { .. } => exit::LOCKED,
         _ => exit::FAILURE,
     }

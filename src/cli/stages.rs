@@ -221,12 +221,12 @@ fn model_of(cache: &std::path::Path) -> Result<Model> {
     let path = cache.join(crate::model::MODEL_FILE);
     match Model::load(cache) {
         Ok(Some(m)) => Ok(m),
-        Ok(None) => Err(Error::Resource {
+        Ok(None) => Err(Error::Kept {
             what: "model",
             path,
             reason: "not there; run `theme-trends fit` first".into(),
         }),
-        Err(reason) => Err(Error::Resource {
+        Err(reason) => Err(Error::Kept {
             what: "model",
             path,
             reason,

@@ -98,6 +98,53 @@ impl SelectParams {
         (self.min, self.max)
     }
 
+    /// The score of a candidate: `coherence × stability` when its themes
+    /// are diverse enough (at least `min_diversity`), else 0. The `first`
+    /// candidate always counts, so that the search has a baseline.
+    pub fn score(&self, q: WordQuality, stability: f64, first: bool) -> f64 {
+        if q.diversity >= self.min_diversity || first {
+            q.coherence.max(0.0) * stability
+        } else {
+            0.0
+        }
+    }
+
+    /// Whether the search stops after the candidates scored so far (in the
+    /// order tried): the last `patience` of them did not beat the best
+    /// score before them.
+    pub fn search_done(&self, scores: &[f64]) -> bool {
+        let mut best: Option<f64> = None;
+        let mut since_best = 0usize;
+        for &score in scores {
+            if best.is_none_or(|b| score > b) {
+                best = Some(score);
+                since_best = 0;
+            } else {
+                since_best += 1;
+            }
+        }
+        since_best >= self.patience
+    }
+
+    /// The k chosen among the candidates tried, `(k, score)` in the order
+    /// tried (ascending k): the first whose score is within `tolerance` of
+    /// the best. `None` when nothing was tried.
+    pub fn choose(&self, tried: &[(usize, f64)]) -> Option<usize> {
+        let mut best: Option<f64> = None;
+        for &(_, score) in tried {
+            if best.is_none_or(|b| score > b) {
+                best = Some(score);
+            }
+        }
+        let top = best?;
+        Some(
+            tried
+                .iter()
+                .find(|(_, score)| *score >= top * (1.0 - self.tolerance))
+                .map_or(tried[0].0, |(k, _)| *k),
+        )
+    }
+
     /// The k values tried, in order, capped at `n_posts`.
     pub fn candidates(&self, n_posts: usize) -> Vec<usize> {
         let max = self.max.min(n_posts);
@@ -245,8 +292,6 @@ pub fn select_k(
     let sample = x.select(Axis(0), &rows);
     let x = sample.view();
     let mut scores: Vec<KScore> = Vec::new();
-    let mut best: Option<(usize, f64)> = None;
-    let mut since_best = 0usize;
     for k in params.candidates(x.nrows()) {
         let started = Instant::now();
         let quick = base
@@ -261,12 +306,7 @@ pub fn select_k(
         let (a, b) = (a?, b?);
         let stability = evaluate::score(&a.labels, &b.labels).ari.max(0.0);
         let q = words(&rows, &a.labels, a.k());
-        let eligible = q.diversity >= params.min_diversity || scores.is_empty();
-        let score = if eligible {
-            q.coherence.max(0.0) * stability
-        } else {
-            0.0
-        };
+        let score = params.score(q, stability, scores.is_empty());
         scores.push(KScore {
             k,
             coherence: q.coherence,
@@ -276,24 +316,16 @@ pub fn select_k(
             inertia: a.inertia as f64,
             seconds: started.elapsed().as_secs_f64(),
         });
-        if best.is_none_or(|(_, s)| score > s) {
-            best = Some((k, score));
-            since_best = 0;
-        } else {
-            since_best += 1;
-            if since_best >= params.patience {
-                break;
-            }
+        let so_far: Vec<f64> = scores.iter().map(|s| s.score).collect();
+        if params.search_done(&so_far) {
+            break;
         }
     }
-    let (_, top) = best.ok_or_else(|| Error::Numeric {
+    let tried: Vec<(usize, f64)> = scores.iter().map(|s| (s.k, s.score)).collect();
+    let k = params.choose(&tried).ok_or_else(|| Error::Numeric {
         stage: "cluster",
         reason: "no k could be tried".into(),
     })?;
-    let k = scores
-        .iter()
-        .find(|s| s.score >= top * (1.0 - params.tolerance))
-        .map_or(scores[0].k, |s| s.k);
     Ok((k, scores))
 }
 
@@ -331,6 +363,92 @@ mod tests {
         assert_eq!(parse_range("10..60"), Ok((10, 60)));
         assert_eq!(parse_range("5-9"), Ok((5, 9)));
         assert!(parse_range("ten").is_err());
+    }
+
+    fn quality(coherence: f64, diversity: f64) -> WordQuality {
+        WordQuality {
+            coherence,
+            diversity,
+        }
+    }
+
+    #[test]
+    fn a_candidate_scores_coherence_times_stability_when_diverse_enough() {
+        let p = SelectParams::default();
+        assert_eq!(p.score(quality(0.5, 0.9), 0.8, false), 0.5 * 0.8);
+        // Diversity 0.75 is enough, just below it is not…
+        assert_eq!(p.score(quality(0.5, 0.75), 0.8, false), 0.5 * 0.8);
+        assert_eq!(p.score(quality(0.5, 0.74), 0.8, false), 0.0);
+        // …except for the first candidate.
+        assert_eq!(p.score(quality(0.5, 0.74), 0.8, true), 0.5 * 0.8);
+        // Negative coherence counts as none.
+        assert_eq!(p.score(quality(-0.2, 0.9), 0.8, false), 0.0);
+    }
+
+    #[test]
+    fn the_smallest_k_within_5_percent_of_the_best_is_chosen() {
+        let p = SelectParams::default();
+        // Best 1.00 at k = 20: 0.96 at k = 15 is within 5%, 0.94 at 10 not.
+        assert_eq!(
+            p.choose(&[(10, 0.94), (15, 0.96), (20, 1.0), (25, 0.97)]),
+            Some(15)
+        );
+        assert_eq!(p.choose(&[(10, 0.951), (15, 1.0)]), Some(10));
+        assert_eq!(p.choose(&[(10, 0.949), (15, 1.0)]), Some(15));
+        // A larger k within 5% after the best does not win: smallest first.
+        assert_eq!(p.choose(&[(10, 0.5), (15, 1.0), (20, 0.99)]), Some(15));
+        // Candidates scored 0 (too little diversity) are never chosen while
+        // another scores.
+        assert_eq!(p.choose(&[(10, 0.0), (15, 0.3), (20, 0.0)]), Some(15));
+        assert_eq!(p.choose(&[(10, 0.0)]), Some(10));
+        assert_eq!(p.choose(&[]), None);
+        // The tolerance is a parameter of the rule, not built in.
+        let strict = SelectParams {
+            tolerance: 0.0,
+            ..SelectParams::default()
+        };
+        assert_eq!(strict.choose(&[(10, 0.99), (15, 1.0)]), Some(15));
+    }
+
+    #[test]
+    fn the_search_stops_after_three_candidates_without_improvement() {
+        let p = SelectParams::default();
+        assert!(!p.search_done(&[]));
+        assert!(!p.search_done(&[0.5]));
+        assert!(!p.search_done(&[0.5, 0.4, 0.4]));
+        assert!(p.search_done(&[0.5, 0.4, 0.4, 0.4]));
+        // Equal to the best is no improvement.
+        assert!(p.search_done(&[0.5, 0.5, 0.5, 0.5]));
+        // An improvement starts the count again.
+        assert!(!p.search_done(&[0.5, 0.4, 0.6, 0.4, 0.4]));
+        assert!(p.search_done(&[0.5, 0.4, 0.6, 0.4, 0.4, 0.59]));
+        // Improving on the last candidate is not enough: the best counts.
+        assert!(p.search_done(&[0.5, 0.1, 0.2, 0.3]));
+        let patient = SelectParams::default().patience(5).unwrap();
+        assert!(!patient.search_done(&[0.5, 0.4, 0.4, 0.4]));
+    }
+
+    #[test]
+    fn select_k_stops_the_search_and_applies_the_rule() {
+        // Two well-separated groups (k = 2 is stable); the stand-in
+        // coherence falls tenfold with each candidate, so the first stays
+        // the best and the search ends after three more candidates.
+        let mut rows = Vec::new();
+        for i in 0..250 {
+            let mut v = [0.0f32; 8];
+            v[i % 2] = 1.0;
+            v[5 + i % 3] = 0.15 * ((i % 7) as f32 / 7.0);
+            rows.extend(v);
+        }
+        let x = Array2::from_shape_vec((250, 8), rows).unwrap();
+        let falling = |_rows: &[usize], _labels: &[usize], k: usize| -> WordQuality {
+            quality(10f64.powi(-(k as i32)), 1.0)
+        };
+        let params = SelectParams::default().range(2, 9).unwrap();
+        let (k, scores) = select_k(x.view(), &params, &KMeans::default(), &falling).unwrap();
+        let tried: Vec<usize> = scores.iter().map(|s| s.k).collect();
+        assert_eq!(tried, [2, 3, 4, 5], "{scores:?}");
+        assert_eq!(k, 2);
     }
 
     #[test]

@@ -86,16 +86,44 @@ fn column_names(path: &Path, format: TableFormat) -> Result<Vec<String>> {
             let mut names: Vec<String> = Vec::new();
             for line in super::source::json_lines(path)?.take(JSON_SNIFF) {
                 let line = line.map_err(|e| Error::read(path, e))?;
-                if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&line) {
-                    for k in map.keys() {
-                        if !names.contains(k) {
-                            names.push(k.clone());
+                if let Ok(KeysInOrder(keys)) = serde_json::from_str(&line) {
+                    for k in keys {
+                        if !names.contains(&k) {
+                            names.push(k);
                         }
                     }
                 }
             }
             Ok(names)
         }
+    }
+}
+
+/// The keys of a JSON object in the order they are written (a map would
+/// sort them).
+struct KeysInOrder(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for KeysInOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = KeysInOrder;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<KeysInOrder, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    keys.push(k);
+                }
+                Ok(KeysInOrder(keys))
+            }
+        }
+        d.deserialize_map(Visit)
     }
 }
 

@@ -336,9 +336,20 @@ mod tests {
             std::fs::read_to_string(out.join("themes.csv")).unwrap(),
             "v1"
         );
-        // The next run removes the leftover.
+        // A staging folder a killed run of another process left behind.
+        let (parent, prefix) = staging_prefix(&out).unwrap();
+        let foreign = parent.join(format!("{prefix}4194999"));
+        write(&foreign.join("charts/theme_1.png"), "half");
+        // The next run removes the leftovers: the abandoned folder has the
+        // same name as its own (same process), but none of its content.
         let s = Staging::new(&out).unwrap();
-        assert!(abandoned == s.path() || !abandoned.exists());
+        assert!(!abandoned.join("themes.csv").exists());
+        assert_eq!(relative_files(s.path()), BTreeSet::new());
+        assert!(!foreign.exists(), "{} left behind", foreign.display());
+        assert_eq!(
+            std::fs::read_to_string(out.join("themes.csv")).unwrap(),
+            "v1"
+        );
     }
 
     #[test]

@@ -246,8 +246,10 @@ fn rising(h: &mut String, a: &Analysis, t: &Trends, g: Granularity, recent: usiz
         }
         h.push_str("</table>\n");
     }
-    let mut gainers: Vec<_> = t.momentum.iter().filter(|m| m.change > 0.0).collect();
-    gainers.sort_by(|x, y| y.change.total_cmp(&x.change).then(x.theme.cmp(&y.theme)));
+    let gainers: Vec<_> = crate::trend::largest_gain_first(&t.momentum)
+        .into_iter()
+        .filter(|m| m.change > 0.0)
+        .collect();
     let _ = writeln!(
         h,
         "<p>Largest gains in share over the last {recent} periods against the long run (<a href=\"momentum.csv\">momentum.csv</a>):</p>"

@@ -512,7 +512,7 @@ fn write_history(path: &Path, previous_dir: &Path, analysis: &Analysis) -> Resul
     // previous reports stay published) with the file and the reason.
     let old = previous_dir.join("themes_history.csv");
     if old.exists() {
-        let unreadable = |reason: String| Error::Resource {
+        let unreadable = |reason: String| Error::Kept {
             what: "theme history",
             path: old.clone(),
             reason: format!("{reason}; fix or move it away, it is not overwritten"),
@@ -573,8 +573,7 @@ fn write_emerging(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<(
 }
 
 fn write_momentum(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<()> {
-    let mut rows: Vec<_> = trends.momentum.iter().collect();
-    rows.sort_by(|a, b| b.change.total_cmp(&a.change).then(a.theme.cmp(&b.theme)));
+    let rows = crate::trend::largest_gain_first(&trends.momentum);
     write_records(
         path,
         &[

@@ -652,7 +652,7 @@ impl SegmentRef {
         }
         read_segment(&self.path, &self.entry.dead, want)
             .map(std::sync::Arc::new)
-            .map_err(|reason| Error::Resource {
+            .map_err(|reason| Error::Kept {
                 what: "store segment",
                 path: self.path.clone(),
                 reason: format!("{reason}; run again with --fresh to rebuild the store"),
@@ -675,7 +675,7 @@ impl Store {
     /// Opens the store in `dir`: every part of the split must be there,
     /// made with the settings of `fingerprint`.
     pub fn open(dir: &Path, fingerprint: u64) -> Result<Store> {
-        let fail = |reason: String| Error::Resource {
+        let fail = |reason: String| Error::Kept {
             what: "store",
             path: dir.to_path_buf(),
             reason,

@@ -480,6 +480,14 @@ pub fn momentum(m: &TrendMatrix, params: &TrendParams) -> Vec<Momentum> {
         .collect()
 }
 
+/// The momenta ordered as `momentum.csv` lists them: largest gain in share
+/// first (ties by theme order).
+pub fn largest_gain_first(momentum: &[Momentum]) -> Vec<&Momentum> {
+    let mut rows: Vec<&Momentum> = momentum.iter().collect();
+    rows.sort_by(|a, b| b.change.total_cmp(&a.change).then(a.theme.cmp(&b.theme)));
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,7 +596,57 @@ mod tests {
         // Last 3 months: 1 + 10 + 10 of 60 posts; all months: 26 of 160.
         assert!((mo[1].recent_share - 21.0 / 60.0).abs() < 1e-12);
         assert!((mo[1].long_run_share - 26.0 / 160.0).abs() < 1e-12);
-        assert!((mo[0].change + mo[1].change).abs() < 1e-12);
+        assert!((mo[1].change - (21.0 / 60.0 - 26.0 / 160.0)).abs() < 1e-12);
+        assert!((mo[1].ratio - (21.0 / 60.0) / (26.0 / 160.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn momentum_compares_the_recent_periods_with_all_and_lists_gains_first() {
+        // Four months of 20 posts; per month the posts of themes 0, 1, 2:
+        // theme 0 fades, theme 1 rises, theme 2 stays about level.
+        let per_month = [[10u32, 0, 10], [10, 2, 8], [4, 8, 8], [2, 10, 8]];
+        let mut dates = Vec::new();
+        let mut themes = Vec::new();
+        for (m, counts) in per_month.iter().enumerate() {
+            let mut day = 1;
+            for (t, &c) in counts.iter().enumerate() {
+                for _ in 0..c {
+                    dates.push(NaiveDate::from_ymd_opt(2024, m as u32 + 1, day).unwrap());
+                    themes.push(t as u32);
+                    day += 1;
+                }
+            }
+        }
+        let p = TrendParams {
+            recent: 2,
+            ..Default::default()
+        };
+        let t = table_of(&dates, &themes, &[0, 1, 2], &p);
+        let m = TrendMatrix::from_table(&t, &[0, 1, 2]).unwrap();
+        let mo = momentum(&m, &p);
+        // Recent = the last two months (40 posts); long run = all 80.
+        let want = [
+            (6.0 / 40.0, 26.0 / 80.0),
+            (18.0 / 40.0, 20.0 / 80.0),
+            (16.0 / 40.0, 34.0 / 80.0),
+        ];
+        for (t, (recent, long)) in want.into_iter().enumerate() {
+            let got = &mo[t];
+            assert_eq!(got.theme, t);
+            assert!((got.recent_share - recent).abs() < 1e-12, "{got:?}");
+            assert!((got.long_run_share - long).abs() < 1e-12, "{got:?}");
+            assert!((got.change - (recent - long)).abs() < 1e-12, "{got:?}");
+            assert!((got.ratio - recent / long).abs() < 1e-12, "{got:?}");
+        }
+        // momentum.csv order: the riser (+0.20), the level one (-0.025),
+        // the fading one (-0.175).
+        let order: Vec<usize> = largest_gain_first(&mo).iter().map(|x| x.theme).collect();
+        assert_eq!(order, [1, 2, 0]);
+        // Equal changes keep theme order.
+        let mut tied = mo.clone();
+        tied[0].change = tied[2].change;
+        let order: Vec<usize> = largest_gain_first(&tied).iter().map(|x| x.theme).collect();
+        assert_eq!(order, [1, 0, 2]);
     }
 
     #[test]

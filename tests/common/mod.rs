@@ -100,3 +100,213 @@ pub fn assert_real_svg(path: &Path, texts: &[&str]) {
         assert!(s.contains(t), "{} lacks text {t}", path.display());
     }
 }
+
+/// A subject of a synthetic archive: a key (in every file name) and words
+/// no other subject uses, so that each subject is one theme.
+pub struct Subject {
+    /// Short ASCII key, part of each post's file name.
+    pub key: &'static str,
+    /// The subject's words.
+    pub words: [&'static str; 16],
+}
+
+/// Subjects with disjoint vocabularies.
+pub const SUBJECTS: [Subject; 6] = [
+    Subject {
+        key: "travel",
+        words: [
+            "春运", "旅客", "铁路", "车票", "列车", "返乡", "车站", "候车", "高铁", "售票", "客流",
+            "乘客", "加开", "站台", "行李", "检票",
+        ],
+    },
+    Subject {
+        key: "flood",
+        words: [
+            "防汛", "暴雨", "洪水", "水位", "堤坝", "抢险", "水库", "泄洪", "汛期", "巡查", "险情",
+            "排涝", "降雨", "河道", "堤防", "水文",
+        ],
+    },
+    Subject {
+        key: "trade",
+        words: [
+            "外贸",
+            "出口",
+            "进口",
+            "关税",
+            "港口",
+            "集装箱",
+            "订单",
+            "贸易",
+            "海关",
+            "货物",
+            "航运",
+            "顺差",
+            "汇率",
+            "报关",
+            "外商",
+            "口岸",
+        ],
+    },
+    Subject {
+        key: "space",
+        words: [
+            "航天",
+            "火箭",
+            "卫星",
+            "发射",
+            "空间站",
+            "航天员",
+            "轨道",
+            "飞船",
+            "探测器",
+            "月球",
+            "载人",
+            "太空",
+            "出舱",
+            "对接",
+            "返回舱",
+            "发射场",
+        ],
+    },
+    Subject {
+        key: "farm",
+        words: [
+            "小麦", "玉米", "收割", "播种", "农机", "粮食", "耕地", "灌溉", "化肥", "农户", "丰收",
+            "种子", "秧苗", "水稻", "大棚", "良种",
+        ],
+    },
+    Subject {
+        key: "health",
+        words: [
+            "医院", "医生", "患者", "门诊", "手术", "药品", "医保", "护士", "病房", "挂号", "疫苗",
+            "体检", "诊疗", "急诊", "住院", "处方",
+        ],
+    },
+];
+
+/// The subject with `key`.
+pub fn subject(key: &str) -> &'static Subject {
+    SUBJECTS
+        .iter()
+        .find(|s| s.key == key)
+        .unwrap_or_else(|| panic!("no subject {key}"))
+}
+
+/// Text of post `n` of a subject: twelve of its sixteen words (two in the
+/// title), chosen and ordered by `n`, and the post's number (no two posts
+/// alike). A word is in about three quarters of its subject's posts, so a
+/// subject with more than 40% of an archive's posts needs `--max-df` above
+/// the default 0.3.
+pub fn subject_text(s: &Subject, n: usize) -> (String, String) {
+    let mut state = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ s.key.len() as u64;
+    let mut words: Vec<&str> = s.words.to_vec();
+    // Fisher-Yates with a small LCG: a fixed shuffle per post.
+    for i in (1..words.len()).rev() {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let j = ((state >> 33) % (i as u64 + 1)) as usize;
+        words.swap(i, j);
+    }
+    let title = format!("{}{}第{n}期", words[0], words[1]);
+    let body = format!(
+        "{}，{}，{}。{}，{}，{}。{}，{}，{}，{}。编号{n}。",
+        words[2],
+        words[3],
+        words[4],
+        words[5],
+        words[6],
+        words[7],
+        words[8],
+        words[9],
+        words[10],
+        words[11]
+    );
+    (title, body)
+}
+
+/// Writes `count` posts of the subject `key` into `dir`, numbered from
+/// `first`, the i-th dated `start + i * step_days` days; file names are
+/// `DATE-KEY-NNN.md`. Returns the paths written.
+pub fn write_subject(
+    dir: &Path,
+    key: &str,
+    first: usize,
+    count: usize,
+    start: &str,
+    step_days: i64,
+) -> Vec<PathBuf> {
+    let start = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").unwrap();
+    let dates: Vec<String> = (0..count)
+        .map(|i| (start + chrono::Duration::days(i as i64 * step_days)).to_string())
+        .collect();
+    let dates: Vec<&str> = dates.iter().map(String::as_str).collect();
+    write_subject_on(dir, key, first, &dates)
+}
+
+/// Writes one post of the subject `key` on each of `dates` (`YYYY-MM-DD`),
+/// numbered from `first`, as [`write_subject`] does.
+pub fn write_subject_on(dir: &Path, key: &str, first: usize, dates: &[&str]) -> Vec<PathBuf> {
+    let s = subject(key);
+    std::fs::create_dir_all(dir).unwrap();
+    dates
+        .iter()
+        .enumerate()
+        .map(|(i, date)| {
+            let n = first + i;
+            let (title, body) = subject_text(s, n);
+            let path = dir.join(format!("{date}-{}-{n:03}.md", s.key));
+            std::fs::write(
+                &path,
+                format!("---\ntitle: \"{title}\"\ndate: {date}\n---\n{body}\n"),
+            )
+            .unwrap();
+            path
+        })
+        .collect()
+}
+
+/// The subject key in a post's path (`…-KEY-NNN.md`), if any.
+pub fn subject_of(path: &str) -> Option<&'static str> {
+    let name = Path::new(path).file_name()?.to_str()?;
+    SUBJECTS
+        .iter()
+        .map(|s| s.key)
+        .find(|k| name.contains(&format!("-{k}-")))
+}
+
+/// Reads `run.json` of a report folder.
+pub fn run_json(out: &Path) -> serde_json::Value {
+    let path = out.join("run.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// For each subject, the theme id its posts were assigned in `out`'s
+/// `assignments.csv`. Panics unless every subject's posts share one theme
+/// and no two subjects share one: the archive's themes were found.
+pub fn theme_of_subjects(out: &Path) -> std::collections::BTreeMap<&'static str, String> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let (header, rows) = read_csv(&out.join("assignments.csv"));
+    assert_eq!(header[1], "path");
+    assert_eq!(header[4], "theme_id");
+    let mut ids: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+    for r in &rows {
+        let key = subject_of(&r[1]).unwrap_or_else(|| panic!("{} is of no subject", r[1]));
+        ids.entry(key).or_default().insert(r[4].clone());
+    }
+    let one: BTreeMap<&'static str, String> = ids
+        .iter()
+        .map(|(k, v)| {
+            assert_eq!(v.len(), 1, "the {k} posts are split over themes {v:?}");
+            (*k, v.iter().next().unwrap().clone())
+        })
+        .collect();
+    let distinct: BTreeSet<&String> = one.values().collect();
+    assert_eq!(
+        distinct.len(),
+        one.len(),
+        "two subjects share a theme: {one:?}"
+    );
+    one
+}
