@@ -138,22 +138,34 @@ pub fn prepare(job: &PrepareJob, params: &Checked<Params>, log: &Log) -> Result<
         resident: job.resident.clone(),
     };
     let notes = Mutex::new(WalkNotes::default());
-    let mut kept = Kept::new(old.as_ref().map(|(_, m)| m));
+    let mut cursor = Cursor::new(old.as_ref().map(|(_, m)| m));
+    let mut kept = Kept::default();
     let mut fresh = 0u64;
     let mut index: Vec<IndexEntry> = Vec::new();
-    let mut batch: Vec<(Item, Option<Reuse>)> = Vec::with_capacity(BATCH);
-    let mut posts = 0u64;
     let items = source.items(job.part, &notes)?;
-    for item in items {
-        posts += 1;
-        let reuse = kept.check(&item);
-        batch.push((item, reuse));
-        if batch.len() == BATCH {
-            fresh += run.batch(std::mem::take(&mut batch), &mut kept, &mut index)?;
+    // The input is read (and merged with the previous index) on its own
+    // thread, a batch ahead of the posts being processed.
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Item, Option<Reuse>)>>(2);
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for item in items {
+                let reuse = cursor.check(&item);
+                batch.push((item, reuse));
+                if batch.len() == BATCH && tx.send(std::mem::take(&mut batch)).is_err() {
+                    return;
+                }
+            }
+            let _ = tx.send(batch);
+        });
+        let mut posts = 0u64;
+        for batch in rx {
+            posts += batch.len() as u64;
+            fresh += run.batch(batch, &mut kept, &mut index)?;
             log.progress(posts);
         }
-    }
-    fresh += run.batch(batch, &mut kept, &mut index)?;
+        Ok(())
+    })?;
     let notes = notes.into_inner().unwrap_or_default();
 
     // Records of reused segments that moved (another doc id) are written
@@ -258,21 +270,18 @@ struct Reuse {
     hash: u64,
     unchanged: bool,
 }
-/// The previous index, merged with the walk as it goes.
-struct Kept<'a> {
+/// The previous index, merged with the walk as it goes (both in path
+/// order).
+struct Cursor<'a> {
     old: &'a [IndexEntry],
-    cursor: usize,
-    /// For each old segment, its records still current: (record, old doc,
-    /// new doc).
-    live: HashMap<usize, Vec<(u32, DocId, DocId)>>,
+    at: usize,
 }
 
-impl<'a> Kept<'a> {
+impl<'a> Cursor<'a> {
     fn new(old: Option<&'a PartManifest>) -> Self {
-        Kept {
+        Cursor {
             old: old.map_or(&[][..], |m| &m.index),
-            cursor: 0,
-            live: HashMap::default(),
+            at: 0,
         }
     }
 
@@ -282,14 +291,11 @@ impl<'a> Kept<'a> {
             return None;
         };
         let key = Path::new(&item.key);
-        while self.cursor < self.old.len() && Path::new(&self.old[self.cursor].key) < key {
-            self.cursor += 1;
+        while self.at < self.old.len() && Path::new(&self.old[self.at].key) < key {
+            self.at += 1;
         }
-        let entry = self
-            .old
-            .get(self.cursor)
-            .filter(|e| Path::new(&e.key) == key)?;
-        self.cursor += 1;
+        let entry = self.old.get(self.at).filter(|e| Path::new(&e.key) == key)?;
+        self.at += 1;
         Some(Reuse {
             segment: entry.segment as usize,
             record: entry.record,
@@ -298,7 +304,17 @@ impl<'a> Kept<'a> {
             unchanged: entry.stat == *stat,
         })
     }
+}
 
+/// The old records still current.
+#[derive(Default)]
+struct Kept {
+    /// For each old segment, its records still current: (record, old doc,
+    /// new doc).
+    live: HashMap<usize, Vec<(u32, DocId, DocId)>>,
+}
+
+impl Kept {
     fn keep(&mut self, r: &Reuse, doc: DocId) {
         self.live
             .entry(r.segment)

@@ -9,6 +9,7 @@
 //! back-links, bylines, the "央视网消息（新闻联播）：" lead), which would
 //! otherwise become the strongest "theme" of a large archive.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use ego_tree::iter::Edge;
@@ -197,14 +198,6 @@ static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
 /// The outlet a lead formula names: 新华社北京12月8日电 → 新华社.
 static LEAD_OUTLET: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(央视网|新华网|人民网|中新网|新华社)"));
-/// An outlet's credit closing a line: `（新华社）`, ` (央视新闻)`,
-/// `（东方财富Choice数据）`. Group 1 is what came before it, group 2 the
-/// outlet.
-static TRAILING_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^(.*?)[\s\u{3000}]*[（(]\s*([\p{Han}A-Za-z][\p{Han}A-Za-z·&\- ]{0,18}[\p{Han}A-Za-z])\s*[）)]$",
-    )
-});
 /// Endings of outlet names, which make a closing parenthesis a credit
 /// wherever it stands.
 const OUTLET_ENDINGS: [&str; 16] = [
@@ -244,13 +237,35 @@ pub fn strip_liquid(body: &str) -> std::borrow::Cow<'_, str> {
 /// a credit: it follows the end of a sentence (or stands alone), or it
 /// names something that reads as an outlet (`…社`, `…报`, `…新闻`). A
 /// closing `（同比）` after a number is not a credit.
+///
+/// The credit is the last bracketed group, `（…）` or `(…)`, closing the
+/// line: 2 to 20 letters (Han or Latin, with `·`, `&`, `-` or spaces
+/// inside), nothing after it. Returns the text before it (without the
+/// spaces between) and the outlet.
 fn trailing_credit(line: &str) -> Option<(&str, &str)> {
-    let caps = TRAILING_CREDIT.captures(line)?;
-    let before = caps.get(1).map_or("", |m| m.as_str());
-    let outlet = caps.get(2)?.as_str();
+    let inner_end = line.strip_suffix(['）', ')'])?;
+    let open = inner_end.rfind(['（', '('])?;
+    let open_len = inner_end[open..].chars().next()?.len_utf8();
+    let outlet = inner_end[open + open_len..].trim();
+    let letter = |c: char| {
+        c.is_alphabetic()
+            && (crate::segment::is_common_cjk(c) || c.is_ascii_alphabetic() || c.is_alphabetic())
+    };
+    let n = outlet.chars().count();
+    if !(2..=20).contains(&n)
+        || !outlet.chars().next().is_some_and(letter)
+        || !outlet.chars().last().is_some_and(letter)
+        || !outlet
+            .chars()
+            .all(|c| letter(c) || matches!(c, '·' | '&' | '-' | ' '))
+    {
+        return None;
+    }
+    let head = &line[..open];
+    let before = head.trim_end_matches(|c: char| c.is_whitespace());
     let after_sentence = before.is_empty()
         || before.ends_with(['。', '！', '？', '!', '?', '…', '”', '"', '」', '；', ';'])
-        || line[before.len()..].starts_with(char::is_whitespace);
+        || before.len() < head.len();
     let named = OUTLET_ENDINGS.iter().any(|e| outlet.ends_with(e))
         || outlet.contains(|c: char| c.is_ascii_alphabetic());
     // An unnamed parenthesis standing after a sentence is a credit only
@@ -269,39 +284,72 @@ pub struct Cleaned {
     pub source: Option<String>,
 }
 
+/// Longest line the credit-line rule can match (its patterns allow at most
+/// a keyword and 60 characters).
+const CREDIT_LINE_CHARS: usize = 80;
+/// How the lead formulas of [`LEAD`] start.
+const LEAD_STARTS: [&str; 8] = [
+    "央视网消息",
+    "新华网消息",
+    "人民网消息",
+    "中新网消息",
+    "本报讯",
+    "本台消息",
+    "本网讯",
+    "新华社",
+];
+
 /// Removes news boilerplate from plain text (one paragraph per line) and
 /// takes out the outlet's credit, which is kept apart as the source.
 pub fn clean_text(text: &str) -> Cleaned {
     let mut out = String::with_capacity(text.len());
     let (mut trailing, mut credited, mut lead) = (None, None, None);
     for line in text.lines() {
-        let line = MD_LINK.replace_all(line, "$1");
+        // Each rule runs only where its cheap sign is present: most lines
+        // of a large archive are plain sentences.
+        let line = if line.contains("](") {
+            MD_LINK.replace_all(line, "$1")
+        } else {
+            Cow::Borrowed(line)
+        };
         let line = line.trim();
         if line.is_empty()
-            || URL_LINE.is_match(line)
-            || EMPTY_LINK.is_match(line)
-            || BACKLINKS.is_match(line)
+            || (line.contains("//") && URL_LINE.is_match(line))
+            || (line.starts_with('<') && EMPTY_LINK.is_match(line))
+            || (line.contains("返回") && BACKLINKS.is_match(line))
         {
             continue;
         }
-        if let Some(c) = SOURCE_LINE.captures(line) {
-            credited = c.get(1).map(|m| m.as_str().trim().to_string());
-            continue;
-        }
-        if CREDIT_LINE.is_match(line) {
-            continue;
-        }
-        if let Some(m) = LEAD.find(line) {
-            if lead.is_none() {
-                lead = LEAD_OUTLET.find(m.as_str()).map(|o| o.as_str().to_string());
+        if line.contains("来源") {
+            if let Some(c) = SOURCE_LINE.captures(line) {
+                credited = c.get(1).map(|m| m.as_str().trim().to_string());
+                continue;
             }
         }
-        let line = LEAD.replace(line, "");
-        let line = INLINE_CREDIT.replace_all(&line, "");
+        if line.chars().count() <= CREDIT_LINE_CHARS && CREDIT_LINE.is_match(line) {
+            continue;
+        }
+        let line = if LEAD_STARTS.iter().any(|p| line.starts_with(p)) {
+            if let Some(m) = LEAD.find(line) {
+                if lead.is_none() {
+                    lead = LEAD_OUTLET.find(m.as_str()).map(|o| o.as_str().to_string());
+                }
+            }
+            LEAD.replace(line, "")
+        } else {
+            Cow::Borrowed(line)
+        };
+        let line = if line.contains(['（', '(']) {
+            INLINE_CREDIT.replace_all(&line, "")
+        } else {
+            Cow::Borrowed(line.as_ref())
+        };
         let mut line = line.trim();
-        if let Some((before, outlet)) = trailing_credit(line) {
-            trailing = Some(outlet.to_string());
-            line = before.trim();
+        if line.ends_with(['）', ')']) {
+            if let Some((before, outlet)) = trailing_credit(line) {
+                trailing = Some(outlet.to_string());
+                line = before.trim();
+            }
         }
         if line.is_empty() {
             continue;

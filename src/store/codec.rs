@@ -16,7 +16,7 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 use crate::error::{Error, Result};
 
 /// zstd level: fast to write, still about a third of the raw size.
-const LEVEL: i32 = 1;
+const LEVEL: i32 = -1;
 
 fn config() -> bincode::config::Configuration {
     bincode::config::standard()

@@ -342,7 +342,7 @@ pub struct Resident {
 }
 
 /// Bytes of segments kept in memory by default.
-pub const RESIDENT_BYTES: i64 = 768 << 20;
+pub const RESIDENT_BYTES: i64 = 256 << 20;
 
 impl Resident {
     /// Room for `bytes` of segments.
@@ -381,6 +381,8 @@ pub struct SegmentWriter {
     posts: Vec<PendingPost>,
     flushed_docs: Vec<Vec<DocId>>,
     resident: Option<std::sync::Arc<Resident>>,
+    /// The segment being encoded and written on its own thread.
+    writing: Option<std::thread::JoinHandle<Result<()>>>,
 }
 
 /// A segment as a manifest lists it.
@@ -417,6 +419,17 @@ impl SegmentWriter {
             posts: Vec::new(),
             flushed_docs: Vec::new(),
             resident,
+            writing: None,
+        }
+    }
+
+    /// Waits for the segment being written, if any.
+    fn wait(&mut self) -> Result<()> {
+        match self.writing.take() {
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => Ok(()),
         }
     }
 
@@ -540,7 +553,11 @@ impl SegmentWriter {
     /// docs of its records in file order.
     pub fn finish_with_docs(mut self) -> Result<Vec<(SegmentEntry, Vec<DocId>)>> {
         self.flush()?;
-        Ok(self.written.into_iter().zip(self.flushed_docs).collect())
+        self.wait()?;
+        Ok(std::mem::take(&mut self.written)
+            .into_iter()
+            .zip(std::mem::take(&mut self.flushed_docs))
+            .collect())
     }
 }
 
