@@ -114,7 +114,7 @@ fn stages(c: &mut Criterion) {
     });
 
     let mut model = fit::fit(&input, &params, &log, &mut Timings::default()).unwrap();
-    model.save(work.path()).unwrap();
+    model.seal();
     let segments = store.segments();
     let assign_input = AssignInput {
         model: &model,
@@ -124,7 +124,7 @@ fn stages(c: &mut Criterion) {
     };
     let out = work.path().join("assigned");
     c.bench_function("assign: 2000 posts", |b| {
-        b.iter(|| assign::assign(&segments, &assign_input, &out, None, &log).unwrap())
+        b.iter(|| assign::assign(&segments, &assign_input, &out, None, None, &log).unwrap())
     });
 }
 

@@ -269,6 +269,46 @@ fn save(dir: &Path, seg: &SegmentRef, head: &Head, a: &Assigned) -> Result<()> {
     codec::write_blocks(&path, ASSIGNED_MAGIC, &[&h, &body])
 }
 
+/// Assignment results kept in memory for the report of the same run (up
+/// to a budget of bytes); with `write` false (a scratch cache) the results
+/// kept are not written to disk at all.
+#[derive(Debug, Default)]
+pub struct Kept {
+    results: std::sync::Mutex<rustc_hash::FxHashMap<String, std::sync::Arc<Assigned>>>,
+    left: std::sync::atomic::AtomicI64,
+    write: bool,
+}
+
+impl Kept {
+    /// Room for `bytes` of results; `write` false keeps them off the disk.
+    pub fn new(bytes: i64, write: bool) -> Self {
+        Kept {
+            results: Default::default(),
+            left: std::sync::atomic::AtomicI64::new(bytes),
+            write,
+        }
+    }
+
+    /// Keeps `a` if the budget allows; whether it was kept.
+    fn offer(&self, file: &str, a: &Assigned) -> bool {
+        use std::sync::atomic::Ordering;
+        let bytes = (a.rows.len() * 200 + a.rejected.len() * 200) as i64 + 4096;
+        if self.left.fetch_sub(bytes, Ordering::Relaxed) < bytes {
+            self.left.fetch_add(bytes, Ordering::Relaxed);
+            return false;
+        }
+        if let Ok(mut m) = self.results.lock() {
+            m.insert(file.to_string(), std::sync::Arc::new(a.clone()));
+        }
+        true
+    }
+
+    /// The result kept for `seg`, if any.
+    pub fn get(&self, seg: &SegmentRef) -> Option<std::sync::Arc<Assigned>> {
+        self.results.lock().ok()?.get(&seg.entry.file).cloned()
+    }
+}
+
 /// What [`assign`] did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignSummary {
@@ -287,6 +327,7 @@ pub fn assign(
     input: &AssignInput,
     dir: &Path,
     previous: Option<&Path>,
+    kept: Option<&Kept>,
     log: &Log,
 ) -> Result<(Aggregates, AssignSummary)> {
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
@@ -312,12 +353,15 @@ pub fn assign(
                     }
                 }
                 let (a, docs) = assign_segment(seg, input)?;
-                let head = Head {
-                    copies: copies_hash(input.duplicates, &docs),
-                    docs,
-                    key,
-                };
-                save(dir, seg, &head, &a)?;
+                let in_memory = kept.is_some_and(|k| k.offer(&seg.entry.file, &a));
+                if !in_memory || kept.is_none_or(|k| k.write) {
+                    let head = Head {
+                        copies: copies_hash(input.duplicates, &docs),
+                        docs,
+                        key,
+                    };
+                    save(dir, seg, &head, &a)?;
+                }
                 Ok((a.aggregates, false))
             })
             .collect::<Result<_>>()?;

@@ -296,6 +296,8 @@ type Order = (Partition, DocId);
 
 /// Buckets of spilled exact keys.
 const BUCKETS: usize = 64;
+/// Keys held in memory before the buckets are spilled to disk (36 MB).
+const SPILL_AT: usize = 1 << 20;
 /// One spilled key: key (16), month (4), doc (8), segment (4), record (4).
 const ENTRY: usize = 36;
 
@@ -306,7 +308,7 @@ pub fn find_duplicates(store: &Store, params: &DedupParams, tmp: &Path) -> Resul
         .into_iter()
         .filter(|s| s.entry.partition != Partition::Rejected)
         .collect();
-    let mut copies = exact_copies(&segments, tmp)?;
+    let mut copies = exact_copies(&segments, tmp, SPILL_AT)?;
     if !params.keep_near_duplicates {
         near_copies(&segments, params.near_duplicate, &mut copies)?;
     }
@@ -327,45 +329,73 @@ fn month_code(p: Partition) -> i32 {
 fn exact_copies(
     segments: &[SegmentRef],
     tmp: &Path,
+    spill_at: usize,
 ) -> Result<std::collections::BTreeMap<DocId, RejectReason>> {
-    std::fs::create_dir_all(tmp).map_err(|e| Error::write(tmp, e))?;
     let bucket_path = |b: usize| tmp.join(format!("exact-{b:02}.bin"));
-    let mut writers: Vec<BufWriter<std::fs::File>> = (0..BUCKETS)
-        .map(|b| {
-            std::fs::File::create(bucket_path(b))
-                .map(|f| BufWriter::with_capacity(1 << 16, f))
-                .map_err(|e| Error::write(bucket_path(b), e))
-        })
-        .collect::<Result<_>>()?;
+    // Keys are buffered per bucket and go to disk only when the buffers
+    // outgrow `spill_at` keys: a small archive never touches the disk.
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); BUCKETS];
+    let mut buffered = 0usize;
+    let mut writers: Vec<BufWriter<std::fs::File>> = Vec::new();
+    let spill =
+        |buffers: &mut Vec<Vec<u8>>, writers: &mut Vec<BufWriter<std::fs::File>>| -> Result<()> {
+            if writers.is_empty() {
+                std::fs::create_dir_all(tmp).map_err(|e| Error::write(tmp, e))?;
+                *writers = (0..BUCKETS)
+                    .map(|b| {
+                        std::fs::File::create(bucket_path(b))
+                            .map(|f| BufWriter::with_capacity(1 << 16, f))
+                            .map_err(|e| Error::write(bucket_path(b), e))
+                    })
+                    .collect::<Result<_>>()?;
+            }
+            for (b, (buf, w)) in buffers.iter_mut().zip(writers.iter_mut()).enumerate() {
+                w.write_all(buf)
+                    .map_err(|err| Error::write(bucket_path(b), err))?;
+                buf.clear();
+            }
+            Ok(())
+        };
     for (s, seg) in segments.iter().enumerate() {
         let read = seg.read(Want::KEYS)?;
         for (r, k) in read.keys.iter().flatten().enumerate() {
             let b = (k.exact >> 122) as usize % BUCKETS;
-            let mut e = [0u8; ENTRY];
-            e[..16].copy_from_slice(&k.exact.to_le_bytes());
-            e[16..20].copy_from_slice(&month_code(seg.entry.partition).to_le_bytes());
-            e[20..28].copy_from_slice(&k.doc.0.to_le_bytes());
-            e[28..32].copy_from_slice(&(s as u32).to_le_bytes());
-            e[32..36].copy_from_slice(&(r as u32).to_le_bytes());
-            writers[b]
-                .write_all(&e)
-                .map_err(|err| Error::write(bucket_path(b), err))?;
+            let buf = &mut buffers[b];
+            buf.extend_from_slice(&k.exact.to_le_bytes());
+            buf.extend_from_slice(&month_code(seg.entry.partition).to_le_bytes());
+            buf.extend_from_slice(&k.doc.0.to_le_bytes());
+            buf.extend_from_slice(&(s as u32).to_le_bytes());
+            buf.extend_from_slice(&(r as u32).to_le_bytes());
+            buffered += 1;
+        }
+        if buffered >= spill_at {
+            spill(&mut buffers, &mut writers)?;
+            buffered = 0;
         }
     }
-    for (b, w) in writers.iter_mut().enumerate() {
-        w.flush().map_err(|e| Error::write(bucket_path(b), e))?;
+    let spilled = !writers.is_empty();
+    if spilled {
+        spill(&mut buffers, &mut writers)?;
+        for (b, w) in writers.iter_mut().enumerate() {
+            w.flush().map_err(|e| Error::write(bucket_path(b), e))?;
+        }
     }
     drop(writers);
     // (copy doc) → (segment, record) of its original.
     let mut pending: Vec<(DocId, u32, u32)> = Vec::new();
-    for b in 0..BUCKETS {
-        let path = bucket_path(b);
-        let mut bytes = Vec::new();
-        std::fs::File::open(&path)
-            .map(BufReader::new)
-            .and_then(|mut r| r.read_to_end(&mut bytes))
-            .map_err(|e| Error::read(&path, e))?;
-        let _ = std::fs::remove_file(&path);
+    for (b, buffer) in buffers.into_iter().enumerate() {
+        let bytes = if spilled {
+            let path = bucket_path(b);
+            let mut bytes = Vec::new();
+            std::fs::File::open(&path)
+                .map(BufReader::new)
+                .and_then(|mut r| r.read_to_end(&mut bytes))
+                .map_err(|e| Error::read(&path, e))?;
+            let _ = std::fs::remove_file(&path);
+            bytes
+        } else {
+            buffer
+        };
         let mut entries: Vec<(u128, i32, u64, u32, u32)> = bytes
             .chunks_exact(ENTRY)
             .map(|e| {
@@ -386,7 +416,9 @@ fn exact_copies(
             }
         }
     }
-    let _ = std::fs::remove_dir(tmp);
+    if spilled {
+        let _ = std::fs::remove_dir(tmp);
+    }
     // The originals' paths, one segment read at a time.
     pending.sort_by_key(|&(_, s, r)| (s, r));
     let mut out = std::collections::BTreeMap::new();
@@ -616,6 +648,25 @@ mod tests {
             dups,
             vec![(2, RejectReason::Duplicate { of: "p0.md".into() })]
         );
+    }
+
+    #[test]
+    fn keys_spilled_to_disk_find_the_same_copies_as_keys_kept_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let texts: Vec<String> = (0..40).map(|i| format!("{STORY}{}", i % 7)).collect();
+        let posts: Vec<(u64, u32, &str, &str)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i as u64, 1 + (i as u32 % 5), "标题", t.as_str()))
+            .collect();
+        let store = store_of(dir.path(), &posts);
+        let segments = store.segments();
+        let tmp = dir.path().join("tmp");
+        let in_memory = exact_copies(&segments, &tmp, usize::MAX).unwrap();
+        let spilled = exact_copies(&segments, &tmp, 1).unwrap();
+        assert_eq!(in_memory.len(), 33);
+        assert_eq!(spilled, in_memory);
+        assert!(!tmp.exists(), "the spill folder is removed");
     }
 
     #[test]

@@ -58,7 +58,9 @@ struct Sampled {
     priority: u64,
     doc: DocId,
     title_words: u32,
-    words: Vec<String>,
+    /// Word ids: positions in the segment's counts while scanning, then in
+    /// the sorted counts of [`Scan`].
+    words: Vec<u32>,
 }
 
 impl Ord for Sampled {
@@ -109,6 +111,7 @@ fn scan_segment(
     let mut df = vec![0u32; n_words];
     let mut cf = vec![0u64; n_words];
     let mut seen: Vec<u32> = Vec::new();
+    // Sampled posts keep the segment's local ids until the counts are made.
     let mut heap: BinaryHeap<Sampled> = BinaryHeap::new();
     let mut posts = 0u64;
     for rec in &read.records {
@@ -137,29 +140,38 @@ fn scan_segment(
                 priority: p,
                 doc: rec.doc,
                 title_words: f.title_words,
-                words: f
-                    .words
-                    .iter()
-                    .map(|&w| read.vocab.words[w as usize].clone())
-                    .collect(),
+                words: f.words.clone(),
             });
             if heap.len() > size {
                 heap.pop();
             }
         }
     }
-    let counts = read
-        .vocab
-        .words
-        .iter()
-        .zip(df.into_iter().zip(cf))
-        .filter(|(_, (d, _))| *d > 0)
-        .map(|(w, (df, cf))| (w.clone(), WordCount { df, cf }))
-        .collect();
+    // Only the words counted; the sample's ids become positions among them.
+    let mut position = vec![u32::MAX; n_words];
+    let mut counts = Vec::new();
+    for (w, word) in read.vocab.words.iter().enumerate() {
+        if df[w] > 0 {
+            position[w] = counts.len() as u32;
+            counts.push((
+                word.clone(),
+                WordCount {
+                    df: df[w],
+                    cf: cf[w],
+                },
+            ));
+        }
+    }
+    let mut sample = heap.into_vec();
+    for s in &mut sample {
+        for w in &mut s.words {
+            *w = position[*w as usize];
+        }
+    }
     Ok(SegmentScan {
         counts,
         posts,
-        sample: heap.into_vec(),
+        sample,
     })
 }
 
@@ -172,7 +184,9 @@ pub fn scan(store: &Store, duplicates: &Duplicates, params: &Params, log: &Log) 
         .into_iter()
         .filter(|s| s.entry.partition != Partition::Rejected)
         .collect();
-    let mut counts: HashMap<String, WordCount> = HashMap::default();
+    // Every word gets a global id as it is first met.
+    let mut ids: HashMap<String, u32> = HashMap::default();
+    let mut totals: Vec<(String, WordCount)> = Vec::new();
     let mut sample: Vec<Sampled> = Vec::new();
     let mut posts = 0u64;
     let step = (rayon::current_num_threads() * 2).max(2);
@@ -183,12 +197,31 @@ pub fn scan(store: &Store, duplicates: &Duplicates, params: &Params, log: &Log) 
             .collect::<Result<_>>()?;
         for s in scans {
             posts += s.posts;
-            for (w, c) in s.counts {
-                let e = counts.entry(w).or_default();
-                e.df += c.df;
-                e.cf += c.cf;
-            }
-            sample.extend(s.sample);
+            let global: Vec<u32> = s
+                .counts
+                .into_iter()
+                .map(|(w, c)| {
+                    let g = match ids.get(&w) {
+                        Some(&g) => g,
+                        None => {
+                            let g = totals.len() as u32;
+                            ids.insert(w.clone(), g);
+                            totals.push((w, WordCount::default()));
+                            g
+                        }
+                    };
+                    let e = &mut totals[g as usize].1;
+                    e.df += c.df;
+                    e.cf += c.cf;
+                    g
+                })
+                .collect();
+            sample.extend(s.sample.into_iter().map(|mut x| {
+                for w in &mut x.words {
+                    *w = global[*w as usize];
+                }
+                x
+            }));
             if sample.len() > 2 * size {
                 sample.sort_unstable();
                 sample.truncate(size);
@@ -200,8 +233,24 @@ pub fn scan(store: &Store, duplicates: &Duplicates, params: &Params, log: &Log) 
     sample.truncate(size);
     // In doc order, as the posts come.
     sample.sort_by_key(|s| s.doc);
-    let mut counts: Vec<(String, WordCount)> = counts.into_iter().collect();
-    counts.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    drop(ids);
+    // Sorted by word; the sample's ids follow.
+    let mut order: Vec<u32> = (0..totals.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| totals[a as usize].0.cmp(&totals[b as usize].0));
+    let mut sorted_id = vec![0u32; totals.len()];
+    for (new, &old) in order.iter().enumerate() {
+        sorted_id[old as usize] = new as u32;
+    }
+    for s in &mut sample {
+        for w in &mut s.words {
+            *w = sorted_id[*w as usize];
+        }
+    }
+    let mut slots: Vec<Option<(String, WordCount)>> = totals.into_iter().map(Some).collect();
+    let counts: Vec<(String, WordCount)> = order
+        .iter()
+        .map(|&old| slots[old as usize].take().expect("each word once"))
+        .collect();
     Ok(Scan {
         counts,
         posts,
@@ -217,17 +266,20 @@ struct SampleRows {
     features: Vec<Vec<u32>>,
 }
 
-fn sample_rows(sample: &[Sampled], lexicon: &Lexicon, title_weight: u32) -> SampleRows {
-    let made: Vec<Option<(DocId, Row, Vec<u32>)>> = sample
+fn sample_rows(scan: &Scan, lexicon: &Lexicon, title_weight: u32) -> SampleRows {
+    // The features of the scan's sorted word ids: one merge of two sorted
+    // lists.
+    let words: Vec<&str> = scan.counts.iter().map(|(w, _)| w.as_str()).collect();
+    let map = lexicon.map_sorted_str(&words);
+    let made: Vec<Option<(DocId, Row, Vec<u32>)>> = scan
+        .sample
         .par_iter()
         .map(|s| {
-            let map: Vec<Option<u32>> = s.words.iter().map(|w| lexicon.feature(w)).collect();
-            let local: Vec<u32> = (0..s.words.len() as u32).collect();
-            let row = vectorize::tfidf_row(&local, s.title_words, &map, lexicon, title_weight);
+            let row = vectorize::tfidf_row(&s.words, s.title_words, &map, lexicon, title_weight);
             if row.0.is_empty() {
                 return None;
             }
-            let feats: Vec<u32> = map.iter().flatten().copied().collect();
+            let feats: Vec<u32> = s.words.iter().filter_map(|&w| map[w as usize]).collect();
             Some((s.doc, row, feats))
         })
         .collect();
@@ -304,7 +356,7 @@ pub fn fit(
         scan.sample.len(),
         scan.posts
     ));
-    let sample = sample_rows(&scan.sample, &lexicon, params.vectorize.title_weight);
+    let sample = sample_rows(&scan, &lexicon, params.vectorize.title_weight);
     if sample.rows.len() < 2 {
         return Err(Error::Numeric {
             stage: "fit",

@@ -162,16 +162,30 @@ impl Model {
         self.assign(self.basis.project((&row.0, &row.1)).view())
     }
 
-    /// Writes the model into `dir` (`model.bin`), setting its id.
-    pub fn save(&mut self, dir: &Path) -> Result<()> {
+    /// Sets the model's id: a hash of what it is (its key, when it was
+    /// fitted, its features, basis and centres), cheap to compute.
+    pub fn seal(&mut self) {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(self.key.as_bytes());
+        h.update(self.fitted_at.as_bytes());
+        h.update(&self.fingerprint.to_le_bytes());
+        for w in &self.lexicon.words {
+            h.update(w.as_bytes());
+            h.update(&[0]);
+        }
+        for x in self.basis.components.iter().chain(self.centres.iter()) {
+            h.update(&x.to_le_bytes());
+        }
+        for t in &self.themes {
+            h.update(&t.id.0.to_le_bytes());
+        }
+        self.id = h.digest();
+    }
+
+    /// Writes the model into `dir` (`model.bin`); [`Model::seal`] it first.
+    pub fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-        // The id hashes the contents with id 0; the file holds them with
-        // the id (a varint up front), written from the same bytes' model.
-        self.id = 0;
-        let path = dir.join(MODEL_FILE);
-        let bytes = codec::encode(&*self).map_err(|e| Error::write(&path, e))?;
-        self.id = xxhash_rust::xxh3::xxh3_64(&bytes);
-        codec::write_file(&path, MODEL_MAGIC, &*self)
+        codec::write_file(&dir.join(MODEL_FILE), MODEL_MAGIC, self)
     }
 
     /// Reads the model in `dir`; `Ok(None)` when there is none, the reason

@@ -34,6 +34,9 @@ use crate::publish::{OutLock, Staging};
 use crate::report::{self, build::StoreNotes, Rows};
 use crate::store::{Store, STORE_DIR};
 
+/// Bytes of assignment results kept in memory for the report.
+const RESULTS_IN_MEMORY: i64 = 256 << 20;
+
 /// Change in the number of analysed posts from which the model is fitted
 /// anew (k chosen anew) instead of kept.
 pub const REFIT_GROWTH: f64 = 0.10;
@@ -290,7 +293,10 @@ fn analyse_and_write(
 ) -> Result<(Analysis, Vec<PathBuf>)> {
     let mut timings = Timings::default();
     let store_dir = dirs.current.join(STORE_DIR);
-    let resident = std::sync::Arc::new(crate::store::Resident::new(crate::store::RESIDENT_BYTES));
+    let resident = std::sync::Arc::new(crate::store::Resident::new(
+        crate::store::RESIDENT_BYTES,
+        dirs.scratch.is_some(),
+    ));
     let previous_store = dirs.previous.as_ref().map(|p| p.join(STORE_DIR));
     let manifest = timings.time("prepare", log, || {
         prepare::prepare(
@@ -357,7 +363,7 @@ fn analyse_and_write(
             (fit::fit(&input, params, log, &mut timings)?, source)
         }
     };
-    timings.time("save-model", log, || model.save(&dirs.current))?;
+    model.seal();
     let segments = store.segments();
     let assigned_dir = dirs.current.join(ASSIGNED_DIR);
     let previous_assigned = dirs.previous.as_ref().map(|p| p.join(ASSIGNED_DIR));
@@ -367,17 +373,32 @@ fn analyse_and_write(
         params,
         columns: store.columns(),
     };
-    let (aggregates, summary) = timings.time("assign", log, || {
-        assign::assign(
-            &segments,
-            &input,
-            &assigned_dir,
-            previous_assigned
-                .as_deref()
-                .filter(|_| source == ModelSource::Kept),
-            log,
-        )
-    })?;
+    let scratch = dirs.scratch.is_some();
+    let kept = assign::Kept::new(RESULTS_IN_MEMORY, !scratch);
+    // The model is written (for the next run) while the posts are assigned;
+    // a scratch cache has no next run.
+    let (saved, assigned) = std::thread::scope(|scope| {
+        let saver = (!scratch).then(|| scope.spawn(|| model.save(&dirs.current)));
+        let assigned = timings.time("assign", log, || {
+            assign::assign(
+                &segments,
+                &input,
+                &assigned_dir,
+                previous_assigned
+                    .as_deref()
+                    .filter(|_| source == ModelSource::Kept),
+                Some(&kept),
+                log,
+            )
+        });
+        let saved = saver.map_or(Ok(()), |h| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (saved, assigned)
+    });
+    saved?;
+    let (aggregates, summary) = assigned?;
     if summary.reused > 0 {
         log.info(&format!(
             "{} segments assigned, {} taken from the previous run",
@@ -395,6 +416,7 @@ fn analyse_and_write(
             model: &model,
             source,
             assigned: &assigned_dir,
+            kept: Some(&kept),
             staging,
             started,
         },
@@ -419,6 +441,8 @@ pub struct Reporting<'a> {
     pub source: ModelSource,
     /// The folder of the assignment results.
     pub assigned: &'a Path,
+    /// Results still in memory from the assign stage.
+    pub kept: Option<&'a assign::Kept>,
     /// Where the reports are written (the staging folder).
     pub staging: &'a Path,
     /// When the run started.
@@ -475,6 +499,7 @@ pub fn write_reports(
         dir: r.assigned,
         segments: &segments,
         problems: &problems,
+        kept: r.kept,
     };
     log.stage_start("report");
     let report_start = Instant::now();

@@ -158,13 +158,19 @@ impl Lexicon {
     /// For each word of a sorted local vocabulary, its feature: one merge
     /// of two sorted lists.
     pub fn map_sorted(&self, vocab: &[String]) -> Vec<Option<u32>> {
+        let words: Vec<&str> = vocab.iter().map(String::as_str).collect();
+        self.map_sorted_str(&words)
+    }
+
+    /// [`Lexicon::map_sorted`] of borrowed words.
+    pub fn map_sorted_str(&self, vocab: &[&str]) -> Vec<Option<u32>> {
         let mut out = Vec::with_capacity(vocab.len());
         let mut f = 0usize;
-        for w in vocab {
-            while f < self.words.len() && self.words[f].as_str() < w.as_str() {
+        for &w in vocab {
+            while f < self.words.len() && self.words[f].as_str() < w {
                 f += 1;
             }
-            out.push((f < self.words.len() && self.words[f] == *w).then_some(f as u32));
+            out.push((f < self.words.len() && self.words[f] == w).then_some(f as u32));
         }
         out
     }

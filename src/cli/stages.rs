@@ -205,6 +205,7 @@ pub fn fit(args: &FitArgs) -> Result<i32> {
             warm: None,
         };
         let mut model = fit::fit(&input, &params, &log, &mut timings)?;
+        model.seal();
         model.save(&args.cache)?;
         log.info(&format!(
             "{} themes fitted on {} of {} posts; {} copies found",
@@ -256,7 +257,7 @@ pub fn assign(args: &AssignArgs) -> Result<i32> {
             columns: store.columns(),
         };
         let dir = args.cache.join(ASSIGNED_DIR);
-        let (agg, summary) = assign::assign(&segments, &input, &dir, Some(&dir), &log)?;
+        let (agg, summary) = assign::assign(&segments, &input, &dir, Some(&dir), None, &log)?;
         log.info(&format!(
             "part {}: {} posts of {} segments assigned ({} results still held)",
             args.part,
@@ -303,6 +304,7 @@ pub fn report(args: &ReportArgs) -> Result<i32> {
                 model: &model,
                 source: ModelSource::Fitted,
                 assigned: &dir,
+                kept: None,
                 staging: staging.path(),
                 started,
             },

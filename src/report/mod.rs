@@ -141,6 +141,8 @@ pub struct Rows<'a> {
     pub segments: &'a [SegmentRef],
     /// Paths the walk could not read (no doc id), listed first.
     pub problems: &'a [Rejection],
+    /// Results still in memory from the assign stage.
+    pub kept: Option<&'a assign::Kept>,
 }
 
 impl Rows<'_> {
@@ -153,8 +155,14 @@ impl Rows<'_> {
             .segments
             .chunk_by(|a, b| a.entry.partition == b.entry.partition)
         {
+            let read = |seg: &SegmentRef| -> Result<std::sync::Arc<Assigned>> {
+                match self.kept.and_then(|k| k.get(seg)) {
+                    Some(a) => Ok(a),
+                    None => assign::read_output(self.dir, seg).map(std::sync::Arc::new),
+                }
+            };
             if let [seg] = month {
-                f(&assign::read_output(self.dir, seg)?)?;
+                f(read(seg)?.as_ref())?;
                 continue;
             }
             let mut all = Assigned {
@@ -163,9 +171,9 @@ impl Rows<'_> {
                 aggregates: Default::default(),
             };
             for seg in month {
-                let a = assign::read_output(self.dir, seg)?;
-                all.rows.extend(a.rows);
-                all.rejected.extend(a.rejected);
+                let a = read(seg)?;
+                all.rows.extend(a.rows.iter().cloned());
+                all.rejected.extend(a.rejected.iter().cloned());
             }
             all.rows.sort_by_key(|r| r.doc);
             all.rejected.sort_by_key(|r| r.doc_id);

@@ -6,7 +6,7 @@
 //! reader sees a whole file or none; a damaged, truncated or foreign file
 //! is refused with the reason, never half-read.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
@@ -22,32 +22,36 @@ fn config() -> bincode::config::Configuration {
     bincode::config::standard()
 }
 
-/// Encodes `value` as one compressed block.
+/// Encodes `value` as one compressed block. The value is serialised into
+/// memory first and compressed in one call: streaming bincode's many small
+/// writes through the zstd encoder cost more than the compression itself.
 pub fn encode<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
-    let mut enc = zstd::stream::Encoder::new(Vec::new(), LEVEL)?;
-    bincode::serde::encode_into_std_write(value, &mut enc, config())
-        .map_err(std::io::Error::other)?;
-    enc.finish()
+    let raw = bincode::serde::encode_to_vec(value, config()).map_err(std::io::Error::other)?;
+    zstd::bulk::compress(&raw, LEVEL)
+}
+
+fn inflate(block: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    zstd::stream::decode_all(block).map_err(|e| e.to_string())
 }
 
 /// Decodes one block made by [`encode`].
 pub fn decode<T: DeserializeOwned>(block: &[u8]) -> std::result::Result<T, String> {
-    let mut dec = zstd::stream::Decoder::new(block).map_err(|e| e.to_string())?;
-    let value =
-        bincode::serde::decode_from_std_read(&mut dec, config()).map_err(|e| e.to_string())?;
-    let mut rest = [0u8; 1];
-    match dec.read(&mut rest) {
-        Ok(0) => Ok(value),
-        Ok(_) => Err("trailing bytes in a block".into()),
-        Err(e) => Err(e.to_string()),
+    let raw = inflate(block)?;
+    let (value, used) =
+        bincode::serde::decode_from_slice(&raw, config()).map_err(|e| e.to_string())?;
+    if used != raw.len() {
+        return Err("trailing bytes in a block".into());
     }
+    Ok(value)
 }
 
 /// Decodes the start of a block made by [`encode`] (the first fields of
 /// a struct), leaving the rest unread.
 pub fn decode_prefix<T: DeserializeOwned>(block: &[u8]) -> std::result::Result<T, String> {
-    let mut dec = zstd::stream::Decoder::new(block).map_err(|e| e.to_string())?;
-    bincode::serde::decode_from_std_read(&mut dec, config()).map_err(|e| e.to_string())
+    let raw = inflate(block)?;
+    bincode::serde::decode_from_slice(&raw, config())
+        .map(|(value, _)| value)
+        .map_err(|e| e.to_string())
 }
 
 /// Writes `blocks` (already encoded) as a file of kind `magic` at `path`,

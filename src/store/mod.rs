@@ -334,32 +334,41 @@ pub struct PendingPost {
 /// Segments kept in memory after they were written, up to a budget of
 /// bytes, so that the stages of the same process read a small archive
 /// without decoding it again; a large one is read from disk, a segment at
-/// a time.
+/// a time. A scratch store (`run --no-cache`) keeps in memory what fits and
+/// writes only the rest.
 #[derive(Debug, Default)]
 pub struct Resident {
     left: std::sync::atomic::AtomicI64,
     segments: std::sync::Mutex<HashMap<String, std::sync::Arc<Segment>>>,
+    memory_only: bool,
 }
 
 /// Bytes of segments kept in memory by default.
 pub const RESIDENT_BYTES: i64 = 256 << 20;
 
 impl Resident {
-    /// Room for `bytes` of segments.
-    pub fn new(bytes: i64) -> Self {
+    /// Room for `bytes` of segments; `memory_only` for a scratch store.
+    pub fn new(bytes: i64, memory_only: bool) -> Self {
         Resident {
             left: std::sync::atomic::AtomicI64::new(bytes),
             segments: Default::default(),
+            memory_only,
         }
     }
 
-    /// Keeps `segment` (about `bytes` large) if the budget allows.
-    fn offer(&self, file: &str, bytes: i64, segment: Segment) {
+    /// Takes `bytes` of the budget, if they are left.
+    fn reserve(&self, bytes: i64) -> bool {
         use std::sync::atomic::Ordering;
-        if self.left.fetch_sub(bytes, Ordering::Relaxed) >= bytes {
-            if let Ok(mut m) = self.segments.lock() {
-                m.insert(file.to_string(), std::sync::Arc::new(segment));
-            }
+        let taken = self.left.fetch_sub(bytes, Ordering::Relaxed) >= bytes;
+        if !taken {
+            self.left.fetch_add(bytes, Ordering::Relaxed);
+        }
+        taken
+    }
+
+    fn keep(&self, file: &str, segment: Segment) {
+        if let Ok(mut m) = self.segments.lock() {
+            m.insert(file.to_string(), std::sync::Arc::new(segment));
         }
     }
 
@@ -506,14 +515,6 @@ impl SegmentWriter {
         std::fs::create_dir_all(&folder).map_err(|e| Error::write(&folder, e))?;
         let file = format!("{dir_name}/{}-{:04}.seg", self.prefix, self.written.len());
         let vocab = Vocabulary { words, df };
-        write_segment(
-            &self.dir.join(&file),
-            self.partition,
-            &vocab,
-            &records,
-            &texts,
-            &keys,
-        )?;
         self.flushed_docs
             .push(records.iter().map(|r| r.doc).collect());
         self.written.push(SegmentEntry {
@@ -523,20 +524,47 @@ impl SegmentWriter {
             dead: Vec::new(),
             first_doc: records.first().map_or(DocId(0), |r| r.doc),
         });
-        if let Some(resident) = &self.resident {
-            bytes += vocab.words.iter().map(|w| w.len() as i64 + 32).sum::<i64>();
-            resident.offer(
-                &file,
-                bytes,
-                Segment {
-                    partition: self.partition,
-                    vocab,
-                    records,
-                    texts: Some(texts),
-                    keys: Some(keys),
-                },
-            );
-        }
+        bytes += vocab.words.iter().map(|w| w.len() as i64 + 32).sum::<i64>();
+        // Encoded and written on its own thread while the next posts are
+        // read (one segment in flight per writer).
+        self.wait()?;
+        let (path, partition, resident) =
+            (self.dir.join(&file), self.partition, self.resident.clone());
+        self.writing = Some(std::thread::spawn(move || {
+            let segment = Segment {
+                partition,
+                vocab,
+                records,
+                texts: Some(texts),
+                keys: Some(keys),
+            };
+            match resident {
+                // A scratch store keeps what fits in memory only.
+                Some(r) if r.memory_only && r.reserve(bytes) => r.keep(&file, segment),
+                Some(r) => {
+                    write_segment(
+                        &path,
+                        partition,
+                        &segment.vocab,
+                        &segment.records,
+                        segment.texts.as_deref().unwrap_or_default(),
+                        segment.keys.as_deref().unwrap_or_default(),
+                    )?;
+                    if r.reserve(bytes) {
+                        r.keep(&file, segment);
+                    }
+                }
+                None => write_segment(
+                    &path,
+                    partition,
+                    &segment.vocab,
+                    &segment.records,
+                    segment.texts.as_deref().unwrap_or_default(),
+                    segment.keys.as_deref().unwrap_or_default(),
+                )?,
+            }
+            Ok(())
+        }));
         Ok(())
     }
 
