@@ -4,9 +4,9 @@
 # Usage: benches/quality.sh [extra flags for theme-trends run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tsv=../shared/corpus/thucnews/dev.tsv
+tsv=${TSV:-../shared/corpus/thucnews/dev.tsv}
 if [[ ! -f $tsv ]]; then echo "SKIPPED: $tsv is absent"; exit 0; fi
-bin=target/release/theme-trends
+bin=${BIN:-target/release/theme-trends}
 [[ -x $bin ]] || cargo build --release --quiet
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

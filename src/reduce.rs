@@ -39,7 +39,7 @@ pub struct ReduceParams {
     pub dims: usize,
 
     /// Power iterations of the randomized SVD (more = more exact, slower).
-    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Themes")]
+    #[arg(long, default_value_t = 7, value_name = "N", help_heading = "Themes")]
     pub svd_iters: usize,
 }
 

@@ -51,7 +51,7 @@ pub struct ClusterParams {
     pub k_range: KRange,
 
     /// Independent k-means runs; the one with the lowest inertia is kept.
-    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Themes")]
+    #[arg(long, default_value_t = 10, value_name = "N", help_heading = "Themes")]
     pub kmeans_runs: usize,
 
     /// Iteration cap of each k-means run.
