@@ -84,10 +84,26 @@ pub struct Aggregates {
     pub labels: BTreeMap<(ThemeIdx, String), u64>,
     /// Earliest and latest date of an analysed post.
     pub span: Option<(i32, i32)>,
+    /// Per week (its Monday, days since 1970-01-01): posts, and in how
+    /// many of them each word occurs (by [`crate::events::word_key`]); what
+    /// rising words and events are found from.
+    pub weekly: BTreeMap<i32, Weekly>,
+    /// The words behind the keys of `weekly` that occur in at least two
+    /// posts of a segment (a word seen once cannot burst).
+    pub names: HashMap<u32, String>,
     /// Posts without a date among the analysed.
     pub undated: u64,
     /// The first warnings about posts, for the log (at most 100).
     pub warnings: Vec<String>,
+}
+
+/// One week's posts and word counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Weekly {
+    /// Dated posts analysed in the week.
+    pub posts: u32,
+    /// Posts of the week containing each word (by key).
+    pub df: HashMap<u32, u32>,
 }
 
 /// Warnings kept for the log.
@@ -125,6 +141,24 @@ impl Aggregates {
             (x, None) | (None, x) => x,
         };
         self.undated += other.undated;
+        for (week, w) in other.weekly {
+            let mine = self.weekly.entry(week).or_default();
+            mine.posts += w.posts;
+            if mine.df.is_empty() {
+                mine.df = w.df;
+            } else {
+                for (k, c) in w.df {
+                    *mine.df.entry(k).or_default() += c;
+                }
+            }
+        }
+        if self.names.is_empty() {
+            self.names = other.names;
+        } else {
+            for (k, name) in other.names {
+                self.names.entry(k).or_insert(name);
+            }
+        }
         for w in other.warnings {
             self.warn(w);
         }

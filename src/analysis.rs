@@ -5,12 +5,13 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use crate::cluster::select::KScore;
 use crate::evaluate::LabelScores;
-use crate::label::{PeriodTerms, Theme};
+use crate::label::{PeriodTerms, PostRef, Theme};
 use crate::log::Timings;
 use crate::trend::facet::FacetView;
 use crate::trend::{Momentum, ThemeBurst, TrendMatrix};
@@ -87,6 +88,67 @@ pub struct Trends {
     pub facets: Vec<FacetView>,
 }
 
+/// A word that suddenly became frequent: one burst of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RisingTerm {
+    /// The word.
+    pub term: String,
+    /// First day of the burst's first week (not before the first post).
+    pub start: NaiveDate,
+    /// Last day of the burst's last week (not after the last post).
+    pub end: NaiveDate,
+    /// The report period of the burst's busiest week.
+    pub peak_period: NaiveDate,
+    /// Log-likelihood gained over the word's usual rate.
+    pub strength: f64,
+    /// Posts containing the word during the burst.
+    pub posts: u64,
+    /// Whether the burst runs into the last week.
+    pub ongoing: bool,
+}
+
+/// An event: posts confined in time that share words which burst
+/// together.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Its id, stable across runs.
+    pub id: u32,
+    /// The theme most of its posts belong to (index into the themes),
+    /// `None` when no theme holds half of them.
+    pub theme: Option<usize>,
+    /// Its label: its top words joined by `·`.
+    pub label: String,
+    /// Its words, most posts first.
+    pub terms: Vec<String>,
+    /// Date of its first post.
+    pub start: NaiveDate,
+    /// Date of its last post.
+    pub end: NaiveDate,
+    /// The report period with most of its posts.
+    pub peak_period: NaiveDate,
+    /// Its posts.
+    pub posts: u64,
+    /// The bursts' log-likelihood gain, summed over its words.
+    pub strength: f64,
+    /// Its posts that share most of its words.
+    pub representatives: Vec<PostRef>,
+    /// Whether it runs into the last week of the archive.
+    pub ongoing: bool,
+    /// Whether it is new since the previous run (no earlier id).
+    pub new: bool,
+}
+
+/// What happened: events and rising words.
+#[derive(Debug, Clone, Default)]
+pub struct Happenings {
+    /// Events, earliest first.
+    pub events: Vec<Event>,
+    /// Word bursts, newest first.
+    pub rising: Vec<RisingTerm>,
+    /// Posts in events.
+    pub posts_in_events: u64,
+}
+
 /// What the analysis found.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -118,4 +180,9 @@ pub struct Analysis {
     pub warnings: Vec<String>,
     /// Stage times.
     pub timings: Timings,
+    /// Events and rising words.
+    pub happenings: Happenings,
+    /// Super-themes: the theme groups of the stacked chart (at most
+    /// [`crate::cluster::group::MAX_BANDS`] bands).
+    pub groups: Vec<crate::cluster::group::Group>,
 }

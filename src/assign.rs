@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::{Aggregates, Candidate, PostCounts};
 use crate::dedup::Duplicates;
 use crate::error::{Error, Result};
+use crate::events;
 use crate::ids::{DocId, ThemeIdx};
 use crate::ingest::{self, RejectReason, Rejection};
 use crate::log::Log;
@@ -30,7 +31,7 @@ use crate::trend::{epoch_days, from_epoch_days};
 use crate::vectorize;
 
 /// Assignment output magic.
-pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x01";
+pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x02";
 /// Folder of the assignment outputs in the cache.
 pub const ASSIGNED_DIR: &str = "assigned";
 
@@ -53,7 +54,16 @@ pub struct Assignment {
     pub source: Option<String>,
     /// Carried table columns.
     pub extra: Vec<String>,
+    /// Keys ([`crate::events::word_key`]) of the post's most telling words,
+    /// at most [`POST_TERMS`], ascending: what the post is matched to
+    /// events by. Not written to `assignments.csv`.
+    pub terms: Vec<u32>,
 }
+
+/// Words kept per post for events: the heaviest by TF-IDF, a word unknown
+/// to the model weighing as the rarest feature (new words are what
+/// events are made of).
+pub const POST_TERMS: usize = 48;
 
 /// A segment's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,6 +151,21 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
         aggregates: Aggregates::default(),
     };
     let agg = &mut out.aggregates;
+    // Event words: every word of the segment by key, its weight, and the
+    // posts it occurs in.
+    let keys: Vec<u32> = read
+        .vocab
+        .words
+        .iter()
+        .map(|w| events::word_key(w))
+        .collect();
+    let rarest = model.lexicon.idf.iter().copied().fold(1.0f32, f32::max);
+    let weight: Vec<f32> = map
+        .iter()
+        .map(|f| f.map_or(rarest, |f| model.lexicon.idf[f as usize]))
+        .collect();
+    let mut seen_in = vec![0u32; keys.len()];
+    let mut distinct: Vec<u32> = Vec::new();
     for rec in &read.records {
         agg.counts.posts += 1;
         let reject = |reason: RejectReason, out: &mut Vec<Rejection>, counts: &mut PostCounts| {
@@ -203,6 +228,20 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             Some(d) => agg.saw(d),
             None => agg.undated += 1,
         }
+        distinct.clear();
+        distinct.extend_from_slice(&f.words);
+        distinct.sort_unstable();
+        let terms = post_terms(&mut distinct, &keys, &weight);
+        for &w in &distinct {
+            seen_in[w as usize] += 1;
+        }
+        if let Some(d) = f.date {
+            let week = agg.weekly.entry(events::week_of(d)).or_default();
+            week.posts += 1;
+            for &w in &distinct {
+                *week.df.entry(keys[w as usize]).or_default() += 1;
+            }
+        }
         *agg.themes.entry((period, theme)).or_default() += 1;
         let cell = agg.words.entry((theme, period)).or_default();
         for &w in &f.words {
@@ -243,9 +282,39 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             score,
             source: f.source.clone(),
             extra: f.extra.clone(),
+            terms,
         });
     }
+    for (w, &n) in seen_in.iter().enumerate() {
+        if n >= 2 {
+            agg.names
+                .entry(keys[w])
+                .or_insert_with(|| read.vocab.words[w].clone());
+        }
+    }
     Ok((out, docs))
+}
+
+/// The keys of a post's heaviest words (at most [`POST_TERMS`]), ascending.
+/// `distinct` holds the post's word ids sorted; on return, without
+/// repeats.
+fn post_terms(distinct: &mut Vec<u32>, keys: &[u32], weight: &[f32]) -> Vec<u32> {
+    let mut tf: Vec<(u32, u32)> = Vec::with_capacity(distinct.len());
+    for run in distinct.chunk_by(|a, b| a == b) {
+        tf.push((run[0], run.len() as u32));
+    }
+    distinct.dedup();
+    if tf.len() > POST_TERMS {
+        let score = |&(w, n): &(u32, u32)| (1.0 + (n as f32).ln()) * weight[w as usize];
+        tf.select_nth_unstable_by(POST_TERMS - 1, |a, b| {
+            score(b).total_cmp(&score(a)).then(a.0.cmp(&b.0))
+        });
+        tf.truncate(POST_TERMS);
+    }
+    let mut out: Vec<u32> = tf.into_iter().map(|(w, _)| keys[w as usize]).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The stored result of `seg` in `dir`, if it was made from the same
@@ -292,7 +361,11 @@ impl Kept {
     /// Keeps `a` if the budget allows; whether it was kept.
     fn offer(&self, file: &str, a: &Assigned) -> bool {
         use std::sync::atomic::Ordering;
-        let bytes = (a.rows.len() * 200 + a.rejected.len() * 200) as i64 + 4096;
+        let terms: usize = a.rows.iter().map(|r| r.terms.len() * 4).sum();
+        let weekly: usize = a.aggregates.weekly.values().map(|w| w.df.len() * 12).sum();
+        let names: usize = a.aggregates.names.values().map(|n| n.len() + 32).sum();
+        let bytes =
+            (a.rows.len() * 200 + a.rejected.len() * 200 + terms + weekly + names) as i64 + 4096;
         if self.left.fetch_sub(bytes, Ordering::Relaxed) < bytes {
             self.left.fetch_add(bytes, Ordering::Relaxed);
             return false;
@@ -444,6 +517,57 @@ pub fn read_output(dir: &Path, seg: &SegmentRef) -> Result<Assigned> {
         path,
         reason,
     })
+}
+
+/// The analysed posts and the rejections, segment by segment: what
+/// `assign` left in its folder.
+pub struct Results<'a> {
+    /// The folder of the assignment results.
+    pub dir: &'a Path,
+    /// The segments, in report order.
+    pub segments: &'a [SegmentRef],
+    /// Paths the walk could not read (no doc id), listed first.
+    pub problems: &'a [Rejection],
+    /// Results still in memory from the assign stage.
+    pub kept: Option<&'a Kept>,
+}
+
+impl Results<'_> {
+    /// Calls `f` with the results of each partition (month), its rows and
+    /// rejections in doc order: the segments of one month (from several
+    /// parts, say) are merged, so the files do not depend on how the work
+    /// was split. Memory: one month's rows.
+    pub fn each(&self, mut f: impl FnMut(&Assigned) -> Result<()>) -> Result<()> {
+        for month in self
+            .segments
+            .chunk_by(|a, b| a.entry.partition == b.entry.partition)
+        {
+            let read = |seg: &SegmentRef| -> Result<std::sync::Arc<Assigned>> {
+                match self.kept.and_then(|k| k.get(seg)) {
+                    Some(a) => Ok(a),
+                    None => read_output(self.dir, seg).map(std::sync::Arc::new),
+                }
+            };
+            if let [seg] = month {
+                f(read(seg)?.as_ref())?;
+                continue;
+            }
+            let mut all = Assigned {
+                rows: Vec::new(),
+                rejected: Vec::new(),
+                aggregates: Default::default(),
+            };
+            for seg in month {
+                let a = read(seg)?;
+                all.rows.extend(a.rows.iter().cloned());
+                all.rejected.extend(a.rejected.iter().cloned());
+            }
+            all.rows.sort_by_key(|r| r.doc);
+            all.rejected.sort_by_key(|r| r.doc_id);
+            f(&all)?;
+        }
+        Ok(())
+    }
 }
 
 /// The date of an assignment as a calendar date.

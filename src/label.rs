@@ -77,7 +77,7 @@ pub struct Theme {
 }
 
 /// A post as the reports cite it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PostRef {
     /// Its title.
     pub title: String,

@@ -28,6 +28,7 @@ pub mod coherence;
 pub mod dedup;
 pub mod error;
 pub mod evaluate;
+pub mod events;
 pub mod fit;
 pub mod identity;
 pub mod ids;

@@ -20,6 +20,7 @@ use crate::chart::ChartParams;
 use crate::cluster::ClusterParams;
 use crate::dedup::DedupParams;
 use crate::error::{Error, Result};
+use crate::events::EventParams;
 use crate::ingest::IngestParams;
 use crate::label::LabelParams;
 use crate::reduce::ReduceParams;
@@ -131,6 +132,10 @@ pub struct Params {
     #[command(flatten)]
     #[serde(flatten)]
     #[allow(missing_docs)]
+    pub events: EventParams,
+    #[command(flatten)]
+    #[serde(flatten)]
+    #[allow(missing_docs)]
     pub chart: ChartParams,
 }
 
@@ -158,6 +163,7 @@ impl Params {
         self.cluster.check()?;
         self.label.check()?;
         self.trend.check()?;
+        self.events.check()?;
         self.chart.check()?;
         let seeds: Vec<String> = self
             .named_themes()?

@@ -23,6 +23,7 @@ use crate::assign::{self, AssignInput, ASSIGNED_DIR};
 use crate::chart::{self, ChartInput};
 use crate::dedup::{self, Duplicates};
 use crate::error::{Error, Result};
+use crate::events;
 use crate::fit::{self, FitInput};
 use crate::identity;
 use crate::ingest::Part;
@@ -31,7 +32,7 @@ use crate::model::{self, Model};
 use crate::params::{Checked, Job, Params, DEFAULT_CACHE_DIR};
 use crate::prepare::{self, PrepareJob};
 use crate::publish::{OutLock, Staging};
-use crate::report::{self, build::StoreNotes, Rows};
+use crate::report::{self, build::StoreNotes};
 use crate::store::{Store, STORE_DIR};
 
 /// Bytes of assignment results kept in memory for the report.
@@ -479,6 +480,32 @@ pub fn write_reports(
     let mut analysis = timings.time("trend", log, || {
         report::build::build(model, &aggregates, &notes, params, info, Timings::default())
     })?;
+    let problems = store.problems();
+    let segments = store.segments();
+    let rows = assign::Results {
+        dir: r.assigned,
+        segments: &segments,
+        problems: &problems,
+        kept: r.kept,
+    };
+    let previous_events = events::EventState::load(&job.out).unwrap_or_else(|w| {
+        log.warn(&w);
+        None
+    });
+    let found = timings.time("events", log, || {
+        events::detect(&events::EventInput {
+            weekly: &aggregates.weekly,
+            names: &aggregates.names,
+            results: &rows,
+            assigned: aggregates.counts.assigned,
+            span: aggregates.span.unwrap_or((0, 0)),
+            themes: analysis.themes.len(),
+            granularity: params.trend.granularity,
+            previous: previous_events.as_ref(),
+            params: &params.events,
+        })
+    })?;
+    analysis.happenings = found.happenings;
     let mut files = Vec::new();
     if let (false, Some(trends)) = (params.chart.no_charts, &analysis.trends) {
         let input = ChartInput {
@@ -486,6 +513,8 @@ pub fn write_reports(
             trends,
             granularity: params.trend.granularity,
             k_selection: &analysis.k_selection,
+            groups: &analysis.groups,
+            happenings: &analysis.happenings,
         };
         let charts = staging.join("charts");
         let drawn = timings.time("chart", log, || {
@@ -493,19 +522,25 @@ pub fn write_reports(
         })?;
         files.extend(drawn);
     }
-    let problems = store.problems();
-    let segments = store.segments();
-    let rows = Rows {
-        dir: r.assigned,
-        segments: &segments,
-        problems: &problems,
-        kept: r.kept,
-    };
     log.stage_start("report");
     let report_start = Instant::now();
     analysis.timings = timings.clone();
-    let written = report::write_all(staging, params, job, &analysis, &rows, &files, r.started)?;
+    let written = report::write_all(
+        staging,
+        params,
+        job,
+        &analysis,
+        &rows,
+        &found.membership,
+        &files,
+        r.started,
+    )?;
     state_of(model, &analysis).save(staging)?;
+    // Without events this run (--no-events), the ids of the last run
+    // with events are kept for the next.
+    if let Some(state) = found.state.as_ref().or(previous_events.as_ref()) {
+        state.save(staging)?;
+    }
     let secs = report_start.elapsed().as_secs_f64();
     timings.0.push(("report", secs));
     log.stage_done("report", secs);

@@ -460,8 +460,8 @@ fn table_inputs_carry_their_extra_columns_into_the_assignments() {
         assert_eq!(
             header,
             [
-                "doc_id", "path", "date", "title", "theme_id", "score", "source", "id", "label",
-                "channel"
+                "doc_id", "path", "date", "title", "theme_id", "score", "source", "event_id", "id",
+                "label", "channel"
             ],
             "{name}"
         );
@@ -476,7 +476,7 @@ fn table_inputs_carry_their_extra_columns_into_the_assignments() {
             assert_eq!(a[2], r.date, "{name}");
             assert_eq!(a[3], r.title, "{name}");
             assert_eq!(
-                a[7..],
+                a[8..],
                 [r.id.clone(), r.label.clone(), r.channel.clone()],
                 "{name} row {i}"
             );

@@ -164,10 +164,26 @@ fn xwlb_events_get_their_own_themes_when_they_happened() {
             .any(|b| b[2].as_str() <= "2023-09-01" && b[3].as_str() >= "2023-09-01"),
         "no burst over the Asian Games: {games:?}"
     );
+    // The Gaza theme's burst begins with the war, or the month after when
+    // October's half-month keeps the theme under three times its long-run
+    // share (a war of three years raises that share); the week of the
+    // outbreak is asked of the events below.
     let gaza = burst_of(&["加沙"]);
     assert!(
-        gaza.iter().any(|b| b[2] == "2023-10-01"),
-        "no Gaza burst from 2023-10: {gaza:?}"
+        gaza.iter()
+            .any(|b| b[2] == "2023-10-01" || b[2] == "2023-11-01"),
+        "no Gaza burst from 2023-10 or 2023-11: {gaza:?}"
+    );
+    let (h, events) = common::read_csv(&out.path().join("events.csv"));
+    assert_eq!(h[3..5], ["start", "end"]);
+    let outbreak: Vec<&Vec<String>> = events
+        .iter()
+        .filter(|e| e[8].split(';').any(|w| w == "哈马斯" || w == "加沙"))
+        .filter(|e| ("2023-10-02".."2023-10-16").contains(&e[3].as_str()))
+        .collect();
+    assert!(
+        !outbreak.is_empty(),
+        "no event of the Gaza war's outbreak in its first two weeks"
     );
     let travel = burst_of(&["旅客", "铁路"]);
     for year in ["2023", "2024", "2025", "2026"] {

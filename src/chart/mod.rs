@@ -1,8 +1,10 @@
 //! Stage 8, chart: draw the themes and their trends with plotters.
 //!
 //! Charts, each written as PNG and SVG into the charts folder:
-//! `theme_share_area` (stacked share of every theme per period, with a
-//! legend and labels inside the larger bands), `theme_small_multiples` (one
+//! `theme_share_area` (stacked share per period of at most twelve bands:
+//! every theme, or with more themes the super-themes of
+//! [`crate::cluster::group`], with a legend and labels inside the larger
+//! bands), `event_timeline` (the events as bars on a time axis, labelled), `theme_small_multiples` (one
 //! line chart per theme), `theme_heatmap` (theme × period, darker = larger
 //! share), `theme_top_terms` (bars of each theme's characteristic words),
 //! `k_selection` (the scores of each k tried, when k was chosen),
@@ -22,7 +24,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rayon::prelude::*;
 
-use crate::analysis::Trends;
+use crate::analysis::{Happenings, Trends};
+use crate::cluster::group::Group;
 use crate::cluster::select::KScore;
 use crate::error::{Error, Result};
 use crate::label::Theme;
@@ -130,6 +133,10 @@ pub struct ChartInput<'a> {
     pub granularity: Granularity,
     /// Candidates scored by `--k auto` (empty when k was fixed).
     pub k_selection: &'a [KScore],
+    /// The bands of the stacked share chart (super-themes).
+    pub groups: &'a [Group],
+    /// Events and rising words.
+    pub happenings: &'a Happenings,
 }
 
 type DrawResult<DB> =
@@ -163,6 +170,11 @@ pub fn draw_all(dir: &Path, input: &ChartInput, params: &ChartParams) -> Result<
             ];
             if !input.k_selection.is_empty() {
                 out.push(render(&KSelection, dir, input, size, true));
+            }
+            if !input.happenings.events.is_empty() {
+                let rows = EventTimeline::shown(input).len() as u32;
+                let height = (130 + 30 * rows).max(size.1 / 2);
+                out.push(render(&EventTimeline, dir, input, (size.0, height), true));
             }
             for (f, view) in input.trends.facets.iter().enumerate() {
                 out.push(render(
@@ -326,15 +338,20 @@ impl Chart for StackedShare {
         input: &ChartInput,
     ) -> DrawResult<DB> {
         let (w, h) = root.dim_in_pixel();
-        let k = input.themes.len();
+        let k = input.groups.len();
         let periods = &input.trends.matrix.periods;
         let legend_w = (w as f64 * 0.26) as u32;
         let (plot, legend) = root.split_horizontally(w - legend_w);
         let mut chart = ChartBuilder::on(&plot)
             .caption(
                 format!(
-                    "各主题占比（{}）· share of posts per theme",
-                    granularity_zh(input.granularity)
+                    "各主题占比（{}）· share of posts per theme{}",
+                    granularity_zh(input.granularity),
+                    if input.groups.len() < input.themes.len() {
+                        " group"
+                    } else {
+                        ""
+                    }
                 ),
                 text_style(26.0),
             )
@@ -357,9 +374,13 @@ impl Chart for StackedShare {
         } else {
             (0..periods.len()).map(|i| i as f64).collect()
         };
-        let share_at = |t: usize, i: usize| -> f64 {
+        let share_at = |g: usize, i: usize| -> f64 {
             let col = if periods.len() == 1 { 0 } else { i };
-            input.trends.matrix.share[t][col]
+            input.groups[g]
+                .themes
+                .iter()
+                .map(|&t| input.trends.matrix.share[t][col])
+                .sum()
         };
         let mut lower = vec![0f64; xs.len()];
         let mut bands = Vec::with_capacity(k);
@@ -369,7 +390,7 @@ impl Chart for StackedShare {
             pts.extend(xs.iter().copied().zip(lower.iter().copied()).rev());
             chart.draw_series(std::iter::once(Polygon::new(
                 pts,
-                colour(input, t).filled(),
+                group_colour(&input.groups[t]).filled(),
             )))?;
             bands.push((lower.clone(), upper.clone()));
             lower = upper;
@@ -398,7 +419,7 @@ impl Chart for StackedShare {
                 xs[xs.len() - 1] - (xs[xs.len() - 1] - xs[0]) * 0.06,
             );
             let y = (lo[best] + up[best]) / 2.0;
-            let text = shorten(&theme_name(&input.themes[t]), 18);
+            let text = shorten(&group_name(&input.groups[t]), 18);
             let (cx, cy) = chart.backend_coord(&(x, y));
             let half_w = (text_width(&text, label_px) / 2.0) as i32 + 4;
             let half_h = (label_px / 2.0) as i32 + 2;
@@ -426,18 +447,126 @@ impl Chart for StackedShare {
             let y = 48 + (row as f64 * row_h) as i32;
             legend.draw(&Rectangle::new(
                 [(8, y), (8 + font_px as i32, y + font_px as i32)],
-                colour(input, t).filled(),
+                group_colour(&input.groups[t]).filled(),
             ))?;
-            let theme = &input.themes[t];
+            let group = &input.groups[t];
             legend.draw(&Text::new(
                 format!(
                     "{} ({:.1}%)",
-                    shorten(&theme_name(theme), 22),
-                    theme.share * 100.0
+                    shorten(&group_name(group), 22),
+                    group.share * 100.0
                 ),
                 (14 + font_px as i32, y - 1),
                 text_style(font_px),
             ))?;
+        }
+        Ok(())
+    }
+}
+
+/// The colour of a band: its largest theme's; grey for "other".
+fn group_colour(g: &Group) -> RGBColor {
+    g.id.map_or(RGBColor(170, 170, 170), |id| theme_color(id as usize))
+}
+
+/// "T3 春运·铁路·旅客" for a band of one theme or a group, "其他 · other"
+/// for the rest.
+fn group_name(g: &Group) -> String {
+    match g.id {
+        Some(id) => format!("T{id} {}", g.label),
+        None => g.label.clone(),
+    }
+}
+
+/// The events on a time axis: one bar per event from its first to its
+/// last post, in its theme's colour (grey when its posts span themes),
+/// labelled with its id and words. The strongest [`EventTimeline::MAX`]
+/// events are drawn, earliest at the top.
+struct EventTimeline;
+
+impl EventTimeline {
+    const MAX: usize = 30;
+
+    fn shown<'a>(input: &'a ChartInput) -> Vec<&'a crate::analysis::Event> {
+        let mut ev: Vec<&crate::analysis::Event> = input.happenings.events.iter().collect();
+        ev.sort_by(|a, b| b.strength.total_cmp(&a.strength).then(a.id.cmp(&b.id)));
+        ev.truncate(Self::MAX);
+        ev.sort_by(|a, b| a.start.cmp(&b.start).then(a.id.cmp(&b.id)));
+        ev
+    }
+}
+
+impl Chart for EventTimeline {
+    fn stem(&self) -> String {
+        "event_timeline".into()
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        input: &ChartInput,
+    ) -> DrawResult<DB> {
+        let shown = Self::shown(input);
+        let periods = &input.trends.matrix.periods;
+        let day = |d: NaiveDate| crate::trend::epoch_days(d) as f64;
+        let lo = periods.first().map_or(0.0, |&d| day(d));
+        let hi = periods
+            .last()
+            .map_or(lo + 1.0, |&d| day(input.granularity.next_start(d)));
+        let n = shown.len().max(1);
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!(
+                    "事件时间线 · events ({} strongest of {}, by first and last post)",
+                    shown.len(),
+                    input.happenings.events.len()
+                ),
+                text_style(24.0),
+            )
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(10)
+            .build_cartesian_2d(lo..hi.max(lo + 1.0), 0f64..n as f64)?;
+        let fmt = |x: &f64| {
+            crate::trend::from_epoch_days(x.round() as i32)
+                .format("%Y-%m")
+                .to_string()
+        };
+        let (w, _) = root.dim_in_pixel();
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .disable_y_axis()
+            .x_labels(((w / 120) as usize).clamp(2, 20))
+            .x_label_formatter(&fmt)
+            .label_style(text_style(14.0))
+            .draw()?;
+        let span = hi - lo;
+        for (row, e) in shown.iter().enumerate() {
+            let y = (n - 1 - row) as f64;
+            let colour = e
+                .theme
+                .map_or(RGBColor(150, 150, 150), |t| colour(input, t));
+            let (a, b) = (day(e.start), day(e.end) + 1.0);
+            // At least a few pixels wide, so a one-day event shows.
+            let b = b.max(a + span * 0.004);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(a, y + 0.2), (b, y + 0.8)],
+                colour.filled(),
+            )))?;
+            let text = shorten(&format!("E{} {}", e.id, e.label), 24);
+            let right = b + span * 0.006;
+            let fits = right + text_width(&text, 14.0) / w as f64 * span * 1.1 < hi;
+            let (x, pos) = if fits {
+                (right, Pos::new(HPos::Left, VPos::Center))
+            } else {
+                (a - span * 0.006, Pos::new(HPos::Right, VPos::Center))
+            };
+            chart.draw_series(std::iter::once(Text::new(
+                text,
+                (x, y + 0.5),
+                text_style(14.0).pos(pos),
+            )))?;
         }
         Ok(())
     }

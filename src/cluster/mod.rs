@@ -12,6 +12,7 @@
 //! Themes are numbered by size, largest first. A post's score is the cosine
 //! similarity of its row to its theme's centre.
 
+pub mod group;
 pub mod named;
 pub mod select;
 

@@ -321,7 +321,11 @@ pub fn select_k(
         let mut agreement = Vec::new();
         for i in 0..runs.len() {
             for j in i + 1..runs.len() {
-                agreement.push(evaluate::score(&runs[i].labels, &runs[j].labels).ari.max(0.0));
+                agreement.push(
+                    evaluate::score(&runs[i].labels, &runs[j].labels)
+                        .ari
+                        .max(0.0),
+                );
             }
         }
         let stability = agreement.iter().sum::<f64>() / agreement.len() as f64;

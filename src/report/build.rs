@@ -110,6 +110,12 @@ pub fn build(
     let label_scores = (!agg.labels.is_empty()).then(|| {
         evaluate::score_counts(agg.labels.iter().map(|((t, l), &n)| ((t.0, l.as_str()), n)))
     });
+    let groups = crate::cluster::group::group_themes(
+        model.centres.view(),
+        &themes.iter().map(|t| t.id).collect::<Vec<_>>(),
+        &themes.iter().map(|t| t.label.clone()).collect::<Vec<_>>(),
+        &themes.iter().map(|t| t.share).collect::<Vec<_>>(),
+    );
     let mut warnings = notes.warnings.clone();
     warnings.extend(agg.warnings.iter().cloned());
     Ok(Analysis {
@@ -127,6 +133,8 @@ pub fn build(
         model: info,
         warnings,
         timings,
+        happenings: Default::default(),
+        groups,
     })
 }
 

@@ -12,9 +12,15 @@ use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use super::html_escape as esc;
-use crate::analysis::{Analysis, Trends};
+use std::collections::HashMap;
+use std::io::Write as _;
+
+use crate::analysis::{Analysis, Event, RisingTerm, Trends};
+use crate::assign::Results;
 use crate::chart::palette::theme_css;
 use crate::chart::period_label;
+use crate::error::{Error, Result};
+use crate::events::Membership;
 use crate::label::Theme;
 use crate::params::{Job, Params};
 use crate::trend::Granularity;
@@ -121,6 +127,7 @@ pub fn render(out: &Path, params: &Params, job: &Job, a: &Analysis, charts: &[Pa
     h.push_str(STYLE);
     h.push_str("\n</style>\n</head>\n<body>\n<h1>主题趋势 · theme-trends report</h1>\n");
     summary(&mut h, job, a, g);
+    what_happened(&mut h, out, a, g);
     if let Some(trends) = &a.trends {
         rising(&mut h, a, trends, g, params.trend.get_recent());
     }
@@ -157,6 +164,8 @@ pub fn render(out: &Path, params: &Params, job: &Job, a: &Analysis, charts: &[Pa
     h.push_str("<h2>文件 · Files</h2>\n<ul>\n");
     for f in [
         "themes.csv",
+        "events.csv",
+        "rising_terms.csv",
         "assignments.csv",
         "trends.csv",
         "trends_by_facet.csv",
@@ -173,6 +182,229 @@ pub fn render(out: &Path, params: &Params, job: &Job, a: &Analysis, charts: &[Pa
     }
     h.push_str("</ul>\n</body>\n</html>\n");
     h
+}
+
+/// Events listed on the page (all are in events.csv).
+const MAX_EVENTS: usize = 40;
+/// Rising words listed as new in the latest period.
+const MAX_NEW_WORDS: usize = 30;
+/// Posts listed on an event's page.
+const MAX_EVENT_POSTS: usize = 500;
+
+fn event_link(e: &Event) -> String {
+    format!(
+        "<a href=\"events/event_{}.html\">E{} {}</a>",
+        e.id,
+        e.id,
+        esc(&e.label)
+    )
+}
+
+fn date_range(e: &Event) -> String {
+    if e.start == e.end {
+        e.start.format("%Y-%m-%d").to_string()
+    } else {
+        format!(
+            "{} – {}",
+            e.start.format("%Y-%m-%d"),
+            e.end.format("%Y-%m-%d")
+        )
+    }
+}
+
+/// "What happened": the events on a time axis, what is new in the latest
+/// period, and the latest events, each linked to its posts.
+fn what_happened(h: &mut String, out: &Path, a: &Analysis, g: Granularity) {
+    let hp = &a.happenings;
+    h.push_str("<h2 id=\"what-happened\">发生了什么 · What happened</h2>\n");
+    if hp.events.is_empty() && hp.rising.is_empty() {
+        h.push_str("<p class=\"muted\">No events: no words burst in this archive (events need posts over at least two weeks; see README, Events).</p>\n");
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<p>{} events, holding {} of {} analysed posts ({}); {} word bursts. Every event is in <a href=\"events.csv\">events.csv</a>, every burst in <a href=\"rising_terms.csv\">rising_terms.csv</a>, and each post's event in assignments.csv (<code>event_id</code>).</p>",
+        hp.events.len(),
+        hp.posts_in_events,
+        a.counts.assigned,
+        pct(hp.posts_in_events as f64 / a.counts.assigned.max(1) as f64),
+        hp.rising.len()
+    );
+    if out.join("charts/event_timeline.png").exists() {
+        h.push_str("<p><a href=\"charts/event_timeline.svg\"><img src=\"charts/event_timeline.png\" alt=\"events on a time axis\"></a></p>\n");
+    }
+    // New in the latest period.
+    if let Some(last) = a
+        .trends
+        .as_ref()
+        .and_then(|t| t.matrix.periods.last().copied())
+    {
+        let new_events: Vec<&Event> = hp.events.iter().filter(|e| e.end >= last).collect();
+        let mut words: Vec<&RisingTerm> = hp.rising.iter().filter(|r| r.end >= last).collect();
+        words.sort_by(|x, y| y.strength.total_cmp(&x.strength).then(x.term.cmp(&y.term)));
+        let _ = writeln!(h, "<h3>最新一期 · New in {}</h3>", period_label(last, g));
+        if new_events.is_empty() && words.is_empty() {
+            h.push_str("<p class=\"muted\">Nothing new: no event and no word burst reaches the latest period.</p>\n");
+        }
+        if !new_events.is_empty() {
+            let list: Vec<String> = new_events
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} <span class=\"muted\">{}, {} posts</span>{}",
+                        event_link(e),
+                        date_range(e),
+                        e.posts,
+                        if e.new {
+                            " <span class=\"badge\">new</span>"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect();
+            let _ = writeln!(h, "<p><b>Events:</b> {}</p>", list.join("；"));
+        }
+        if !words.is_empty() {
+            let list: Vec<String> = words
+                .iter()
+                .take(MAX_NEW_WORDS)
+                .map(|r| {
+                    format!(
+                        "{} <span class=\"muted\">({} posts since {})</span>",
+                        esc(&r.term),
+                        r.posts,
+                        r.start.format("%m-%d")
+                    )
+                })
+                .collect();
+            let _ = writeln!(h, "<p><b>Rising words:</b> {}</p>", list.join("、"));
+        }
+    }
+    // The latest events.
+    if !hp.events.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>事件 · Events</h3>\n<p class=\"muted\">The {} latest of {}, newest first.</p>\n<table>\n<tr><th>event</th><th>dates</th><th>peak</th><th class=\"num\">posts</th><th>theme</th><th>representative titles</th></tr>",
+            hp.events.len().min(MAX_EVENTS),
+            hp.events.len()
+        );
+        let mut latest: Vec<&Event> = hp.events.iter().collect();
+        latest.sort_by(|x, y| y.start.cmp(&x.start).then(x.id.cmp(&y.id)));
+        for e in latest.into_iter().take(MAX_EVENTS) {
+            let theme = e
+                .theme
+                .map_or("<span class=\"muted\">several</span>".to_string(), |t| {
+                    theme_link(&a.themes[t])
+                });
+            let titles: Vec<String> = e.representatives.iter().map(|p| esc(&p.title)).collect();
+            let _ = writeln!(
+                h,
+                "<tr><td>{}{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                event_link(e),
+                if e.new { " <span class=\"badge\">new</span>" } else { "" },
+                date_range(e),
+                period_label(e.peak_period, g),
+                e.posts,
+                theme,
+                titles.join("<br>")
+            );
+        }
+        h.push_str("</table>\n");
+    }
+}
+
+/// One page per event (`events/event_ID.html`) listing its posts, linked
+/// to their files. Returns the pages written.
+pub fn write_event_pages(
+    out: &Path,
+    a: &Analysis,
+    rows: &Results,
+    membership: &Membership,
+) -> Result<Vec<PathBuf>> {
+    let events = &a.happenings.events;
+    let dir = out.join("events");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    let index: HashMap<u32, usize> = events.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+    let mut posts: Vec<Vec<(Option<i32>, String, String)>> = vec![Vec::new(); events.len()];
+    rows.each(|res| {
+        for r in &res.rows {
+            if let Some(i) = membership.event_id(r).and_then(|id| index.get(&id)) {
+                if posts[*i].len() < MAX_EVENT_POSTS {
+                    posts[*i].push((r.date, r.title.clone(), r.path.clone()));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    let mut written = Vec::new();
+    for (e, list) in events.iter().zip(posts) {
+        let mut h = String::new();
+        let _ = write!(
+            h,
+            "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n<title>E{id} {label}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n<p><a href=\"../index.html#what-happened\">← report</a></p>\n<h1>E{id} {label}</h1>\n<p>{dates}, peak {peak}; {posts} posts; words: {words}.</p>\n",
+            id = e.id,
+            label = esc(&e.label),
+            dates = date_range(e),
+            peak = e.peak_period.format("%Y-%m-%d"),
+            posts = e.posts,
+            words = esc(&e.terms.join("、")),
+        );
+        if let Some(t) = e.theme {
+            let th = &a.themes[t];
+            let _ = writeln!(
+                h,
+                "<p>Mostly in theme <a href=\"../index.html#theme-{}\">T{} {}</a>.</p>",
+                th.id,
+                th.id,
+                esc(&th.label)
+            );
+        }
+        if e.posts as usize > list.len() {
+            let _ = writeln!(
+                h,
+                "<p class=\"muted\">The first {} of its {} posts; all are in assignments.csv with event_id {}.</p>",
+                list.len(),
+                e.posts,
+                e.id
+            );
+        }
+        h.push_str("<ol class=\"titles\">\n");
+        for (date, title, path) in &list {
+            let day = date.map_or(String::new(), |d| {
+                crate::trend::from_epoch_days(d)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            });
+            let title = if title.is_empty() { path } else { title };
+            match relative_to(Path::new(path), &dir) {
+                Some(rel) => {
+                    let _ = writeln!(
+                        h,
+                        "<li><span class=\"muted\">{day}</span> <a href=\"{}\">{}</a></li>",
+                        esc(&url_path(&rel)),
+                        esc(title)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        h,
+                        "<li><span class=\"muted\">{day}</span> {} <span class=\"muted\">{}</span></li>",
+                        esc(title),
+                        esc(path)
+                    );
+                }
+            }
+        }
+        h.push_str("</ol>\n</body>\n</html>\n");
+        let path = dir.join(format!("event_{}.html", e.id));
+        super::write_atomic(&path, |w| {
+            w.write_all(h.as_bytes())
+                .map_err(|err| Error::write(&path, err))
+        })?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 fn summary(h: &mut String, job: &Job, a: &Analysis, g: Granularity) {

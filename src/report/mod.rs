@@ -25,11 +25,11 @@ use polars_io::SerWriter;
 use serde_json::json;
 
 use crate::analysis::{Analysis, Trends};
-use crate::assign::{self, Assigned};
+use crate::assign::{self, Assigned, Results};
 use crate::error::{Error, Result};
+use crate::events::Membership;
 use crate::ingest::Rejection;
 use crate::params::{Job, Params};
-use crate::store::SegmentRef;
 
 /// Writes `path` through a temporary file in the same folder, renamed into
 /// place when `fill` succeeded.
@@ -107,9 +107,17 @@ fn write_themes(path: &Path, analysis: &Analysis) -> Result<()> {
             "coherence",
             "cohesion",
             "representative_titles",
+            "group_id",
+            "group_label",
         ])
         .map_err(&err)?;
-        for t in &analysis.themes {
+        let mut group_of = vec![None; analysis.themes.len()];
+        for g in &analysis.groups {
+            for &t in &g.themes {
+                group_of[t] = Some(g);
+            }
+        }
+        for (i, t) in analysis.themes.iter().enumerate() {
             csv.write_record([
                 t.id.to_string().as_str(),
                 &csv_safe(&t.label),
@@ -125,6 +133,10 @@ fn write_themes(path: &Path, analysis: &Analysis) -> Result<()> {
                         .collect::<Vec<_>>()
                         .join(" | "),
                 ),
+                &group_of[i]
+                    .and_then(|g| g.id)
+                    .map_or(String::new(), |id| id.to_string()),
+                &csv_safe(group_of[i].map_or("", |g| g.label.as_str())),
             ])
             .map_err(&err)?;
         }
@@ -132,58 +144,7 @@ fn write_themes(path: &Path, analysis: &Analysis) -> Result<()> {
     })
 }
 
-/// The analysed posts and the rejections, segment by segment: what
-/// `assign` left in its folder.
-pub struct Rows<'a> {
-    /// The folder of the assignment results.
-    pub dir: &'a Path,
-    /// The segments, in report order.
-    pub segments: &'a [SegmentRef],
-    /// Paths the walk could not read (no doc id), listed first.
-    pub problems: &'a [Rejection],
-    /// Results still in memory from the assign stage.
-    pub kept: Option<&'a assign::Kept>,
-}
-
-impl Rows<'_> {
-    /// Calls `f` with the results of each partition (month), its rows and
-    /// rejections in doc order: the segments of one month (from several
-    /// parts, say) are merged, so the files do not depend on how the work
-    /// was split. Memory: one month's rows.
-    fn each(&self, mut f: impl FnMut(&Assigned) -> Result<()>) -> Result<()> {
-        for month in self
-            .segments
-            .chunk_by(|a, b| a.entry.partition == b.entry.partition)
-        {
-            let read = |seg: &SegmentRef| -> Result<std::sync::Arc<Assigned>> {
-                match self.kept.and_then(|k| k.get(seg)) {
-                    Some(a) => Ok(a),
-                    None => assign::read_output(self.dir, seg).map(std::sync::Arc::new),
-                }
-            };
-            if let [seg] = month {
-                f(read(seg)?.as_ref())?;
-                continue;
-            }
-            let mut all = Assigned {
-                rows: Vec::new(),
-                rejected: Vec::new(),
-                aggregates: Default::default(),
-            };
-            for seg in month {
-                let a = read(seg)?;
-                all.rows.extend(a.rows.iter().cloned());
-                all.rejected.extend(a.rejected.iter().cloned());
-            }
-            all.rows.sort_by_key(|r| r.doc);
-            all.rejected.sort_by_key(|r| r.doc_id);
-            f(&all)?;
-        }
-        Ok(())
-    }
-}
-
-fn write_rejected(path: &Path, rows: &Rows) -> Result<()> {
+fn write_rejected(path: &Path, rows: &Results) -> Result<()> {
     write_atomic(path, |w| {
         let mut csv = csv::Writer::from_writer(w);
         let err = csv_err(path);
@@ -239,6 +200,7 @@ fn assignments_frame(
     a: &Assigned,
     ids: &[u32],
     columns: &[String],
+    membership: &Membership,
     for_csv: bool,
 ) -> Result<DataFrame> {
     let rows = &a.rows;
@@ -279,10 +241,16 @@ fn assignments_frame(
             "source".into(),
             text(&|x| x.source.as_deref().unwrap_or("")),
         ),
+        Column::new(
+            "event_id".into(),
+            rows.iter()
+                .map(|x| membership.event_id(x))
+                .collect::<Vec<Option<u32>>>(),
+        ),
     ];
     for (j, name) in columns.iter().enumerate() {
         let name = if [
-            "doc_id", "path", "date", "title", "theme_id", "score", "source",
+            "doc_id", "path", "date", "title", "theme_id", "score", "source", "event_id",
         ]
         .contains(&name.as_str())
         {
@@ -300,7 +268,13 @@ fn assignments_frame(
 
 /// `assignments.csv` and `.parquet`, written segment by segment: never the
 /// whole table in memory.
-fn write_assignments(out: &Path, rows: &Rows, ids: &[u32], columns: &[String]) -> Result<()> {
+fn write_assignments(
+    out: &Path,
+    rows: &Results,
+    ids: &[u32],
+    columns: &[String],
+    membership: &Membership,
+) -> Result<()> {
     let csv_path = out.join("assignments.csv");
     let pq_path = out.join("assignments.parquet");
     write_atomic(&csv_path, |csv_w| {
@@ -314,7 +288,7 @@ fn write_assignments(out: &Path, rows: &Rows, ids: &[u32], columns: &[String]) -
                 rejected: Vec::new(),
                 aggregates: Default::default(),
             };
-            let schema = assignments_frame(&empty, ids, columns, false)?
+            let schema = assignments_frame(&empty, ids, columns, membership, false)?
                 .schema()
                 .as_ref()
                 .clone();
@@ -326,17 +300,17 @@ fn write_assignments(out: &Path, rows: &Rows, ids: &[u32], columns: &[String]) -
                 if a.rows.is_empty() {
                     return Ok(());
                 }
-                let mut df = assignments_frame(a, ids, columns, true)?;
+                let mut df = assignments_frame(a, ids, columns, membership, true)?;
                 CsvWriter::new(&mut *csv_w)
                     .include_header(header)
                     .finish(&mut df)
                     .map_err(fail(&csv_path))?;
                 header = false;
-                pq.write_batch(&assignments_frame(a, ids, columns, false)?)
+                pq.write_batch(&assignments_frame(a, ids, columns, membership, false)?)
                     .map_err(fail(&pq_path))
             })?;
             if header {
-                let mut df = assignments_frame(&empty, ids, columns, true)?;
+                let mut df = assignments_frame(&empty, ids, columns, membership, true)?;
                 CsvWriter::new(&mut *csv_w)
                     .include_header(true)
                     .finish(&mut df)
@@ -622,6 +596,105 @@ fn write_period_terms(path: &Path, analysis: &Analysis, trends: &Trends) -> Resu
     )
 }
 
+/// `events.csv` and `events.parquet`: one row per event, earliest first.
+fn write_events(out: &Path, analysis: &Analysis) -> Result<()> {
+    let ev = &analysis.happenings.events;
+    let day = crate::trend::epoch_days;
+    let theme_id = |e: &crate::analysis::Event| e.theme.map(|t| analysis.themes[t].id);
+    let titles = |e: &crate::analysis::Event| {
+        e.representatives
+            .iter()
+            .map(|p| p.title.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let frame = |for_csv: bool| -> Result<DataFrame> {
+        let text = |v: Vec<String>| -> Vec<String> {
+            if for_csv {
+                v.into_iter().map(|s| csv_safe(&s).into_owned()).collect()
+            } else {
+                v
+            }
+        };
+        let cols = vec![
+            Column::new(
+                "event_id".into(),
+                ev.iter().map(|e| e.id).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "theme_id".into(),
+                ev.iter().map(theme_id).collect::<Vec<Option<u32>>>(),
+            ),
+            Column::new(
+                "label".into(),
+                text(ev.iter().map(|e| e.label.clone()).collect()),
+            ),
+            Column::new(
+                "start".into(),
+                ev.iter().map(|e| day(e.start)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "end".into(),
+                ev.iter().map(|e| day(e.end)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "peak_period".into(),
+                ev.iter().map(|e| day(e.peak_period)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "posts".into(),
+                ev.iter().map(|e| e.posts).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "strength".into(),
+                ev.iter()
+                    .map(|e| (e.strength * 1000.0).round() / 1000.0)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "top_terms".into(),
+                text(ev.iter().map(|e| e.terms.join(";")).collect()),
+            ),
+            Column::new(
+                "representative_titles".into(),
+                text(ev.iter().map(titles).collect()),
+            ),
+        ];
+        let mut df =
+            DataFrame::new(ev.len(), cols).map_err(|e| Error::polars("building events", e))?;
+        for name in ["start", "end", "peak_period"] {
+            let dates = df
+                .column(name)
+                .and_then(|c| c.cast(&DataType::Date))
+                .map_err(|e| Error::polars("events dates", e))?;
+            df.with_column(dates)
+                .map_err(|e| Error::polars("events dates", e))?;
+        }
+        Ok(df)
+    };
+    write_csv_frame(&out.join("events.csv"), &mut frame(true)?)?;
+    write_parquet_frame(&out.join("events.parquet"), &mut frame(false)?)
+}
+
+/// `rising_terms.csv`: word bursts, newest first.
+fn write_rising_terms(path: &Path, analysis: &Analysis) -> Result<()> {
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    write_records(
+        path,
+        &["term", "start", "end", "peak_period", "strength", "posts"],
+        analysis.happenings.rising.iter().map(|r| {
+            vec![
+                r.term.clone(),
+                day(r.start),
+                day(r.end),
+                day(r.peak_period),
+                format!("{:.3}", r.strength),
+                r.posts.to_string(),
+            ]
+        }),
+    )
+}
+
 /// Writes every report file into `out`; returns the files written.
 /// `previous` is the published output folder (for the history).
 #[allow(clippy::too_many_arguments)]
@@ -630,7 +703,8 @@ pub fn write_all(
     params: &Params,
     job: &Job,
     analysis: &Analysis,
-    rows: &Rows,
+    rows: &Results,
+    membership: &Membership,
     charts: &[PathBuf],
     started: Instant,
 ) -> Result<Vec<PathBuf>> {
@@ -639,8 +713,12 @@ pub fn write_all(
     write_themes(&file("themes.csv"), analysis)?;
     written.push(file("themes.csv"));
     let ids: Vec<u32> = analysis.themes.iter().map(|t| t.id).collect();
-    write_assignments(out, rows, &ids, &analysis.columns)?;
+    write_assignments(out, rows, &ids, &analysis.columns, membership)?;
     written.extend([file("assignments.csv"), file("assignments.parquet")]);
+    write_events(out, analysis)?;
+    write_rising_terms(&file("rising_terms.csv"), analysis)?;
+    written.extend(["events.csv", "events.parquet", "rising_terms.csv"].map(file));
+    written.extend(html::write_event_pages(out, analysis, rows, membership)?);
     if let Some(trends) = &analysis.trends {
         let mut t = trends.table.clone();
         write_csv_frame(&file("trends.csv"), &mut t)?;
