@@ -44,6 +44,7 @@ pub mod reduce;
 pub mod report;
 pub mod segment;
 pub mod store;
+pub mod terms;
 pub mod trend;
 pub mod vectorize;
 

@@ -15,6 +15,7 @@
 
 pub mod font;
 pub mod palette;
+pub mod terms;
 
 use std::path::{Path, PathBuf};
 

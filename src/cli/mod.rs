@@ -11,6 +11,7 @@
 pub mod config;
 mod run;
 mod stages;
+mod terms;
 
 use std::ffi::OsString;
 
@@ -69,6 +70,12 @@ pub enum Command {
     Assign(stages::AssignArgs),
     /// Stage 4 of `run`: write the reports from the assigned store.
     Report(stages::ReportArgs),
+    /// How often words were used, period by period, from a finished run's
+    /// cache (no new analysis): CSV `term,period,count,share,top_themes` on
+    /// standard output.
+    ///
+    /// Example: theme-trends terms --out reports/demo --chart words.png 供应链 人民币
+    Terms(terms::TermsArgs),
     /// Print a commented configuration file holding every `run` flag with
     /// its default, to save and edit: theme-trends init-config > nightly.toml
     InitConfig,
@@ -174,6 +181,7 @@ pub fn execute(cli: Cli) -> i32 {
         Command::Fit(args) => stages::fit(&args),
         Command::Assign(args) => stages::assign(&args),
         Command::Report(args) => stages::report(&args),
+        Command::Terms(args) => terms::execute(&args),
     };
     result.unwrap_or_else(|e| failure(&e))
 }

@@ -1,0 +1,176 @@
+//! `theme-trends terms`: word counts per period read back from a finished
+//! run's cache, checked against the post files themselves.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Posts per month whose title or body contains `needle`, counted from the
+/// files (`DATE-KEY-NNN.md`, one post each).
+fn expected(dir: &Path, needle: &str) -> BTreeMap<String, (u64, u64)> {
+    let mut out: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let month = format!("{}-01", &name[..7]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let e = out.entry(month).or_default();
+        e.1 += 1;
+        if text
+            .split("---")
+            .nth(1)
+            .is_some_and(|fm| fm.contains(needle))
+            || text.split("---").nth(2).is_some_and(|b| b.contains(needle))
+        {
+            e.0 += 1;
+        }
+    }
+    out
+}
+
+fn terms(args: &[&str]) -> (Vec<Vec<String>>, String, i32) {
+    let o = common::tool(&[&["terms"], args].concat());
+    let mut r = csv::Reader::from_reader(o.stdout.as_slice());
+    let rows = if o.status.success() {
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            ["term", "period", "count", "share", "top_themes"]
+        );
+        r.records()
+            .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (rows, common::stderr(&o), o.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn terms_counts_a_word_and_a_phrase_per_month_as_the_files_hold_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("_posts");
+    common::write_subject(&input, "space", 0, 40, "2024-01-01", 1);
+    common::write_subject(&input, "farm", 100, 40, "2024-01-20", 1);
+    let out = dir.path().join("out");
+    let o = common::tool(&[
+        "run",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--k",
+        "2",
+        "--max-df",
+        "0.9",
+        "--no-charts",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let space_theme = common::theme_of_subjects(&out)["space"].clone();
+
+    let chart = dir.path().join("words.png");
+    let (rows, err, code) = terms(&[
+        "--out",
+        out.to_str().unwrap(),
+        "--chart",
+        chart.to_str().unwrap(),
+        "火箭",
+        "编号1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // The phrase is split by the segmenter: matched as a substring, and said so.
+    assert!(
+        err.contains("'编号1'") && err.contains("substring"),
+        "{err}"
+    );
+    assert!(!err.contains("'火箭'"), "{err}");
+    common::assert_real_png(&chart);
+
+    for (term, needle) in [("火箭", "火箭"), ("编号1", "编号1")] {
+        let want = expected(&input, needle);
+        let got: BTreeMap<String, (u64, f64)> = rows
+            .iter()
+            .filter(|r| r[0] == term)
+            .map(|r| (r[1].clone(), (r[2].parse().unwrap(), r[3].parse().unwrap())))
+            .collect();
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>(),
+            "{term}: periods"
+        );
+        for (month, &(count, posts)) in &want {
+            let (c, share) = got[month];
+            assert_eq!(c, count, "{term} in {month}");
+            assert!(
+                (share - count as f64 / posts as f64).abs() < 1e-6,
+                "{term} {month}"
+            );
+        }
+        assert!(want.values().any(|v| v.0 > 0), "{term} never occurs");
+    }
+    // The rocket's posts are in the space theme.
+    for r in rows.iter().filter(|r| r[0] == "火箭" && r[2] != "0") {
+        assert!(
+            r[4].starts_with(&format!("{}", ""))
+                && r[4].contains(&format!("({space_theme}): {}", r[2])),
+            "{r:?}"
+        );
+    }
+
+    // Weekly on demand.
+    let (weekly, _, code) = terms(&[
+        "--out",
+        out.to_str().unwrap(),
+        "--granularity",
+        "week",
+        "火箭",
+    ]);
+    assert_eq!(code, 0);
+    let total: u64 = weekly.iter().map(|r| r[2].parse::<u64>().unwrap()).sum();
+    let want: u64 = expected(&input, "火箭").values().map(|v| v.0).sum();
+    assert_eq!(total, want);
+    assert!(weekly
+        .iter()
+        .all(|r| chrono::NaiveDate::parse_from_str(&r[1], "%Y-%m-%d")
+            .unwrap()
+            .format("%u")
+            .to_string()
+            == "1"));
+}
+
+#[test]
+fn terms_names_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("_posts");
+    common::write_subject(&input, "space", 0, 20, "2024-01-01", 1);
+    common::write_subject(&input, "farm", 100, 20, "2024-01-01", 1);
+    let out = dir.path().join("out");
+    let o = common::tool(&[
+        "run",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--k",
+        "2",
+        "--no-charts",
+        "-q",
+        "--no-cache",
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let (_, err, code) = terms(&["--out", out.to_str().unwrap(), "火箭"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("run.json") && err.contains("--no-cache"),
+        "{err}"
+    );
+
+    let (_, err, code) = terms(&[
+        "--out",
+        dir.path().join("nowhere").to_str().unwrap(),
+        "火箭",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nowhere") && err.contains("run.json"), "{err}");
+}
