@@ -21,9 +21,12 @@ tar xzf ./*.tgz "$TTF" package/LICENSE_FONT
 echo "$TTF_SHA256  $TTF" | sha256sum -c --quiet
 
 # The characters: every hanzi and symbol of GB 2312 (each valid two-byte
-# code, rows 0xA1-0xF7, cells 0xA1-0xFE), printable ASCII, general
-# punctuation, CJK symbols and punctuation, half- and full-width forms, and
-# the probe characters of src/chart/font.rs.
+# code, rows 0xA1-0xF7, cells 0xA1-0xFE), printable ASCII, Latin-1
+# Supplement (Python's gb2312 gives U+30FB for A1A4, while labels join
+# words with U+00B7), general punctuation, arrows, mathematical operators
+# (U+2212 minus), circled numbers, CJK symbols and
+# punctuation, half- and full-width forms, and the probe characters of
+# src/chart/font.rs.
 python3 - "$here/../../src/chart/font.rs" > chars.txt <<'PY'
 import re, sys
 chars = set()
@@ -34,7 +37,8 @@ for hi in range(0xA1, 0xF8):
         except UnicodeDecodeError:
             pass
 chars.update(map(chr, range(0x20, 0x7F)))
-for lo, hi in ((0x2000, 0x206F), (0x3000, 0x303F), (0xFF00, 0xFFEF)):
+for lo, hi in ((0x00A0, 0x00FF), (0x2000, 0x206F), (0x2190, 0x22FF), (0x2460, 0x24FF),
+               (0x3000, 0x303F), (0xFF00, 0xFFEF)):
     chars.update(map(chr, range(lo, hi + 1)))
 src = open(sys.argv[1], encoding="utf-8").read()
 probe = re.search(r'const PROBE: &str = "([^"]*)";', src).group(1)
