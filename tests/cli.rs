@@ -305,12 +305,12 @@ fn charts_use_the_embedded_font_unless_font_names_a_file() {
     run(&embedded, None);
     assert_eq!(
         common::run_json(&embedded)["chart_font"],
-        "embedded:noto-sans-sc-gb2312"
+        "embedded:wqy-microhei-gb2312"
     );
     let area = Path::new("charts").join("theme_share_area.png");
     common::assert_real_png(&embedded.join(&area));
 
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fonts/noto-sans-sc-gb2312.ttf");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fonts/wqy-microhei-gb2312.ttf");
     let explicit = dir.path().join("explicit");
     run(&explicit, Some(&file));
     assert_eq!(

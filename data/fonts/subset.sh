@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
-# Regenerates data/fonts/noto-sans-sc-gb2312.ttf, the chart font embedded in
-# the binary (src/chart/font.rs), from the Noto Sans SC Regular of the npm
-# package @expo-google-fonts/noto-sans-sc (SIL OFL 1.1; see README.md here).
+# Regenerates data/fonts/wqy-microhei-gb2312.ttf, the chart font embedded in
+# the binary (src/chart/font.rs), from WenQuanYi Micro Hei as shipped by the
+# Debian package fonts-wqy-microhei 0.2.0-beta-3.1 (Apache-2.0, or GPL-3+
+# with a font embedding exception; used here under Apache-2.0 — see
+# README.md here).
 #
-# Needs npm, python3 and fontTools (pip install 'fonttools==4.68.0').
+# Needs python3 and fontTools (pip install 'fonttools==4.68.0'). Takes the
+# installed /usr/share/fonts/truetype/wqy/wqy-microhei.ttc (apt-get install
+# fonts-wqy-microhei), or TTC=FILE; when neither is there it fetches the
+# package with `apt-get download fonts-wqy-microhei` and unpacks it with
+# dpkg-deb -x.
 # Usage: bash data/fonts/subset.sh        (from anywhere)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-PKG="@expo-google-fonts/noto-sans-sc@0.4.3"
-TTF="package/400Regular/NotoSansSC_400Regular.ttf"
-# sha256 of the TTF in that package (Noto Sans SC 2.004-H2).
-TTF_SHA256="${TTF_SHA256:-d45f67f0a7c0ca3f256950777ce6a61cc7ce5f9696d02900cbbaac25f8aa7d16}"
-OUT="$here/noto-sans-sc-gb2312.ttf"
+TTC="${TTC:-/usr/share/fonts/truetype/wqy/wqy-microhei.ttc}"
+# sha256 of wqy-microhei.ttc in fonts-wqy-microhei 0.2.0-beta-3.1
+# (WenQuanYi Micro Hei "Version 0.2.0-beta").
+TTC_SHA256="${TTC_SHA256:-2420e8078af796b19a3f6ef13de527a1a91c1e7171eea115926c614ced1009b3}"
+OUT="$here/wqy-microhei-gb2312.ttf"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cd "$work"
-npm pack --silent "$PKG" >/dev/null
-tar xzf ./*.tgz "$TTF" package/LICENSE_FONT
-echo "$TTF_SHA256  $TTF" | sha256sum -c --quiet
+if [ ! -f "$TTC" ]; then
+  (cd "$work" && apt-get download fonts-wqy-microhei >/dev/null \
+     && dpkg-deb -x ./fonts-wqy-microhei_*.deb pkg)
+  TTC="$work/pkg/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+fi
+echo "$TTC_SHA256  $TTC" | sha256sum -c --quiet
 
 # The characters: every hanzi and symbol of GB 2312 (each valid two-byte
 # code, rows 0xA1-0xF7, cells 0xA1-0xFE), printable ASCII, Latin-1
@@ -27,7 +35,7 @@ echo "$TTF_SHA256  $TTF" | sha256sum -c --quiet
 # (U+2212 minus), circled numbers, CJK symbols and
 # punctuation, half- and full-width forms, and the probe characters of
 # src/chart/font.rs.
-python3 - "$here/../../src/chart/font.rs" > chars.txt <<'PY'
+python3 - "$here/../../src/chart/font.rs" > "$work/chars.txt" <<'PY'
 import re, sys
 chars = set()
 for hi in range(0xA1, 0xF8):
@@ -46,12 +54,13 @@ chars.update(probe)
 sys.stdout.write("".join(sorted(chars)))
 PY
 
-pyftsubset "$TTF" \
-  --text-file=chars.txt \
+# Face 0 of the collection is WenQuanYi Micro Hei (face 1 is its Mono).
+pyftsubset "$TTC" \
+  --font-number=0 \
+  --text-file="$work/chars.txt" \
   --layout-features='' \
   --no-hinting \
-  --drop-tables+=vhea,vmtx,STAT,BASE,GDEF,GPOS,GSUB \
+  --drop-tables+=vhea,vmtx,FFTM,GDEF,GPOS,GSUB \
   --name-IDs='*' \
   --output-file="$OUT"
-cp package/LICENSE_FONT "$here/LICENSE-noto-sans-sc.txt"
-echo "wrote $OUT ($(stat -c %s "$OUT") bytes, $(wc -m < chars.txt) characters asked)"
+echo "wrote $OUT ($(stat -c %s "$OUT") bytes, $(wc -m < "$work/chars.txt") characters asked)"

@@ -7,10 +7,14 @@
 //!
 //! 1. `--font FILE`, when given: read and checked with [`check_cjk_font`];
 //!    a file without Chinese glyphs (a Latin-only font) stops the run.
-//! 2. Otherwise the font embedded in the binary ([`EMBEDDED`]): Noto Sans SC
-//!    Regular (SIL Open Font License 1.1) subset to GB 2312, ASCII and
-//!    CJK, full-width and general punctuation — about 2.2 MB, built by
-//!    `data/fonts/subset.sh` (see `data/fonts/README.md`).
+//! 2. Otherwise the font embedded in the binary ([`EMBEDDED`]): WenQuanYi
+//!    Micro Hei (Debian's fonts-wqy-microhei, used under Apache-2.0) subset
+//!    to GB 2312, ASCII, Latin-1 and CJK, full-width and general
+//!    punctuation — about 1.3 MB, built by `data/fonts/subset.sh` (see
+//!    `data/fonts/README.md`). Its `·` and punctuation are narrow glyphs
+//!    without wide side bearings, which plotters (0.3.7) ignores: with a
+//!    font whose `·` is a centred dot in a full em, labels like
+//!    "东莞·务工人员" draw with a wide gap.
 //!
 //! Installed fonts are not looked for: the embedded font comes before them
 //! so that the same run draws the same pixels on every machine, with or
@@ -30,18 +34,19 @@ use crate::error::{Error, Result};
 /// The family name charts use. In SVG output it doubles as a CSS font
 /// list, so viewers draw with the embedded font's design where it is
 /// installed and fall back to any other CJK font.
-pub const FAMILY: &str = "Noto Sans SC, Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, PingFang SC, Microsoft YaHei, sans-serif";
+pub const FAMILY: &str = "WenQuanYi Micro Hei, Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif";
 
 /// Characters a usable font must have.
 const PROBE: &str = "中文主题趋势春运防汛外贸企业创新０１%";
 
-/// The chart font shipped inside the binary: Noto Sans SC Regular 2.004,
-/// SIL OFL 1.1, subset to GB 2312 and punctuation (`data/fonts/`).
-pub static EMBEDDED: &[u8] = include_bytes!("../../data/fonts/noto-sans-sc-gb2312.ttf");
+/// The chart font shipped inside the binary: WenQuanYi Micro Hei
+/// 0.2.0-beta, Apache-2.0, subset to GB 2312 and punctuation
+/// (`data/fonts/`).
+pub static EMBEDDED: &[u8] = include_bytes!("../../data/fonts/wqy-microhei-gb2312.ttf");
 
 /// How the embedded font is named where a file path would stand (the value
 /// [`ensure_font`] returns, the log and `run.json`'s `chart_font`).
-pub const EMBEDDED_NAME: &str = "embedded:noto-sans-sc-gb2312";
+pub const EMBEDDED_NAME: &str = "embedded:wqy-microhei-gb2312";
 
 /// Checks that `bytes` parse as a font with glyphs for every probe character.
 pub fn check_cjk_font(bytes: &[u8]) -> std::result::Result<(), String> {

@@ -30,7 +30,7 @@ const MAX_BURSTS: usize = 15;
 /// Themes listed as gaining share.
 const MAX_GAINERS: usize = 5;
 
-const STYLE: &str = "body{font-family:'Noto Sans SC','Noto Sans CJK SC','WenQuanYi Micro Hei','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;color:#222;max-width:1600px;padding:0 1em}
+const STYLE: &str = "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;color:#222;max-width:1600px;padding:0 1em}
 table{border-collapse:collapse;margin:0.6em 0 1.4em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}.sw{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle;border-radius:2px}
 img{max-width:100%;border:1px solid #ddd;margin:0.4em 0}.summary{font-size:1.1em;background:#f7f7f7;padding:0.6em 1em;border-left:4px solid #1f77b4}
