@@ -232,7 +232,8 @@ pub fn run(job: &Job, params: &Checked<Params>, log: &Log) -> Result<RunSummary>
     check_job(job)?;
     if !params.chart.no_charts {
         // Fail before the long work if charts cannot be drawn.
-        chart::font::ensure_font(params.chart.get_font())?;
+        let font = chart::font::ensure_font(params.chart.get_font())?;
+        log.info(&format!("charts: font {}", font.display()));
     }
     let started = Instant::now();
     // One run at a time per output folder: taken before the previous

@@ -276,6 +276,54 @@ fn a_font_without_chinese_glyphs_is_refused() {
     );
 }
 
+/// No font needs to be installed: without `--font` the charts are drawn
+/// with the font built into the binary, and `run.json` says so. `--font`
+/// with a CJK font file draws with that file; given the very font that is
+/// embedded, the charts come out the same, pixel for pixel.
+#[test]
+fn charts_use_the_embedded_font_unless_font_names_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = common::demo();
+    let run = |out: &Path, font: Option<&Path>| {
+        let mut args = vec![
+            "run",
+            "--input",
+            demo.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--k",
+            "4",
+            "--quiet",
+        ];
+        if let Some(f) = font {
+            args.extend(["--font", f.to_str().unwrap()]);
+        }
+        let o = tool(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    let embedded = dir.path().join("embedded");
+    run(&embedded, None);
+    assert_eq!(
+        common::run_json(&embedded)["chart_font"],
+        "embedded:wqy-microhei-gb2312"
+    );
+    let area = Path::new("charts").join("theme_share_area.png");
+    common::assert_real_png(&embedded.join(&area));
+
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fonts/wqy-microhei-gb2312.ttf");
+    let explicit = dir.path().join("explicit");
+    run(&explicit, Some(&file));
+    assert_eq!(
+        common::run_json(&explicit)["chart_font"],
+        file.display().to_string()
+    );
+    assert!(
+        std::fs::read(embedded.join(&area)).unwrap()
+            == std::fs::read(explicit.join(&area)).unwrap(),
+        "the embedded font and the same font from a file drew different charts"
+    );
+}
+
 /// One post outside the named themes cannot make a theme: it joins the
 /// closest named theme with a warning, and the run succeeds.
 #[test]

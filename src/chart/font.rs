@@ -1,11 +1,27 @@
-//! Finding a font that can draw Chinese, and handing it to plotters.
+//! The font charts draw Chinese with, handed to plotters.
 //!
 //! plotters' `ab_glyph` backend draws with fonts registered from bytes; an
 //! unknown family or a font without CJK glyphs silently draws boxes. So the
-//! font is chosen here explicitly — `--font FILE`, else the first of a list
-//! of well-known CJK font files — and checked to really hold glyphs for
-//! Chinese text before anything is drawn. Without one the run stops with a
-//! message that says how to install one.
+//! font is chosen here explicitly and checked to really hold glyphs for
+//! Chinese text before anything is drawn:
+//!
+//! 1. `--font FILE`, when given: read and checked with [`check_cjk_font`];
+//!    a file without Chinese glyphs (a Latin-only font) stops the run.
+//! 2. Otherwise the font embedded in the binary ([`EMBEDDED`]): WenQuanYi
+//!    Micro Hei (Debian's fonts-wqy-microhei, used under Apache-2.0) subset
+//!    to GB 2312, ASCII, Latin-1 and CJK, full-width and general
+//!    punctuation — about 1.3 MB, built by `data/fonts/subset.sh` (see
+//!    `data/fonts/README.md`). Its `·` and punctuation are narrow glyphs
+//!    without wide side bearings, which plotters (0.3.7) ignores: with a
+//!    font whose `·` is a centred dot in a full em, labels like
+//!    "东莞·务工人员" draw with a wide gap.
+//!
+//! Installed fonts are not looked for: the embedded font comes before them
+//! so that the same run draws the same pixels on every machine, with or
+//! without a CJK font installed, and a run never depends on what a system
+//! administrator put in /usr/share/fonts. Characters outside the subset
+//! (rare hanzi beyond GB 2312) draw as boxes; `--font` with a full CJK font
+//! is the way to draw them.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -16,25 +32,21 @@ use plotters::style::FontStyle;
 use crate::error::{Error, Result};
 
 /// The family name charts use. In SVG output it doubles as a CSS font
-/// list, so viewers fall back to any installed CJK font.
+/// list, so viewers draw with the embedded font's design where it is
+/// installed and fall back to any other CJK font.
 pub const FAMILY: &str = "WenQuanYi Micro Hei, Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif";
 
 /// Characters a usable font must have.
 const PROBE: &str = "中文主题趋势春运防汛外贸企业创新０１%";
 
-/// Font files tried, in order, when `--font` is not given.
-pub const CANDIDATES: &[&str] = &[
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-    "/System/Library/Fonts/PingFang.ttc",
-    "/System/Library/Fonts/STHeiti Medium.ttc",
-    "C:\\Windows\\Fonts\\msyh.ttc",
-    "C:\\Windows\\Fonts\\simhei.ttf",
-];
+/// The chart font shipped inside the binary: WenQuanYi Micro Hei
+/// 0.2.0-beta, Apache-2.0, subset to GB 2312 and punctuation
+/// (`data/fonts/`).
+pub static EMBEDDED: &[u8] = include_bytes!("../../data/fonts/wqy-microhei-gb2312.ttf");
+
+/// How the embedded font is named where a file path would stand (the value
+/// [`ensure_font`] returns, the log and `run.json`'s `chart_font`).
+pub const EMBEDDED_NAME: &str = "embedded:wqy-microhei-gb2312";
 
 /// Checks that `bytes` parse as a font with glyphs for every probe character.
 pub fn check_cjk_font(bytes: &[u8]) -> std::result::Result<(), String> {
@@ -49,51 +61,37 @@ pub fn check_cjk_font(bytes: &[u8]) -> std::result::Result<(), String> {
 
 static REGISTERED: OnceLock<PathBuf> = OnceLock::new();
 
-/// Finds, checks and registers the chart font (once per process). Returns
-/// the file used.
+/// The font charts were drawn with in this process, once [`ensure_font`]
+/// has chosen it: the `--font` file or [`EMBEDDED_NAME`].
+pub fn registered() -> Option<&'static Path> {
+    REGISTERED.get().map(PathBuf::as_path)
+}
+
+/// Chooses, checks and registers the chart font (once per process):
+/// `explicit` (`--font`) when given, else the embedded font. Returns the
+/// file used, or the pseudo-path [`EMBEDDED_NAME`].
 pub fn ensure_font(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(path) = REGISTERED.get() {
         return Ok(path.clone());
     }
-    let (path, bytes) = match explicit {
+    let (path, bytes): (PathBuf, &'static [u8]) = match explicit {
         Some(p) => {
             let bytes = std::fs::read(p).map_err(|e| Error::read(p, e))?;
             check_cjk_font(&bytes)
                 .map_err(|reason| Error::Font(format!("{}: {reason}", p.display())))?;
-            (p.to_path_buf(), bytes)
+            (p.to_path_buf(), Box::leak(bytes.into_boxed_slice()))
         }
-        None => find_system_font()?,
+        None => {
+            check_cjk_font(EMBEDDED)
+                .map_err(|reason| Error::Font(format!("{EMBEDDED_NAME}: {reason}")))?;
+            (PathBuf::from(EMBEDDED_NAME), EMBEDDED)
+        }
     };
-    let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    plotters::style::register_font(FAMILY, FontStyle::Normal, leaked)
+    plotters::style::register_font(FAMILY, FontStyle::Normal, bytes)
         .map_err(|_| Error::Font(format!("{}: plotters cannot load it", path.display())))?;
-    plotters::style::register_font(FAMILY, FontStyle::Bold, leaked)
+    plotters::style::register_font(FAMILY, FontStyle::Bold, bytes)
         .map_err(|_| Error::Font(format!("{}: plotters cannot load it", path.display())))?;
     Ok(REGISTERED.get_or_init(|| path).clone())
-}
-
-fn find_system_font() -> Result<(PathBuf, Vec<u8>)> {
-    let mut tried = Vec::new();
-    for candidate in CANDIDATES {
-        let path = Path::new(candidate);
-        let Ok(bytes) = std::fs::read(path) else {
-            continue;
-        };
-        match check_cjk_font(&bytes) {
-            Ok(()) => return Ok((path.to_path_buf(), bytes)),
-            Err(reason) => tried.push(format!("{candidate}: {reason}")),
-        }
-    }
-    Err(Error::Font(format!(
-        "none of the known Chinese fonts is installed{}. Install one \
-         (Debian/Ubuntu: `apt-get install fonts-wqy-microhei`), pass --font FILE \
-         with a .ttf/.otf/.ttc that has Chinese glyphs, or use --no-charts",
-        if tried.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", tried.join("; "))
-        }
-    )))
 }
 
 #[cfg(test)]
@@ -114,5 +112,50 @@ mod tests {
     #[test]
     fn garbage_is_not_a_font() {
         assert!(check_cjk_font(b"not a font").is_err());
+    }
+
+    #[test]
+    fn the_embedded_font_draws_common_news_characters() {
+        check_cjk_font(EMBEDDED).expect("the embedded font passes the CJK check");
+        let font = FontRef::try_from_slice(EMBEDDED).unwrap();
+        // Words of the news, full-width and general punctuation, Latin.
+        let sample = "供应链人民币疫情防控中小企业创新新华社习近平总书记一带一路粤港澳大湾区\
+                      乡村振兴碳达峰碳中和长江经济带《》“”‘’（）、，。：；！？…—·−％２０２４①GDP CPI 5.2%";
+        let missing: String = sample
+            .chars()
+            .filter(|&c| font.glyph_id(c).0 == 0)
+            .collect();
+        assert!(missing.is_empty(), "the embedded font lacks {missing}");
+        // The first and last hanzi of GB 2312's two levels (codes B0A1,
+        // D7F9, D8A1 and F7FE): the whole set went into the subset.
+        for c in ['啊', '座', '亍', '齄'] {
+            assert_ne!(font.glyph_id(c).0, 0, "the embedded font lacks {c}");
+        }
+        // Every character in the code of the charts, outside comments
+        // (titles, axis names, the `·` that joins a label's words).
+        let code = include_str!("mod.rs");
+        let missing: std::collections::BTreeSet<char> = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .flat_map(str::chars)
+            .filter(|&c| !c.is_ascii() && font.glyph_id(c).0 == 0)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the embedded font lacks {missing:?} of src/chart/mod.rs"
+        );
+        // And it really draws: a hanzi has an outline, not an empty box.
+        let glyph = font.glyph_id('链').with_scale(32.0);
+        let outlined = font.outline_glyph(glyph).expect("链 has an outline");
+        assert!(outlined.px_bounds().width() > 10.0);
+    }
+
+    #[test]
+    fn without_font_the_embedded_one_is_registered() {
+        let chosen = ensure_font(None).unwrap();
+        // Another test of this process may have registered first; both
+        // choose the embedded font since none passes --font.
+        assert_eq!(chosen, PathBuf::from(EMBEDDED_NAME));
+        assert_eq!(registered(), Some(Path::new(EMBEDDED_NAME)));
     }
 }

@@ -11,7 +11,8 @@
 //! `facet_<field>` per `--facet` (the theme shares of each of the field's
 //! largest values over time) and one chart per theme in `themes/`.
 //! A theme has the same colour in every chart. Text is drawn with a checked
-//! CJK font (see [`font`]), so Chinese never turns into boxes.
+//! CJK font — the one embedded in the binary, or `--font FILE` (see
+//! [`font`]) — so Chinese never turns into boxes.
 
 pub mod font;
 pub mod palette;

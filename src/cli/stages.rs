@@ -284,7 +284,8 @@ pub fn report(args: &ReportArgs) -> Result<i32> {
         job.cache = Some(args.cache.clone());
         job.wait = args.wait;
         if !params.chart.no_charts {
-            crate::chart::font::ensure_font(params.chart.get_font())?;
+            let font = crate::chart::font::ensure_font(params.chart.get_font())?;
+            log.info(&format!("charts: font {}", font.display()));
         }
         let _lock = OutLock::acquire(&args.out, args.wait, |pid| {
             log.info(&format!(

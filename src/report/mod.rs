@@ -416,6 +416,9 @@ fn write_run_json(
         "version": env!("CARGO_PKG_VERSION"),
         "run_at": analysis.run_at,
         "parameters": parameters_json(params, job),
+        // The font the charts were drawn with: the --font file or
+        // "embedded:…"; null when no chart was drawn.
+        "chart_font": crate::chart::font::registered().map(|p| p.display().to_string()),
         "model": analysis.model,
         "counts": {
             "posts": c.posts,
