@@ -86,7 +86,8 @@ def main():
           f"{t_engine:.1f} s in all")
     differ = 0
     for name in ["themes.csv", "assignments.csv", "trends.csv", "trends_by_facet.csv",
-                 "emerging.csv", "theme_terms_by_period.csv", "rejected.csv"]:
+                 "emerging.csv", "theme_terms_by_period.csv", "rejected.csv",
+                 "events.csv", "rising_terms.csv"]:
         same = filecmp.cmp(reference / name, out / name, shallow=False)
         differ += not same
         print(f"  {name:<28} {'SAME' if same else 'DIFFERENT'}")

@@ -88,8 +88,10 @@ pub struct Aggregates {
     /// many of them each word occurs (by [`crate::events::word_key`]); what
     /// rising words and events are found from.
     pub weekly: BTreeMap<i32, Weekly>,
-    /// The words behind the keys of `weekly` that occur in at least two
-    /// posts of a segment (a word seen once cannot burst).
+    /// The words behind the keys of `weekly`: every word of an analysed
+    /// post. (Keeping only words seen twice in a segment made the events
+    /// depend on how the archive was split into parts.) Memory: the
+    /// archive's distinct words.
     pub names: HashMap<u32, String>,
     /// Posts without a date among the analysed.
     pub undated: u64,

@@ -31,7 +31,7 @@ use crate::trend::{epoch_days, from_epoch_days};
 use crate::vectorize;
 
 /// Assignment output magic.
-pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x02";
+pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x03";
 /// Folder of the assignment outputs in the cache.
 pub const ASSIGNED_DIR: &str = "assigned";
 
@@ -286,7 +286,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
         });
     }
     for (w, &n) in seen_in.iter().enumerate() {
-        if n >= 2 {
+        if n >= 1 {
             agg.names
                 .entry(keys[w])
                 .or_insert_with(|| read.vocab.words[w].clone());

@@ -97,6 +97,8 @@ fn prepare_fit_assign_report_on_parts_give_the_reports_of_run() {
         "rejected.csv",
         "emerging.csv",
         "theme_terms_by_period.csv",
+        "events.csv",
+        "rising_terms.csv",
     ] {
         same_file(&run_out, &stage_out, name);
     }
