@@ -16,6 +16,10 @@ use crate::ids::{DocId, ThemeIdx};
 /// Representative posts kept per theme.
 pub const REPRESENTATIVES: usize = 12;
 
+/// Posts kept per (theme, period): the page lists them when a theme's
+/// band is clicked.
+pub const PERIOD_SAMPLE: usize = 5;
+
 /// A post that may represent its theme.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -78,6 +82,10 @@ pub struct Aggregates {
     /// The posts closest to each theme's centre, best first (at most
     /// [`REPRESENTATIVES`] with distinct titles).
     pub representatives: BTreeMap<ThemeIdx, Vec<Candidate>>,
+    /// The posts closest to each theme's centre in each period, best
+    /// first (at most [`PERIOD_SAMPLE`]): themes × periods × 5 posts, never
+    /// more however large the archive.
+    pub samples: BTreeMap<(ThemeIdx, i32), Vec<Candidate>>,
     /// Per theme: the sum of its posts' similarities to its centre.
     pub cohesion: BTreeMap<ThemeIdx, f64>,
     /// Posts per (theme, value of the input's `label` column).
@@ -130,6 +138,11 @@ impl Aggregates {
         for (t, list) in other.representatives {
             for c in list {
                 self.offer(t, c);
+            }
+        }
+        for ((t, p), list) in other.samples {
+            for c in list {
+                self.sample(t, p, c);
             }
         }
         for (t, v) in other.cohesion {
@@ -191,6 +204,34 @@ impl Aggregates {
         }
     }
 
+    /// Keeps `c` among the posts of theme `t` in `period` if it is among
+    /// the [`PERIOD_SAMPLE`] closest to the centre (best first, ties by
+    /// doc, so that the parts may be added in any order).
+    pub fn sample(&mut self, t: ThemeIdx, period: i32, c: Candidate) {
+        let (score, doc) = (c.score, c.doc);
+        self.sample_with(t, period, score, doc, || c);
+    }
+
+    /// [`Self::sample`] for a post of `score` and `doc`, made by `make`
+    /// only when it is kept.
+    pub fn sample_with(
+        &mut self,
+        t: ThemeIdx,
+        period: i32,
+        score: f32,
+        doc: DocId,
+        make: impl FnOnce() -> Candidate,
+    ) {
+        let list = self.samples.entry((t, period)).or_default();
+        let at = list
+            .binary_search_by(|x| score.total_cmp(&x.score).then(x.doc.cmp(&doc)))
+            .unwrap_or_else(|e| e);
+        if at < PERIOD_SAMPLE {
+            list.insert(at, make());
+            list.truncate(PERIOD_SAMPLE);
+        }
+    }
+
     /// Notes a warning about a post (the first ones are kept).
     pub fn warn(&mut self, w: String) {
         if self.warnings.len() < KEPT_WARNINGS {
@@ -245,6 +286,32 @@ mod tests {
         assert_eq!(titles, ["乙", "甲", "丙"]);
         assert_eq!(a.representatives[&t][0].doc, DocId(7));
         assert_eq!(a.span, Some((100, 131)));
+    }
+
+    #[test]
+    fn each_theme_and_period_keeps_its_closest_posts_in_any_order() {
+        let t = ThemeIdx(0);
+        let parts: Vec<Aggregates> = (0..8u64)
+            .map(|i| {
+                let mut a = Aggregates::default();
+                a.sample(t, 100, cand(i as f32 / 10.0, i, &format!("a{i}")));
+                a.sample(t, 131, cand(0.5, i, &format!("b{i}")));
+                a
+            })
+            .collect();
+        let mut fwd = Aggregates::default();
+        for p in parts.iter().cloned() {
+            fwd.merge(p);
+        }
+        let mut back = Aggregates::default();
+        for p in parts.into_iter().rev() {
+            back.merge(p);
+        }
+        assert_eq!(fwd, back);
+        let docs = |p: i32| -> Vec<u64> { fwd.samples[&(t, p)].iter().map(|c| c.doc.0).collect() };
+        assert_eq!(docs(100), [7, 6, 5, 4, 3]);
+        // Equal scores: the first posts.
+        assert_eq!(docs(131), [0, 1, 2, 3, 4]);
     }
 
     #[test]

@@ -86,6 +86,32 @@ pub struct Trends {
     pub facet_table: Option<DataFrame>,
     /// The largest values of each facet, for the page and the charts.
     pub facets: Vec<FacetView>,
+    /// A few posts of each theme in each period it has posts, for the
+    /// page's click lists.
+    pub samples: Vec<PeriodPosts>,
+}
+
+/// The posts closest to a theme's centre in one period (at most
+/// [`crate::aggregate::PERIOD_SAMPLE`]), best first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodPosts {
+    /// Theme index.
+    pub theme: usize,
+    /// Period index (into `TrendMatrix::periods`).
+    pub period: usize,
+    /// The posts, closest first.
+    pub posts: Vec<SampledPost>,
+}
+
+/// A post of a [`PeriodPosts`] sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampledPost {
+    /// The post.
+    pub post: PostRef,
+    /// Its date.
+    pub date: Option<NaiveDate>,
+    /// Its cosine similarity to its theme's centre.
+    pub score: f32,
 }
 
 /// A word that suddenly became frequent: one burst of it.

@@ -263,16 +263,17 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             let label = f.extra.get(col).cloned().unwrap_or_default();
             *agg.labels.entry((theme, label)).or_default() += 1;
         }
-        agg.offer(
-            theme,
-            Candidate {
-                score,
-                doc: rec.doc,
-                title: f.title.clone(),
-                path: rec.path.clone(),
-                date: f.date,
-            },
-        );
+        let candidate = || Candidate {
+            score,
+            doc: rec.doc,
+            title: f.title.clone(),
+            path: rec.path.clone(),
+            date: f.date,
+        };
+        if period != i32::MIN {
+            agg.sample_with(theme, period, score, rec.doc, candidate);
+        }
+        agg.offer(theme, candidate());
         out.rows.push(Assignment {
             doc: rec.doc,
             path: rec.path.clone(),

@@ -81,7 +81,9 @@ fn the_report_page_renders_in_headless_chromium() {
         "src=\"http",
         "href=\"http",
         "url(http",
-        "<script",
+        "<script src",
+        "fetch(",
+        "XMLHttpRequest",
         "@import",
     ] {
         assert!(

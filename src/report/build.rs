@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::aggregate::Aggregates;
-use crate::analysis::{Analysis, Counts, ModelInfo, Trends};
+use crate::analysis::{Analysis, Counts, ModelInfo, PeriodPosts, SampledPost, Trends};
 use crate::error::Result;
 use crate::evaluate;
 use crate::ids::ThemeIdx;
@@ -154,6 +154,7 @@ fn trends(model: &Model, agg: &Aggregates, params: &Params) -> Result<Trends> {
     let table = trend::trend_table(&counts, &ids, span, tp)?;
     let matrix = TrendMatrix::from_table(&table, &ids)?;
     let period_terms = period_terms(model, agg, &matrix.periods);
+    let samples = samples(agg, &matrix.periods);
     let names = &tp.facets;
     let (facet_table, facets) = if names.is_empty() {
         (None, Vec::new())
@@ -176,7 +177,37 @@ fn trends(model: &Model, agg: &Aggregates, params: &Params) -> Result<Trends> {
         period_terms,
         facet_table,
         facets,
+        samples,
     })
+}
+
+/// The sampled posts of each theme and period, as the page lists them.
+fn samples(agg: &Aggregates, periods: &[NaiveDate]) -> Vec<PeriodPosts> {
+    let period_index: HashMap<i32, usize> = periods
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (trend::epoch_days(*d), i))
+        .collect();
+    agg.samples
+        .iter()
+        .filter_map(|(&(t, p), list)| {
+            Some(PeriodPosts {
+                theme: t.get(),
+                period: *period_index.get(&p)?,
+                posts: list
+                    .iter()
+                    .map(|c| SampledPost {
+                        post: PostRef {
+                            title: c.title.clone(),
+                            path: c.path.clone(),
+                        },
+                        date: c.date.map(from_epoch_days),
+                        score: c.score,
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
 }
 
 /// Each theme's words in each period it has posts, weighted by the

@@ -1,10 +1,13 @@
 //! `index.html`: the page the analyst opens each morning.
 //!
 //! A static file that opens from disk and fetches nothing from the network:
-//! styles are inline, charts are the PNG files beside it (each linked to
-//! its SVG), sparklines are inline SVG. Order: a summary line, the rising
-//! themes (bursts, newest first, and the largest recent gains in share),
-//! the themes table, all charts, then one section per theme with its chart,
+//! styles and the one script are inline, charts are the PNG files beside
+//! it (each linked to its SVG), sparklines are inline SVG, and the
+//! interactive share chart is drawn from data embedded in the page
+//! ([`super::interactive`]). Order: a summary line, the rising themes
+//! (bursts, newest first, and the largest recent gains in share), the
+//! interactive chart with its filter box, the themes table, all charts,
+//! then one section per theme with its chart,
 //! words (overall and in the latest period) and representative posts
 //! linked to their files. Every text that comes from posts is escaped.
 
@@ -35,7 +38,9 @@ table{border-collapse:collapse;margin:0.6em 0 1.4em}td,th{border:1px solid #ccc;
 th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}.sw{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle;border-radius:2px}
 img{max-width:100%;border:1px solid #ddd;margin:0.4em 0}.summary{font-size:1.1em;background:#f7f7f7;padding:0.6em 1em;border-left:4px solid #1f77b4}
 .badge{background:#d62728;color:#fff;border-radius:3px;padding:0 5px;font-size:0.85em}.muted{color:#777}section.theme{border-top:1px solid #ddd;margin-top:1.5em}
-ol.titles li{margin:0.2em 0}";
+ol.titles li{margin:0.2em 0}#tt-chart svg{width:100%;height:auto;max-width:1200px;display:block}
+#tt-tooltip{position:fixed;pointer-events:none;background:#fff;border:1px solid #999;padding:4px 8px;border-radius:3px;box-shadow:0 1px 4px rgba(0,0,0,.2);font-size:0.9em;z-index:10}
+#tt-posts{background:#fafafa;border-left:4px solid #999;padding:0 1em;margin:0.6em 0}#tt-posts:empty{display:none}";
 
 /// A path written relative to `from` (a folder) when both share a root,
 /// for links that survive moving the two together.
@@ -131,6 +136,13 @@ pub fn render(out: &Path, params: &Params, job: &Job, a: &Analysis, charts: &[Pa
     if let Some(trends) = &a.trends {
         rising(&mut h, a, trends, g, params.trend.get_recent());
     }
+    let unit = a
+        .trends
+        .as_ref()
+        .map(|t| super::interactive::display_unit(g, &t.matrix.periods, a.themes.len()));
+    if let Some(unit) = unit {
+        h.push_str(&super::interactive::section(unit, g));
+    }
     themes_table(&mut h, a);
     if let Some(trends) = &a.trends {
         for f in &trends.facets {
@@ -180,7 +192,17 @@ pub fn render(out: &Path, params: &Params, job: &Job, a: &Analysis, charts: &[Pa
             let _ = writeln!(h, "<li><a href=\"{f}\">{f}</a></li>");
         }
     }
-    h.push_str("</ul>\n</body>\n</html>\n");
+    h.push_str("</ul>\n");
+    if let (Some(trends), Some(unit)) = (&a.trends, unit) {
+        h.push_str(&super::interactive::data_and_script(
+            out,
+            a,
+            trends,
+            unit,
+            |path| relative_to(Path::new(path), out).map(|rel| url_path(&rel)),
+        ));
+    }
+    h.push_str("</body>\n</html>\n");
     h
 }
 
@@ -515,7 +537,8 @@ fn themes_table(h: &mut String, a: &Analysis) {
             .collect();
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr data-theme-id=\"{}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            theme.id,
             theme_link(theme),
             theme.size,
             pct(theme.share),

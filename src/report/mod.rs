@@ -18,6 +18,7 @@ use std::time::Instant;
 
 pub mod build;
 mod html;
+mod interactive;
 
 use polars::prelude::*;
 use polars_io::prelude::{CsvWriter, ParquetWriter};
