@@ -31,7 +31,7 @@ use crate::trend::{epoch_days, from_epoch_days};
 use crate::vectorize;
 
 /// Assignment output magic.
-pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x03";
+pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x04";
 /// Folder of the assignment outputs in the cache.
 pub const ASSIGNED_DIR: &str = "assigned";
 
