@@ -241,23 +241,51 @@ fn column(header: &[String], name: &str) -> usize {
         .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
 }
 
-#[test]
-fn hovering_and_clicking_the_share_chart_shows_the_reports_figures_and_posts() {
-    let Some(browser) = chromium() else {
+/// The system Chromium, or `None` (skip) when there is none and CI is not
+/// set; with CI set a missing browser is a failure.
+fn browser_or_skip() -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
         if std::env::var_os("CI").is_some() {
             panic!("no Chromium found, and CI is set: install Debian's chromium or set CHROMIUM");
         }
         eprintln!("SKIPPED: no Chromium found (install Debian's chromium, or set CHROMIUM)");
+    }
+    browser
+}
+
+#[test]
+fn hovering_and_clicking_the_share_chart_shows_the_reports_figures_and_posts() {
+    let Some(browser) = browser_or_skip() else {
         return;
     };
+    check_page(&browser, &common::demo(), &["--k", "4"]);
+}
+
+/// The same on the xwlb archive's report (about 40 themes over 48 months).
+#[test]
+fn the_xwlb_report_page_answers_hover_click_and_filter() {
+    let Some(input) = common::corpus("xwlb/_posts") else {
+        return;
+    };
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    check_page(&browser, &input, &["--no-cache"]);
+}
+
+/// Runs the binary on `input` with `flags`, opens its index.html in
+/// `browser` and checks hover, click and filter against the CSV reports.
+fn check_page(browser: &Path, input: &Path, flags: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
     let o = Command::new(env!("CARGO_BIN_EXE_theme-trends"))
         .args(["run", "--input"])
-        .arg(common::demo())
+        .arg(input)
         .arg("--out")
         .arg(&out)
-        .args(["--k", "4", "--quiet"])
+        .args(flags)
+        .arg("--quiet")
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", common::stderr(&o));
@@ -288,7 +316,7 @@ fn hovering_and_clicking_the_share_chart_shows_the_reports_figures_and_posts() {
         .map(|r| r[column(&th, "label")].clone())
         .unwrap();
 
-    let (_chromium, mut cdp) = Cdp::launch(&browser, &dir.path().join("profile"));
+    let (_chromium, mut cdp) = Cdp::launch(browser, &dir.path().join("profile"));
     cdp.call("Page.enable", json!({}));
     let url = format!("file://{}", out.join("index.html").display());
     cdp.call("Page.navigate", json!({ "url": url }));
