@@ -171,7 +171,7 @@ impl Aggregates {
             self.names = other.names;
         } else {
             for (k, name) in other.names {
-                self.names.entry(k).or_insert(name);
+                keep_name(&mut self.names, k, name);
             }
         }
         for w in other.warnings {
@@ -335,5 +335,20 @@ mod tests {
             back.merge(p);
         }
         assert_eq!(fwd, back);
+    }
+}
+
+/// Records `name` for word key `key`: when two words share a key, the
+/// smaller name is kept, whatever order the parts arrive in.
+pub fn keep_name(names: &mut HashMap<u32, String>, key: u32, name: String) {
+    match names.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut e) => {
+            if name < *e.get() {
+                e.insert(name);
+            }
+        }
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(name);
+        }
     }
 }

@@ -159,10 +159,20 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
         .iter()
         .map(|w| events::word_key(w))
         .collect();
+    // A word of the lexicon weighs its idf; a word left out for being too
+    // common (boilerplate) nothing; any other (too rare for the lexicon, or
+    // new since the fit) as the rarest feature: new words are what events
+    // are made of.
     let rarest = model.lexicon.idf.iter().copied().fold(1.0f32, f32::max);
+    let common = &model.lexicon.common;
     let weight: Vec<f32> = map
         .iter()
-        .map(|f| f.map_or(rarest, |f| model.lexicon.idf[f as usize]))
+        .zip(&read.vocab.words)
+        .map(|(f, w)| match f {
+            Some(f) => model.lexicon.idf[*f as usize],
+            None if common.binary_search(w).is_ok() => 0.0,
+            None => rarest,
+        })
         .collect();
     let mut seen_in = vec![0u32; keys.len()];
     let mut distinct: Vec<u32> = Vec::new();
@@ -288,9 +298,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
     }
     for (w, &n) in seen_in.iter().enumerate() {
         if n >= 1 {
-            agg.names
-                .entry(keys[w])
-                .or_insert_with(|| read.vocab.words[w].clone());
+            crate::aggregate::keep_name(&mut agg.names, keys[w], read.vocab.words[w].clone());
         }
     }
     Ok((out, docs))
@@ -312,7 +320,11 @@ fn post_terms(distinct: &mut Vec<u32>, keys: &[u32], weight: &[f32]) -> Vec<u32>
         });
         tf.truncate(POST_TERMS);
     }
-    let mut out: Vec<u32> = tf.into_iter().map(|(w, _)| keys[w as usize]).collect();
+    let mut out: Vec<u32> = tf
+        .into_iter()
+        .filter(|&(w, _)| weight[w as usize] > 0.0)
+        .map(|(w, _)| keys[w as usize])
+        .collect();
     out.sort_unstable();
     out.dedup();
     out

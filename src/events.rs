@@ -10,13 +10,17 @@
 //!    weekly series goes through Kleinberg's two-state burst automaton
 //!    ([`crate::trend::burst`]) against its own long-run rate: a burst is
 //!    a run of weeks in which the word is several times as frequent as
-//!    usual. Bursts with enough posts are `rising_terms.csv`.
+//!    usual. Bursts with enough posts are `rising_terms.csv`. A word that
+//!    arrives and stays raises its own long-run rate and may not burst;
+//!    its first weeks are an *onset* when its share there is well above
+//!    its share before.
 //! 2. **Grouping.** One pass over the analysed posts counts, for the
-//!    strongest bursts, how often two bursts' words occur in the same post
-//!    while both are bursting. Bursts whose words mostly occur together
-//!    are one event (single linkage on the overlap coefficient, with a
-//!    floor on the Jaccard index so that a frequent word does not glue
-//!    unrelated stories together).
+//!    strongest bursts shorter than half a year and the onsets, how often
+//!    two of their words occur in the same post while both are active.
+//!    Seeds are taken in order of lift; a word joins a seed when at least
+//!    half of its active posts also hold the seed and their core weeks
+//!    overlap by half of the shorter (a word is compared with the seed
+//!    only, so a frequent word cannot chain unrelated stories).
 //! 3. **Membership.** A post is in an event when it is dated within the
 //!    event's weeks and contains at least two of its words (one, for an
 //!    event of one word); of several, the event it shares most words
@@ -49,8 +53,10 @@ use crate::trend::burst::{self, BurstParams};
 use crate::trend::{epoch_days, from_epoch_days, Granularity};
 
 /// The key of a word in the weekly counts and in a post's terms: 32 bits
-/// of its xxh3 hash (two words sharing a key are counted together, which
-/// among a million words happens to about one word in forty thousand).
+/// of its xxh3 hash. Two words sharing a key are counted together and
+/// named by the smaller (`aggregate::keep_name`); among a million distinct
+/// words about one in four thousand shares its key, almost always with a
+/// rare word that cannot burst.
 pub fn word_key(word: &str) -> u32 {
     xxhash_rust::xxh3::xxh3_64(word.as_bytes()) as u32
 }

@@ -134,6 +134,9 @@ pub struct Lexicon {
     pub words: Vec<String>,
     /// Inverse document frequency of each feature.
     pub idf: Vec<f32>,
+    /// Words left out for being in more posts than `max_df` allows,
+    /// sorted: boilerplate, not news (events give them no weight).
+    pub common: Vec<String>,
 }
 
 impl Lexicon {
@@ -204,6 +207,10 @@ pub fn select_features(
         }
     }
     Ok(Lexicon {
+        common: (0..counts.len())
+            .filter(|&i| counts[i].1.df as usize > hi)
+            .map(|i| counts[i].0.clone())
+            .collect(),
         words: kept.iter().map(|&i| counts[i].0.clone()).collect(),
         idf: kept
             .iter()

@@ -348,12 +348,23 @@ fn check_page(browser: &Path, input: &Path, flags: &[&str]) {
     let expected = [
         period[..7].to_string(),
         format!("T{theme} {label}"),
-        format!("share {:.1}%", share * 100.0),
         format!("{count} posts"),
     ];
     for e in &expected {
         assert!(tip.contains(e.as_str()), "tooltip {tip:?} lacks {e:?}");
     }
+    // The share to one decimal: within rounding of trends.csv's share.
+    let shown: f64 = tip
+        .split("share ")
+        .nth(1)
+        .and_then(|t| t.split('%').next())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or_else(|| panic!("tooltip {tip:?} shows no share"));
+    assert!(
+        (shown - share * 100.0).abs() <= 0.051,
+        "tooltip share {shown}% against {}%",
+        share * 100.0
+    );
 
     // Click: the list holds that theme's posts of that period.
     cdp.mouse("mousePressed", x, y);

@@ -13,6 +13,10 @@ fn expected(dir: &Path, needle: &str) -> BTreeMap<String, (u64, u64)> {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        // A re-published copy and a broken post are not analysed.
+        if name.contains("-copy") || name.contains("-broken") {
+            continue;
+        }
         let month = format!("{}-01", &name[..7]);
         let text = std::fs::read_to_string(&path).unwrap();
         let e = out.entry(month).or_default();
@@ -52,6 +56,19 @@ fn terms_counts_a_word_and_a_phrase_per_month_as_the_files_hold_them() {
     let input = dir.path().join("_posts");
     common::write_subject(&input, "space", 0, 40, "2024-01-01", 1);
     common::write_subject(&input, "farm", 100, 40, "2024-01-20", 1);
+    // A copy of a rocket post, and a broken post full of rockets: neither
+    // is analysed, so neither counts.
+    let rocket = std::fs::read_dir(&input)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| std::fs::read_to_string(p).unwrap().contains("火箭"))
+        .unwrap();
+    std::fs::copy(&rocket, input.join("2024-01-05-space-copy.md")).unwrap();
+    std::fs::write(
+        input.join("2024-01-06-space-broken.md"),
+        "---\ntitle: 火箭火箭\ndate: 2024-01-06\n火箭发射火箭\n",
+    )
+    .unwrap();
     let out = dir.path().join("out");
     let o = common::tool(&[
         "run",
@@ -112,8 +129,7 @@ fn terms_counts_a_word_and_a_phrase_per_month_as_the_files_hold_them() {
     // The rocket's posts are in the space theme.
     for r in rows.iter().filter(|r| r[0] == "火箭" && r[2] != "0") {
         assert!(
-            r[4].starts_with(&format!("{}", ""))
-                && r[4].contains(&format!("({space_theme}): {}", r[2])),
+            r[4].ends_with(&format!(" ({space_theme}): {}", r[2])) && !r[4].contains(';'),
             "{r:?}"
         );
     }

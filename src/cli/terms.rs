@@ -59,6 +59,13 @@ pub fn execute(args: &TermsArgs) -> Result<i32> {
         .iter()
         .map(|w| w.trim())
         .filter(|w| !w.is_empty())
+        .fold(Vec::<&str>::new(), |mut seen, w| {
+            if !seen.contains(&w) {
+                seen.push(w);
+            }
+            seen
+        })
+        .into_iter()
         .map(|w| (w.to_string(), Match::of(w, &segmenter)))
         .collect();
     if matches.is_empty() {

@@ -1,7 +1,8 @@
 //! Choosing the number of themes automatically (`--k auto`).
 //!
 //! For each candidate k a fixed sample of the reduced posts (8,000 by
-//! default) is clustered twice, with two seeds, by short k-means runs.
+//! default) is clustered three times, with three seeds, by short k-means
+//! runs.
 //! Three things are measured:
 //!
 //! * **coherence**: NPMI of each theme's top 10 words (co-occurrence counted
@@ -9,7 +10,8 @@
 //!   whether the words of the theme a post lands in really occur together.
 //!   A theme mixing two subjects has low coherence, so splitting it raises
 //!   the score;
-//! * **stability**: the adjusted Rand index between the two clusterings —
+//! * **stability**: the mean adjusted Rand index between the three
+//!   clusterings (three pairs) —
 //!   whether the themes are a property of the data or of the seed;
 //! * **diversity**: the share of distinct words among all themes' top words
 //!   (Dieng et al. 2020). It falls when new themes only repeat the words of
@@ -147,6 +149,10 @@ impl SelectParams {
             }
         }
         let top = best?;
+        if top <= 0.0 {
+            // Nothing scored (no candidate diverse enough): the smallest.
+            return Some(tried[0].0);
+        }
         Some(
             tried
                 .iter()
@@ -264,7 +270,7 @@ pub struct KScore {
     pub coherence: f64,
     /// Share of distinct words among all themes' top words.
     pub diversity: f64,
-    /// Adjusted Rand index between the two seeds' clusterings.
+    /// Mean adjusted Rand index between the three seeds' clusterings.
     pub stability: f64,
     /// `coherence × stability`, or 0 when diversity is too low.
     pub score: f64,
@@ -426,6 +432,8 @@ mod tests {
         // another scores.
         assert_eq!(p.choose(&[(10, 0.0), (15, 0.3), (20, 0.0)]), Some(15));
         assert_eq!(p.choose(&[(10, 0.0)]), Some(10));
+        // When nothing scores, the smallest k tried, not the largest.
+        assert_eq!(p.choose(&[(10, 0.0), (15, 0.0), (20, 0.0)]), Some(10));
         assert_eq!(p.choose(&[]), None);
         // The tolerance is a parameter of the rule, not built in.
         let strict = SelectParams {
