@@ -262,6 +262,21 @@ mod tests {
         }
     }
 
+    /// The parts merged first to last and last to first, which must agree;
+    /// returns the first.
+    fn merged_both_ways(parts: Vec<Aggregates>) -> Aggregates {
+        let mut fwd = Aggregates::default();
+        for p in parts.iter().cloned() {
+            fwd.merge(p);
+        }
+        let mut back = Aggregates::default();
+        for p in parts.into_iter().rev() {
+            back.merge(p);
+        }
+        assert_eq!(fwd, back);
+        fwd
+    }
+
     #[test]
     fn merging_adds_and_keeps_the_best_distinct_representatives() {
         let t = ThemeIdx(0);
@@ -299,15 +314,7 @@ mod tests {
                 a
             })
             .collect();
-        let mut fwd = Aggregates::default();
-        for p in parts.iter().cloned() {
-            fwd.merge(p);
-        }
-        let mut back = Aggregates::default();
-        for p in parts.into_iter().rev() {
-            back.merge(p);
-        }
-        assert_eq!(fwd, back);
+        let fwd = merged_both_ways(parts);
         let docs = |p: i32| -> Vec<u64> { fwd.samples[&(t, p)].iter().map(|c| c.doc.0).collect() };
         assert_eq!(docs(100), [7, 6, 5, 4, 3]);
         // Equal scores: the first posts.
@@ -326,15 +333,7 @@ mod tests {
                 a
             })
             .collect();
-        let mut fwd = Aggregates::default();
-        for p in parts.iter().cloned() {
-            fwd.merge(p);
-        }
-        let mut back = Aggregates::default();
-        for p in parts.into_iter().rev() {
-            back.merge(p);
-        }
-        assert_eq!(fwd, back);
+        merged_both_ways(parts);
     }
 }
 

@@ -9,21 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn chromium() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|d| d.join(name))
-                    .find(|p| p.is_file())
-            })
-        })
-}
-
 /// Runs headless Chromium with the flags this machine needs; returns stdout.
 fn headless(browser: &Path, profile: &Path, args: &[String]) -> String {
     let mut child = Command::new(browser)
@@ -60,8 +45,7 @@ fn headless(browser: &Path, profile: &Path, args: &[String]) -> String {
 
 #[test]
 fn the_report_page_renders_in_headless_chromium() {
-    let Some(browser) = chromium() else {
-        eprintln!("SKIPPED: no Chromium found (install Debian's chromium, or set CHROMIUM)");
+    let Some(browser) = common::chromium_or_skip() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

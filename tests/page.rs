@@ -19,21 +19,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-fn chromium() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|d| d.join(name))
-                    .find(|p| p.is_file())
-            })
-        })
-}
-
 /// A headless Chromium, killed when dropped.
 struct Browser(Child);
 
@@ -241,22 +226,9 @@ fn column(header: &[String], name: &str) -> usize {
         .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
 }
 
-/// The system Chromium, or `None` (skip) when there is none and CI is not
-/// set; with CI set a missing browser is a failure.
-fn browser_or_skip() -> Option<PathBuf> {
-    let browser = chromium();
-    if browser.is_none() {
-        if std::env::var_os("CI").is_some() {
-            panic!("no Chromium found, and CI is set: install Debian's chromium or set CHROMIUM");
-        }
-        eprintln!("SKIPPED: no Chromium found (install Debian's chromium, or set CHROMIUM)");
-    }
-    browser
-}
-
 #[test]
 fn hovering_and_clicking_the_share_chart_shows_the_reports_figures_and_posts() {
-    let Some(browser) = browser_or_skip() else {
+    let Some(browser) = common::chromium_or_skip() else {
         return;
     };
     check_page(&browser, &common::demo(), &["--k", "4"]);
@@ -268,7 +240,7 @@ fn the_xwlb_report_page_answers_hover_click_and_filter() {
     let Some(input) = common::corpus("xwlb/_posts") else {
         return;
     };
-    let Some(browser) = browser_or_skip() else {
+    let Some(browser) = common::chromium_or_skip() else {
         return;
     };
     check_page(&browser, &input, &["--no-cache"]);

@@ -50,6 +50,26 @@ fn terms(args: &[&str]) -> (Vec<Vec<String>>, String, i32) {
     (rows, common::stderr(&o), o.status.code().unwrap_or(-1))
 }
 
+/// Runs the analysis of the two-subject archive `input` into `out`.
+fn analyse(input: &Path, out: &Path, flags: &[&str]) {
+    let mut args = vec![
+        "run",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--k",
+        "2",
+        "--max-df",
+        "0.9",
+        "--no-charts",
+        "-q",
+    ];
+    args.extend_from_slice(flags);
+    let o = common::tool(&args);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+}
+
 #[test]
 fn terms_counts_a_word_and_a_phrase_per_month_as_the_files_hold_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -70,20 +90,7 @@ fn terms_counts_a_word_and_a_phrase_per_month_as_the_files_hold_them() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let o = common::tool(&[
-        "run",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--k",
-        "2",
-        "--max-df",
-        "0.9",
-        "--no-charts",
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
+    analyse(&input, &out, &[]);
     let space_theme = common::theme_of_subjects(&out)["space"].clone();
 
     let chart = dir.path().join("words.png");
@@ -162,19 +169,7 @@ fn terms_names_what_is_missing() {
     common::write_subject(&input, "space", 0, 20, "2024-01-01", 1);
     common::write_subject(&input, "farm", 100, 20, "2024-01-01", 1);
     let out = dir.path().join("out");
-    let o = common::tool(&[
-        "run",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--k",
-        "2",
-        "--no-charts",
-        "-q",
-        "--no-cache",
-    ]);
-    assert!(o.status.success(), "{}", common::stderr(&o));
+    analyse(&input, &out, &["--no-cache"]);
     let (_, err, code) = terms(&["--out", out.to_str().unwrap(), "火箭"]);
     assert_eq!(code, 2, "{err}");
     assert!(

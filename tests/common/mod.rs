@@ -310,3 +310,30 @@ pub fn theme_of_subjects(out: &Path) -> std::collections::BTreeMap<&'static str,
     );
     one
 }
+
+/// The system Chromium (`CHROMIUM`, else `chromium`, `chromium-browser` or
+/// `google-chrome` on the PATH). `None` means skip: with `CI` set a
+/// missing browser is a failure instead (`.ci/run` installs one).
+pub fn chromium_or_skip() -> Option<PathBuf> {
+    let found = std::env::var("CHROMIUM")
+        .ok()
+        .map(PathBuf::from)
+        .or_else(|| {
+            ["chromium", "chromium-browser", "google-chrome"]
+                .iter()
+                .find_map(|name| {
+                    std::env::var_os("PATH").and_then(|paths| {
+                        std::env::split_paths(&paths)
+                            .map(|d| d.join(name))
+                            .find(|p| p.is_file())
+                    })
+                })
+        });
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("no Chromium found, and CI is set: install Debian's chromium or set CHROMIUM");
+        }
+        eprintln!("SKIPPED: no Chromium found (install Debian's chromium, or set CHROMIUM)");
+    }
+    found
+}
