@@ -68,7 +68,8 @@ fn stages(c: &mut Criterion) {
             files
                 .iter()
                 .filter(|(name, b)| {
-                    ingest::parse_post(name, b, BodyFormat::Markdown, 200_000).is_ok()
+                    ingest::parse_post(name, b, BodyFormat::Markdown, &ingest::Limits::default())
+                        .is_ok()
                 })
                 .count()
         })

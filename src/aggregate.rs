@@ -92,6 +92,9 @@ pub struct Aggregates {
     pub labels: BTreeMap<(ThemeIdx, String), u64>,
     /// Earliest and latest date of an analysed post.
     pub span: Option<(i32, i32)>,
+    /// Analysed posts per day (days since 1970-01-01): where the time axis
+    /// lies ([`crate::trend::TimeAxis`]). Memory: the archive's days.
+    pub days: BTreeMap<i32, u64>,
     /// Per week (its Monday, days since 1970-01-01): posts, and in how
     /// many of them each word occurs (by [`crate::events::word_key`]); what
     /// rising words and events are found from.
@@ -156,6 +159,9 @@ impl Aggregates {
             (x, None) | (None, x) => x,
         };
         self.undated += other.undated;
+        for (d, n) in other.days {
+            *self.days.entry(d).or_default() += n;
+        }
         for (week, w) in other.weekly {
             let mine = self.weekly.entry(week).or_default();
             mine.posts += w.posts;
@@ -241,6 +247,7 @@ impl Aggregates {
 
     /// Notes a date of an analysed post.
     pub fn saw(&mut self, day: i32) {
+        *self.days.entry(day).or_default() += 1;
         self.span = Some(match self.span {
             Some((a, b)) => (a.min(day), b.max(day)),
             None => (day, day),

@@ -40,6 +40,9 @@ pub struct Counts {
     pub tolerated: BTreeMap<String, u64>,
     /// Posts with a warning.
     pub warned: u64,
+    /// Analysed posts dated so far outside the archive's span that they
+    /// are left off the time axis ([`crate::trend::TimeAxis`]).
+    pub off_axis: u64,
 }
 
 /// How this run came by its model.
@@ -211,4 +214,7 @@ pub struct Analysis {
     /// Super-themes: the theme groups of the stacked chart (at most
     /// [`crate::cluster::group::MAX_BANDS`] bands).
     pub groups: Vec<crate::cluster::group::Group>,
+    /// The stretch of time the trends and charts show (`None` without
+    /// dated posts).
+    pub axis: Option<crate::trend::TimeAxis>,
 }

@@ -25,13 +25,13 @@ use crate::ids::{DocId, ThemeIdx};
 use crate::ingest::{self, RejectReason, Rejection};
 use crate::log::Log;
 use crate::model::Model;
-use crate::params::{Checked, Params};
+use crate::params::{Checked, Params, Verdict};
 use crate::store::{codec, SegmentRef};
 use crate::trend::{epoch_days, from_epoch_days};
 use crate::vectorize;
 
 /// Assignment output magic.
-pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x04";
+pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x05";
 /// Folder of the assignment outputs in the cache.
 pub const ASSIGNED_DIR: &str = "assigned";
 
@@ -84,6 +84,10 @@ struct Key {
     segment: String,
     dead: Vec<u32>,
     settings: String,
+    /// The last day a post may be dated, as far as it matters to the
+    /// segment's month: clamped to it, so that a past month's result holds
+    /// from night to night, and the current month's is made again.
+    last_day: Option<i32>,
 }
 
 /// The head of a stored result: its key, the segment's docs and a hash of
@@ -104,6 +108,18 @@ fn settings(params: &Params) -> String {
         "facets": params.trend.facets,
     })
     .to_string()
+}
+
+/// The run's last day ([`Params::last_day`]) clamped to the days of
+/// `partition`'s month: all that a segment's result depends on of it.
+fn last_day_in(partition: crate::store::Partition, params: &Params) -> Option<i32> {
+    let month = partition.month()?;
+    let last = params.last_day()?;
+    let first = epoch_days(month);
+    let end = month
+        .checked_add_months(chrono::Months::new(1))
+        .map_or(i32::MAX, epoch_days);
+    Some(epoch_days(last).clamp(first - 1, end - 1))
 }
 
 /// A hash of the copies among the posts of `docs` (sorted).
@@ -203,9 +219,17 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             reject(reason.clone(), &mut out.rejected, &mut agg.counts);
             continue;
         }
-        if !params.in_window(f.day()) {
-            agg.counts.outside_window += 1;
-            continue;
+        match params.verdict(f.day()) {
+            Verdict::Analysed => {}
+            Verdict::OutsideWindow => {
+                agg.counts.outside_window += 1;
+                continue;
+            }
+            Verdict::Future => {
+                let day = f.day().unwrap_or_default();
+                reject(params.future(day), &mut out.rejected, &mut agg.counts);
+                continue;
+            }
         }
         if !f.warnings.is_empty() {
             agg.counts.warned += 1;
@@ -423,6 +447,7 @@ pub fn assign(
     let mut summary = AssignSummary::default();
     let mut posts = 0u64;
     for chunk in segments.chunks(step) {
+        crate::interrupt::check()?;
         let results: Vec<(Aggregates, bool)> = chunk
             .par_iter()
             .map(|seg| {
@@ -431,6 +456,7 @@ pub fn assign(
                     segment: seg.entry.file.clone(),
                     dead: seg.entry.dead.clone(),
                     settings: settings.clone(),
+                    last_day: last_day_in(seg.entry.partition, input.params),
                 };
                 if let Some(prev) = previous {
                     if let Some(a) = stored(prev, seg, &key, input.duplicates) {

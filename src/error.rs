@@ -108,6 +108,13 @@ pub enum Error {
         pid: String,
     },
 
+    /// SIGTERM or SIGINT came: the run stopped, nothing was published.
+    #[error("stopped by {}; nothing was published, the previous reports are as they were", crate::interrupt::name(*signal))]
+    Interrupted {
+        /// The signal.
+        signal: i32,
+    },
+
     /// A numeric stage could not complete (clustering, decomposition).
     #[error("{stage}: {reason}")]
     Numeric {

@@ -11,6 +11,7 @@
 //! archive: O(vocabulary + sample + themes × features).
 
 use std::collections::BinaryHeap;
+use std::path::PathBuf;
 
 use ndarray::{Array1, Array2, Axis};
 use rayon::prelude::*;
@@ -27,7 +28,7 @@ use crate::ids::{DocId, ThemeId};
 use crate::label;
 use crate::log::{Log, Timings};
 use crate::model::{Model, ThemeModel};
-use crate::params::{Checked, Params};
+use crate::params::{Checked, Params, Verdict};
 use crate::reduce::{self, Basis};
 use crate::segment::Segmenter;
 use crate::store::{Partition, SegmentRef, Store};
@@ -116,7 +117,7 @@ fn scan_segment(
     let mut posts = 0u64;
     for rec in &read.records {
         let Ok(f) = &rec.outcome else { continue };
-        if duplicates.of(rec.doc).is_some() || !params.in_window(f.day()) {
+        if duplicates.of(rec.doc).is_some() || params.verdict(f.day()) != Verdict::Analysed {
             continue;
         }
         posts += 1;
@@ -332,6 +333,17 @@ fn basis_start(previous: &Model, lexicon: &Lexicon) -> Array2<f32> {
     start
 }
 
+/// The error for a store with too few posts to fit themes on.
+fn too_few(store: &Store, detail: String) -> Error {
+    Error::NoPosts {
+        input: store
+            .parts
+            .first()
+            .map_or_else(PathBuf::new, |p| PathBuf::from(&p.input.path)),
+        detail,
+    }
+}
+
 /// Fits the model.
 pub fn fit(
     input: &FitInput,
@@ -343,10 +355,10 @@ pub fn fit(
         scan(input.store, input.duplicates, params, log)
     })?;
     if scan.posts < 2 {
-        return Err(Error::Numeric {
-            stage: "fit",
-            reason: format!("{} posts to analyse, at least 2 needed", scan.posts),
-        });
+        return Err(too_few(
+            input.store,
+            format!("{} posts to analyse, at least 2 needed", scan.posts),
+        ));
     }
     let lexicon = vectorize::select_features(&scan.counts, scan.posts as usize, &params.vectorize)?;
     log.info(&format!(
@@ -358,13 +370,13 @@ pub fn fit(
     ));
     let sample = sample_rows(&scan, &lexicon, params.vectorize.title_weight);
     if sample.rows.len() < 2 {
-        return Err(Error::Numeric {
-            stage: "fit",
-            reason: format!(
-                "{} sampled posts have words in the vocabulary, at least 2 needed (see --min-df/--max-df)",
+        return Err(too_few(
+            input.store,
+            format!(
+                "{} of the posts fitted on have words in the vocabulary, at least 2 needed (see --min-df/--max-df, and rejected.csv of a run with more posts)",
                 sample.rows.len()
             ),
-        });
+        ));
     }
     let warm = input.warm;
     let basis = timings.time("reduce", log, || {

@@ -10,7 +10,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let code = match cli::parse_args(std::env::args_os()) {
-        Ok(parsed) => cli::execute(parsed),
+        Ok(parsed) => cli::main(parsed),
         Err(ArgsError::Clap(e)) => e.exit(),
         Err(ArgsError::Config(msg)) => {
             eprintln!("error: {msg}");

@@ -13,7 +13,7 @@
 
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use serde::{Deserialize, Serialize};
 
 use crate::chart::ChartParams;
@@ -87,6 +87,12 @@ pub struct Params {
     #[arg(long, value_name = "DATE", value_parser = parse_day, help_heading = "Input")]
     pub until: Option<NaiveDate>,
 
+    /// The moment of the run, YYYY-MM-DD[ HH:MM[:SS]] (default: the
+    /// clock). A post dated more than a day after it is rejected as dated
+    /// in the future, and judged again by the next run.
+    #[arg(long, value_name = "TIME", value_parser = parse_moment, help_heading = "Input")]
+    pub now: Option<NaiveDateTime>,
+
     /// Seed of every random choice (the fitting sample, SVD sampling,
     /// k-means++): the same seed, input and flags give the same themes.
     #[arg(long, default_value_t = 42, help_heading = "Themes")]
@@ -150,6 +156,18 @@ impl Params {
     /// Named themes (`themes`) are read here, and their seed words handed
     /// to the segmenter, so the library and the command line behave alike.
     pub fn check(mut self) -> Result<Checked<Params>> {
+        let now = *self.now.get_or_insert_with(|| {
+            chrono::Local::now()
+                .naive_local()
+                .with_nanosecond(0)
+                .unwrap_or_default()
+        });
+        if !crate::ingest::Years::HOLDABLE.holds(now.date()) {
+            return Err(Error::param(
+                "--now",
+                format!("{now} is not a year 1..9999"),
+            ));
+        }
         if let (Some(a), Some(b)) = (self.since, self.until) {
             if a > b {
                 return Err(Error::param("--since/--until", format!("{a} is after {b}")));
@@ -190,6 +208,41 @@ impl Params {
             None => true,
         }
     }
+
+    /// The last day a post may be dated: the day after the run's moment
+    /// (a day's slack for time zones). `None` before [`Params::check`]
+    /// set the moment.
+    pub fn last_day(&self) -> Option<NaiveDate> {
+        self.now.and_then(|n| n.date().succ_opt())
+    }
+
+    /// What becomes of an accepted post dated `day`.
+    pub fn verdict(&self, day: Option<NaiveDate>) -> Verdict {
+        match (day, self.last_day()) {
+            (Some(d), Some(last)) if d > last => Verdict::Future,
+            _ if !self.in_window(day) => Verdict::OutsideWindow,
+            _ => Verdict::Analysed,
+        }
+    }
+
+    /// The rejection of a post dated `day` after [`Params::last_day`].
+    pub fn future(&self, day: NaiveDate) -> crate::ingest::RejectReason {
+        crate::ingest::RejectReason::DatedInFuture {
+            date: day,
+            now: self.now.unwrap_or_default(),
+        }
+    }
+}
+
+/// What becomes of an accepted post, by its date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// It is analysed.
+    Analysed,
+    /// Outside `--since`/`--until`: counted, not analysed.
+    OutsideWindow,
+    /// Dated after the run's moment: rejected for this run.
+    Future,
 }
 
 impl Checked<Params> {
@@ -205,6 +258,26 @@ impl Checked<Params> {
     pub fn into_inner(self) -> Params {
         self.0
     }
+}
+
+/// Parses the moment of `--now`: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]` or
+/// with a `T` between day and time.
+pub fn parse_moment(s: &str) -> std::result::Result<NaiveDateTime, String> {
+    let t = s.trim();
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(m) = NaiveDateTime::parse_from_str(t, fmt) {
+            return Ok(m);
+        }
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| format!("'{s}' is not a moment YYYY-MM-DD[ HH:MM[:SS]]"))
 }
 
 /// Parses a day for `--since` / `--until`.

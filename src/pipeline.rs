@@ -29,7 +29,7 @@ use crate::identity;
 use crate::ingest::Part;
 use crate::log::{Log, Timings};
 use crate::model::{self, Model};
-use crate::params::{Checked, Job, Params, DEFAULT_CACHE_DIR};
+use crate::params::{Checked, Job, Params, Verdict, DEFAULT_CACHE_DIR};
 use crate::prepare::{self, PrepareJob};
 use crate::publish::{OutLock, Staging};
 use crate::report::{self, build::StoreNotes};
@@ -147,6 +147,36 @@ fn cache_dirs(job: &Job, staging: &Path) -> CacheDirs {
     }
 }
 
+/// Whether files can be written in `dir` (made if missing).
+fn writable(dir: &Path) -> std::result::Result<(), std::io::Error> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".theme-trends-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
+/// The working folder of a run without cache: removed however the run
+/// ends, and by a forced stop.
+struct Scratch {
+    dir: PathBuf,
+    _cleanup: crate::interrupt::Cleanup,
+}
+
+impl Scratch {
+    fn new(dir: &Path) -> Self {
+        Scratch {
+            dir: dir.to_path_buf(),
+            _cleanup: crate::interrupt::Cleanup::new(dir),
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// Whether an error comes from a damaged file of the cache.
 fn is_cache_damage(e: &Error) -> bool {
     matches!(
@@ -213,7 +243,16 @@ fn analysed_posts(store: &Store, dups: &Duplicates, params: &Params) -> Result<u
         if seg.entry.partition == crate::store::Partition::Rejected {
             continue;
         }
-        if params.since.is_none() && params.until.is_none() {
+        // Undated posts, and those of a month wholly before the run's
+        // last day, are all analysed.
+        let whole_month_analysed = match seg.entry.partition.month() {
+            None => true,
+            Some(m) => params.last_day().is_some_and(|last| {
+                m.checked_add_months(chrono::Months::new(1))
+                    .is_some_and(|next| next <= last)
+            }),
+        };
+        if params.since.is_none() && params.until.is_none() && whole_month_analysed {
             n += (seg.entry.records as usize - seg.entry.dead.len()) as u64;
             continue;
         }
@@ -221,7 +260,11 @@ fn analysed_posts(store: &Store, dups: &Duplicates, params: &Params) -> Result<u
         n += read
             .records
             .iter()
-            .filter(|r| r.outcome.as_ref().is_ok_and(|f| params.in_window(f.day())))
+            .filter(|r| {
+                r.outcome
+                    .as_ref()
+                    .is_ok_and(|f| params.verdict(f.day()) == Verdict::Analysed)
+            })
             .count() as u64;
     }
     Ok(n.saturating_sub(dups.len() as u64))
@@ -249,7 +292,24 @@ pub fn run(job: &Job, params: &Checked<Params>, log: &Log) -> Result<RunSummary>
         // --no-cache neither reads nor writes the cache: an earlier one stays.
         staging.keep_previous(DEFAULT_CACHE_DIR);
     }
-    let dirs = cache_dirs(job, staging.path());
+    let mut dirs = cache_dirs(job, staging.path());
+    if let Err(why) = writable(&dirs.current) {
+        // A read-only or unmakeable cache folder costs the cache, not the
+        // night: the run goes on without one, and says so.
+        log.warn(&format!(
+            "cannot write the cache in {}: {why}; this run reads every post anew and keeps no cache",
+            dirs.current.display()
+        ));
+        let mut no_cache = job.clone();
+        no_cache.cache = None;
+        dirs = cache_dirs(&no_cache, staging.path());
+    }
+    let _scratch = dirs.scratch.as_deref().map(Scratch::new);
+    if dirs.scratch.is_none() && !dirs.current.starts_with(staging.path()) {
+        // The cache outside the output folder is rewritten in place:
+        // readers of the published run wait until the new one is in.
+        staging.lock_readers()?;
+    }
     log.stage_done("start", started.elapsed().as_secs_f64());
     let mut result = analyse_and_write(job, params, &dirs, staging.path(), started, log);
     if let (Err(e), Some(_)) = (&result, &dirs.previous) {
@@ -457,7 +517,7 @@ pub struct Reporting<'a> {
 /// published).
 pub fn write_reports(
     r: &Reporting,
-    aggregates: crate::aggregate::Aggregates,
+    mut aggregates: crate::aggregate::Aggregates,
     mut timings: Timings,
     log: &Log,
 ) -> Result<(Analysis, Vec<PathBuf>)> {
@@ -478,6 +538,12 @@ pub fn write_reports(
     for w in notes.warnings.iter().chain(&aggregates.warnings) {
         log.warn(w);
     }
+    if crate::fault::injected(crate::fault::Point::PanicReport, "report") {
+        panic!("fault injected into the report stage");
+    }
+    if crate::fault::injected(crate::fault::Point::HangReport, "report") {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    }
     let mut analysis = timings.time("trend", log, || {
         report::build::build(model, &aggregates, &notes, params, info, Timings::default())
     })?;
@@ -493,13 +559,27 @@ pub fn write_reports(
         log.warn(&w);
         None
     });
+    // Posts off the time axis take no part in the events either.
+    let span = match &analysis.axis {
+        Some(axis) => {
+            let g = params.trend.granularity;
+            aggregates
+                .weekly
+                .retain(|&monday, _| axis.holds_day(monday, g) || axis.holds_day(monday + 6, g));
+            (
+                crate::trend::epoch_days(axis.span.0),
+                crate::trend::epoch_days(axis.span.1),
+            )
+        }
+        None => (0, 0),
+    };
     let found = timings.time("events", log, || {
         events::detect(&events::EventInput {
             weekly: &aggregates.weekly,
             names: &aggregates.names,
             results: &rows,
             assigned: aggregates.counts.assigned,
-            span: aggregates.span.unwrap_or((0, 0)),
+            span,
             themes: analysis.themes.len(),
             granularity: params.trend.granularity,
             previous: previous_events.as_ref(),

@@ -33,6 +33,7 @@ use crate::store::{
     self, Features, IndexEntry, InputId, PartManifest, Partition, PendingPost, PostRecord,
     Resident, SegmentEntry, SegmentWriter, Want,
 };
+use crate::{fault, interrupt, panics};
 
 /// Input posts processed per parallel batch.
 const BATCH: usize = 2048;
@@ -160,6 +161,7 @@ pub fn prepare(job: &PrepareJob, params: &Checked<Params>, log: &Log) -> Result<
         });
         let mut posts = 0u64;
         for batch in rx {
+            interrupt::check()?;
             posts += batch.len() as u64;
             fresh += run.batch(batch, &mut kept, &mut index)?;
             log.progress(posts);
@@ -404,20 +406,35 @@ impl Run<'_> {
                 let made = chunk
                     .iter()
                     .map(|(item, reuse)| {
-                        if trusted(reuse) {
+                        if trusted(reuse) || interrupt::received().is_some() {
                             return None;
                         }
-                        let outcome = ingest::read_item(item, ingest);
-                        // Touched but not changed: the bytes hash as before.
-                        if reuse.is_some_and(|r| r.hash == outcome.hash && outcome.hash != 0) {
-                            return None;
+                        // A panic here is a bug of the tool: the post is
+                        // rejected with it, and the run goes on.
+                        let handled = panics::catch(|| {
+                            if fault::injected(fault::Point::PanicPost, &item.key) {
+                                panic!("fault injected into {}", item.key);
+                            }
+                            let outcome = ingest::read_item(item, ingest);
+                            // Touched but not changed: the bytes hash as before.
+                            if reuse.is_some_and(|r| r.hash == outcome.hash && outcome.hash != 0) {
+                                return None;
+                            }
+                            seg.map(|seg| make_post(item, outcome, seg, &mut words))
+                        });
+                        match handled {
+                            Ok(post) => post,
+                            Err(why) => {
+                                Some(rejected_post(item, 0, ingest::RejectReason::Internal(why)))
+                            }
                         }
-                        Some(make_post(item, outcome, seg.expect("loaded"), &mut words))
                     })
                     .collect();
                 (words.into_words(), made)
             })
             .collect();
+        // A stop asked for while the batch was read: its posts were skipped.
+        interrupt::check()?;
         let mut fresh = 0;
         let mut items = batch.into_iter();
         for (vocab, made) in chunks {
@@ -507,6 +524,35 @@ impl Run<'_> {
     }
 }
 
+/// The record of `item`, whose bytes hash to `hash`, with `outcome`.
+fn record_of(
+    item: &Item,
+    hash: u64,
+    outcome: std::result::Result<Features, ingest::RejectReason>,
+) -> PostRecord {
+    let stat = match &item.what {
+        What::File { stat, .. } => Some(*stat),
+        _ => None,
+    };
+    PostRecord {
+        doc: item.doc,
+        key: item.key.clone(),
+        path: item.path.clone(),
+        stat,
+        hash,
+        outcome,
+    }
+}
+
+/// A rejected post as it goes into the store.
+fn rejected_post(item: &Item, hash: u64, reason: ingest::RejectReason) -> PendingPost {
+    PendingPost {
+        record: record_of(item, hash, Err(reason)),
+        text: String::new(),
+        keys: (0, Vec::new()),
+    }
+}
+
 /// A read post as it goes into the store; its words are interned in
 /// `words`.
 fn make_post(
@@ -515,27 +561,9 @@ fn make_post(
     seg: &Segmenter,
     words: &mut Interner,
 ) -> PendingPost {
-    let stat = match &item.what {
-        What::File { stat, .. } => Some(*stat),
-        _ => None,
-    };
-    let mut record = PostRecord {
-        doc: item.doc,
-        key: item.key.clone(),
-        path: item.path.clone(),
-        stat,
-        hash: outcome.hash,
-        outcome: Err(ingest::RejectReason::Empty),
-    };
+    let mut record = record_of(item, outcome.hash, Err(ingest::RejectReason::Empty));
     match outcome.post {
-        Err(reason) => {
-            record.outcome = Err(reason);
-            PendingPost {
-                record,
-                text: String::new(),
-                keys: (0, Vec::new()),
-            }
-        }
+        Err(reason) => rejected_post(item, outcome.hash, reason),
         Ok(post) => {
             let mut ids: Vec<u32> = seg.words(&post.title).iter().map(|w| words.id(w)).collect();
             let title_words = ids.len() as u32;

@@ -1663,3 +1663,143 @@ fn names_that_are_not_utf8_survive_a_cached_rerun() {
         assert_eq!(count(&j, "new_or_changed"), read_anew, "{}", j["counts"]);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Dates a scraper gets wrong
+// ---------------------------------------------------------------------------
+
+/// A year the trend code cannot hold, and years outside the plausible
+/// window, are rejections that quote the date as written; the run goes on.
+#[test]
+fn implausible_years_are_rejected_quoting_the_date_and_the_run_goes_on() {
+    let a = Archive::new();
+    common::write_subject(&a.root, "travel", 0, 6, "2024-01-02", 3);
+    common::write_subject(&a.root, "flood", 10, 6, "2024-01-03", 3);
+    for (name, date) in [
+        ("far.md", "+262142-12-01"),
+        ("end.md", "9999-12-31"),
+        ("old.md", "1850-03-01 10:00:00"),
+    ] {
+        a.put(
+            name,
+            post(&format!("title: 春运\ndate: {date}"), "春运旅客铁路车票。"),
+        );
+    }
+    let r = run_quick(&a.root, &a.out(), &["--now", "2026-12-01"]);
+    r.assert_no_panic();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let rejected: BTreeMap<String, String> = rejections(&a.out()).into_iter().collect();
+    for (name, date) in [
+        ("far.md", "+262142-12-01"),
+        ("end.md", "9999-12-31"),
+        ("old.md", "1850-03-01 10:00:00"),
+    ] {
+        assert_eq!(
+            rejected[&a.shown(name)],
+            format!("date '{date}' in the front matter is outside the plausible years 1900..2100 (--years)"),
+        );
+    }
+    assert_eq!(count(&run_json(&a.out()), "assigned"), 12);
+    // The window is a flag.
+    let out2 = a.dir.path().join("out2");
+    let r = run_quick(
+        &a.root,
+        &out2,
+        &["--now", "2026-12-01", "--years", "1800..2100"],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(count(&run_json(&out2), "assigned"), 13);
+}
+
+/// A post dated after the run's moment is rejected as dated in the
+/// future, and judged again by the next run: once its date has come it is
+/// analysed, although the cache holds it.
+#[test]
+fn a_post_dated_in_the_future_is_rejected_until_its_date_comes() {
+    let a = Archive::new();
+    common::write_subject(&a.root, "travel", 0, 8, "2024-01-02", 3);
+    common::write_subject(&a.root, "flood", 10, 8, "2024-01-03", 3);
+    let soon = a.put(
+        "2024-03-05-soon.md",
+        post(
+            "title: 春运返乡高峰\ndate: 2024-03-05 08:00:00",
+            "春运旅客铁路车票列车返乡车站候车。",
+        ),
+    );
+    // The day after the moment is allowed (time zones); two days are not.
+    a.put(
+        "2024-03-02-tomorrow.md",
+        post(
+            "title: 防汛\ndate: 2024-03-02",
+            "防汛暴雨洪水水位堤坝抢险。",
+        ),
+    );
+    let r = run_quick(&a.root, &a.out(), &["--now", "2024-03-01 23:00"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let run = run_json(&a.out());
+    assert_eq!(run["parameters"]["now"], "2024-03-01T23:00:00");
+    let rejected: BTreeMap<String, String> = rejections(&a.out()).into_iter().collect();
+    assert_eq!(
+        rejected.get(&soon.display().to_string()).map(String::as_str),
+        Some("dated in the future: 2024-03-05 is more than a day after the run's moment 2024-03-01 23:00 (--now); it is analysed once its date has come")
+    );
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(count(&run, "assigned"), 17);
+    // Four days later, from the cache: the post is analysed, not read anew.
+    let r = run_quick(&a.root, &a.out(), &["--now", "2024-03-05 07:00"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let run = run_json(&a.out());
+    assert_eq!(count(&run, "new_or_changed"), 0);
+    assert_eq!(count(&run, "assigned"), 18);
+    assert!(rejections(&a.out()).is_empty());
+    assert!(assignments(&a.out())
+        .iter()
+        .any(|(p, d, _)| *p == soon.display().to_string() && d == "2024-03-05"));
+}
+
+/// A post dated decades before the rest (a scraper's epoch default) is
+/// analysed but left off the time axis: the trends start with the archive,
+/// and run.json and the summary say what was left off.
+#[test]
+fn a_post_far_outside_the_archives_span_is_analysed_but_kept_off_the_time_axis() {
+    let a = Archive::new();
+    common::write_subject(&a.root, "travel", 0, 60, "2024-01-01", 2);
+    common::write_subject(&a.root, "flood", 100, 60, "2024-01-02", 2);
+    let epoch = a.put(
+        "epoch.md",
+        post(
+            "title: 春运列车\ndate: 1970-01-01 00:00:00",
+            "春运旅客铁路车票列车返乡车站。",
+        ),
+    );
+    let mut extra = vec!["--no-charts", "--now", "2026-12-01"];
+    extra.extend(OPEN_VOCABULARY);
+    let mut args = run_args(&a.root, &a.out(), &extra);
+    args.retain(|x| x != "-q");
+    let r = tool(&args, GUARD);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let run = run_json(&a.out());
+    assert_eq!(count(&run, "assigned"), 121);
+    assert_eq!(count(&run, "off_axis"), 1);
+    assert_eq!(
+        run["time_axis"]["off_axis_dates"],
+        serde_json::json!(["1970-01-01", "1970-01-01"])
+    );
+    assert_eq!(run["time_axis"]["first_period"], "2024-01-01");
+    assert!(assignments(&a.out())
+        .iter()
+        .any(|(p, _, _)| *p == epoch.display().to_string()));
+    let (_, trends) = common::read_csv(&a.out().join("trends.csv"));
+    assert!(
+        trends.iter().all(|r| r[0].starts_with("2024-")),
+        "{:?}",
+        trends.first()
+    );
+    assert!(
+        r.stderr.contains(
+            "1 dated far outside the archive's span (1970-01-01) analysed but left off the trends"
+        ),
+        "{}",
+        r.stderr
+    );
+}

@@ -25,7 +25,9 @@
 //! post named `2022-09-24-post.md`.
 
 use theme_trends::ingest::clean::{html_to_text, remove_boilerplate};
-use theme_trends::ingest::{parse_date, parse_post, BodyFormat, ParsedPost, RejectReason};
+use theme_trends::ingest::{
+    parse_date, parse_post, BodyFormat, Limits, ParsedPost, RejectReason, Years,
+};
 
 /// `max_chars` of the main parse.
 pub const MAX_CHARS: usize = 5000;
@@ -33,6 +35,14 @@ pub const MAX_CHARS: usize = 5000;
 pub const SMALL_MAX_CHARS: usize = 7;
 /// Bytes `parse_post` looks at to call a file binary (its `BINARY_SNIFF`).
 const BINARY_SNIFF: usize = 8192;
+/// The limits of a parse that cuts bodies at `max_chars`.
+fn limits(max_chars: usize) -> Limits {
+    Limits {
+        max_chars,
+        years: Years::DEFAULT,
+    }
+}
+
 /// A file name with no Jekyll date prefix.
 const UNDATED_NAME: &str = "post.md";
 
@@ -85,7 +95,7 @@ pub fn check(data: &[u8]) {
 
 fn check_parse_post(input: &Input<'_>) {
     let bytes = input.content;
-    let result = parse_post(&input.file_name, bytes, input.format, MAX_CHARS);
+    let result = parse_post(&input.file_name, bytes, input.format, &limits(MAX_CHARS));
 
     // The first rejections depend on the bytes alone.
     let blank = bytes.iter().all(|b| b.is_ascii_whitespace());
@@ -107,7 +117,12 @@ fn check_parse_post(input: &Input<'_>) {
     }
 
     // Cutting the body shorter changes nothing but the body (and the cut warning).
-    let small = parse_post(&input.file_name, bytes, input.format, SMALL_MAX_CHARS);
+    let small = parse_post(
+        &input.file_name,
+        bytes,
+        input.format,
+        &limits(SMALL_MAX_CHARS),
+    );
     match (&result, &small) {
         (Ok(big), Ok(small)) => {
             check_post(small, SMALL_MAX_CHARS);
@@ -130,7 +145,7 @@ fn check_parse_post(input: &Input<'_>) {
     // Either the front matter had the date (same result), or it had none and
     // the date is the file name's `YYYY-MM-DD-` prefix, exactly as written.
     if let Ok(post) = &result {
-        let undated = parse_post(UNDATED_NAME, bytes, input.format, MAX_CHARS);
+        let undated = parse_post(UNDATED_NAME, bytes, input.format, &limits(MAX_CHARS));
         match &undated {
             Ok(again) => assert_eq!(
                 again, post,
@@ -224,6 +239,14 @@ fn check_post(post: &ParsedPost, max_chars: usize) {
     assert!(
         !(post.title.is_empty() && post.body.trim().is_empty()),
         "a post with neither title nor body text was accepted"
+    );
+
+    // The date lies in the plausible years.
+    assert!(
+        Years::DEFAULT.holds(post.date),
+        "the accepted date {} is outside {}",
+        post.date,
+        Years::DEFAULT
     );
 
     // The date is valid and survives the way it is written out.

@@ -220,6 +220,7 @@ fn render<C: Chart>(
     size: (u32, u32),
     svg: bool,
 ) -> Result<Vec<PathBuf>> {
+    crate::interrupt::check()?;
     let stem = chart.stem();
     let fail = |e: String| Error::Chart {
         name: stem.clone(),

@@ -81,6 +81,21 @@ pub enum Command {
     InitConfig,
 }
 
+impl Cli {
+    /// Whether `-v` was given.
+    pub fn verbose(&self) -> bool {
+        match &self.command {
+            Command::Run(a) => a.common.verbose,
+            Command::Prepare(a) => a.common.verbose,
+            Command::Fit(a) => a.common.verbose,
+            Command::Assign(a) => a.common.verbose,
+            Command::Report(a) => a.common.verbose,
+            Command::Terms(a) => a.common.verbose,
+            Command::InitConfig => false,
+        }
+    }
+}
+
 /// Flags every subcommand has.
 #[derive(Debug, Clone, Args)]
 pub struct Common {
@@ -165,7 +180,22 @@ fn failure(e: &Error) -> i32 {
         // dictionary) is bad usage.
         Error::Param { .. } | Error::Resource { .. } => exit::USAGE,
         Error::Locked { .. } => exit::LOCKED,
+        Error::Interrupted { signal } => 128 + signal,
         _ => exit::FAILURE,
+    }
+}
+
+/// Runs a parsed command line as the binary does: SIGTERM and SIGINT stop
+/// it cleanly, and a panic is one line on standard error (Rust's report
+/// with `-v`) and exit 1, the staging folder and the lock released on the
+/// way. Returns the process exit code.
+pub fn main(cli: Cli) -> i32 {
+    crate::panics::install_hook(cli.verbose());
+    crate::interrupt::install();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(cli))) {
+        Ok(code) => code,
+        // The hook printed the message.
+        Err(_) => exit::FAILURE,
     }
 }
 

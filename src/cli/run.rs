@@ -132,6 +132,17 @@ pub fn summary_text(out: &std::path::Path, s: &RunSummary) -> String {
     if c.outside_window > 0 {
         text.push_str(&format!("; {} outside --since/--until", c.outside_window));
     }
+    if let Some((first, last)) = a.axis.as_ref().and_then(|x| x.off_span) {
+        let dates = if first == last {
+            first.to_string()
+        } else {
+            format!("{first} to {last}")
+        };
+        text.push_str(&format!(
+            "; {} dated far outside the archive's span ({dates}) analysed but left off the trends",
+            c.off_axis
+        ));
+    }
     if !a.disappeared.is_empty() {
         text.push_str(&format!(
             "; {} themes of the previous run disappeared",

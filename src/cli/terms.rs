@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::{exit, Common};
 use crate::error::{Error, Result};
+use crate::publish::ReadersLock;
 use crate::segment::Segmenter;
 use crate::terms::{self, Match, Source};
 use crate::trend::Granularity;
@@ -52,7 +53,18 @@ pub struct TermsArgs {
 /// Runs `theme-trends terms`.
 pub fn execute(args: &TermsArgs) -> Result<i32> {
     let log = args.common.log();
+    // One complete run, old or new: a run swapping its reports in waits
+    // for this one to read, or this one for the swap.
+    let reading = ReadersLock::read(&args.out, || {
+        log.info(&format!(
+            "a run is publishing into {}; waiting for it",
+            args.out.display()
+        ))
+    })?;
     let source = Source::of_report(&args.out, args.cache.as_deref())?;
+    if crate::fault::injected(crate::fault::Point::PauseTerms, "terms") {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
     let segmenter = Segmenter::new(&source.params.segment)?;
     let matches: Vec<(String, Match)> = args
         .words
@@ -84,6 +96,7 @@ pub fn execute(args: &TermsArgs) -> Result<i32> {
     let rows = args
         .common
         .pool(|| terms::term_trends(&source, &matches, granularity))?;
+    drop(reading);
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     let csv_err = |e: csv::Error| Error::param("stdout", e.to_string());
     out.write_record(["term", "period", "count", "share", "top_themes"])

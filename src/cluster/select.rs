@@ -310,6 +310,7 @@ pub fn select_k(
     let x = sample.view();
     let mut scores: Vec<KScore> = Vec::new();
     for k in params.candidates(x.nrows()) {
+        crate::interrupt::check()?;
         let started = Instant::now();
         let quick = base
             .clone()

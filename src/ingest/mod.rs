@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-pub use post::{parse_date, parse_post, BodyFormat, Field, ParsedPost, Tolerated};
+pub use post::{parse_date, parse_post, BodyFormat, Field, Limits, ParsedPost, Tolerated, Years};
 pub use reject::{RejectReason, Rejection};
 pub use source::{FileStat, Item, Part, Source, What};
 
@@ -39,6 +39,17 @@ pub struct IngestParams {
         help_heading = "Input"
     )]
     pub max_chars: usize,
+
+    /// Plausible years of a post's date, FIRST..LAST: a post dated outside
+    /// them (a scraper's epoch default, a year 262142) is rejected with
+    /// the date as written.
+    #[arg(
+        long,
+        default_value_t = Years::DEFAULT,
+        value_name = "FIRST..LAST",
+        help_heading = "Input"
+    )]
+    pub years: Years,
 }
 
 impl Default for IngestParams {
@@ -54,6 +65,14 @@ impl IngestParams {
             return Err(Error::param("--max-chars", "must be at least 100"));
         }
         Ok(())
+    }
+
+    /// What a post may be.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_chars: self.max_chars,
+            years: self.years,
+        }
     }
 }
 
@@ -131,6 +150,16 @@ pub struct Outcome {
 pub fn read_item(item: &Item, params: &IngestParams) -> Outcome {
     match &item.what {
         What::File { path, format, .. } => {
+            use crate::fault::{injected, Point};
+            if injected(Point::VanishPost, &item.key) {
+                let _ = std::fs::remove_file(path);
+            }
+            if injected(Point::UnreadablePost, &item.key) {
+                let _ = std::fs::remove_file(path).and_then(|()| std::fs::create_dir(path));
+            }
+            if injected(Point::SlowPost, &item.key) {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
             let bytes = match std::fs::read(path) {
                 Ok(b) => b,
                 Err(e) => {
@@ -144,7 +173,7 @@ pub fn read_item(item: &Item, params: &IngestParams) -> Outcome {
                 .file_name()
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default();
-            let post = parse_post(&name, &bytes, *format, params.max_chars).map(|p| Post {
+            let post = parse_post(&name, &bytes, *format, &params.limits()).map(|p| Post {
                 date: Some(p.date),
                 title: p.title,
                 body: p.body,
@@ -189,10 +218,11 @@ fn read_row(row: &source::Row, params: &IngestParams) -> std::result::Result<Pos
     let date = match &row.date {
         None => None,
         Some(None) => return Err(RejectReason::NoDate),
-        Some(Some(raw)) => Some(parse_date(raw).ok_or(RejectReason::BadDate {
-            value: raw.to_string(),
-            source: reject::DateSource::Column,
-        })?),
+        Some(Some(raw)) => Some(post::read_date(
+            raw,
+            reject::DateSource::Column,
+            params.years,
+        )?),
     };
     if title.is_empty() && body.is_empty() {
         return Err(RejectReason::NoText);

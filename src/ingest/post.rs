@@ -112,14 +112,129 @@ pub const MAX_NESTING: usize = 200;
 /// Bytes looked at when deciding whether a file is binary.
 const BINARY_SNIFF: usize = 8192;
 
+/// The years a post's date may fall in (both inclusive): a date outside is
+/// a scraper's bug (an epoch default of year 1, a year 262142), rejected
+/// with the value as written. Written `FIRST..LAST` (`--years`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Years {
+    /// First plausible year.
+    pub first: i32,
+    /// Last plausible year.
+    pub last: i32,
+}
+
+impl Years {
+    /// The years any date of the trend code can hold: periods, weeks and
+    /// months are computed with room to spare inside them.
+    pub const HOLDABLE: Years = Years {
+        first: 1,
+        last: 9999,
+    };
+
+    /// The default window: 1900 to 2100.
+    pub const DEFAULT: Years = Years {
+        first: 1900,
+        last: 2100,
+    };
+
+    /// Whether `date` falls in the window.
+    pub fn holds(self, date: NaiveDate) -> bool {
+        use chrono::Datelike;
+        (self.first..=self.last).contains(&date.year())
+    }
+}
+
+impl Default for Years {
+    fn default() -> Self {
+        Years::DEFAULT
+    }
+}
+
+impl std::str::FromStr for Years {
+    type Err = String;
+    /// `FIRST..LAST`, both within 1..9999, FIRST <= LAST.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("'{s}' is not FIRST..LAST years, e.g. 1900..2100");
+        let (a, b) = s.split_once("..").ok_or_else(bad)?;
+        let (first, last): (i32, i32) = (
+            a.trim().parse().map_err(|_| bad())?,
+            b.trim().parse().map_err(|_| bad())?,
+        );
+        let hold = Years::HOLDABLE;
+        if first > last || first < hold.first || last > hold.last {
+            return Err(format!(
+                "'{s}': the years must run forwards within {}..{}",
+                hold.first, hold.last
+            ));
+        }
+        Ok(Years { first, last })
+    }
+}
+
+crate::serde_as_text!(Years);
+
+impl std::fmt::Display for Years {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.first, self.last)
+    }
+}
+
+/// What a post may be: how long its body, how old or new its date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bodies longer than this many characters are cut, with a warning.
+    pub max_chars: usize,
+    /// The years its date may fall in.
+    pub years: Years,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_chars: 200_000,
+            years: Years::DEFAULT,
+        }
+    }
+}
+
+/// Checks that `date`, read from `raw` at `source`, falls in `years`.
+pub fn check_year(
+    date: NaiveDate,
+    raw: &str,
+    source: DateSource,
+    years: Years,
+) -> Result<NaiveDate, RejectReason> {
+    if years.holds(date) {
+        Ok(date)
+    } else {
+        Err(RejectReason::ImplausibleDate {
+            value: raw.trim().to_string(),
+            source,
+            years,
+        })
+    }
+}
+
+/// Reads a date written `raw` at `source`: unreadable, or outside `years`,
+/// it is a rejection quoting it.
+pub fn read_date(raw: &str, source: DateSource, years: Years) -> Result<NaiveDate, RejectReason> {
+    let date = parse_any_date(raw).ok_or_else(|| RejectReason::BadDate {
+        value: raw.to_string(),
+        source,
+    })?;
+    check_year(date, raw, source, years)
+}
+
 /// Parses one post. `file_name` is only used for the Jekyll date prefix.
-/// Bodies longer than `max_chars` characters are cut there, with a warning.
+/// Bodies longer than `limits.max_chars` characters are cut there, with a
+/// warning; a date outside `limits.years` is a rejection.
 pub fn parse_post(
     file_name: &str,
     bytes: &[u8],
     format: BodyFormat,
-    max_chars: usize,
+    limits: &Limits,
 ) -> Result<ParsedPost, RejectReason> {
+    let max_chars = limits.max_chars;
     let mut warnings = Vec::new();
     let mut tolerated = Vec::new();
     if bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -136,8 +251,9 @@ pub fn parse_post(
         Some(t) => normalise_title(&t),
         None => String::new(),
     };
+    let years = limits.years;
     let date = match fields.date {
-        Some(raw) if has_no_day(&raw) => match date_from_file_name(file_name) {
+        Some(raw) if has_no_day(&raw) => match date_from_file_name(file_name, years) {
             Ok(d) => {
                 tolerated.push(Tolerated::DateWithoutDay);
                 d
@@ -145,11 +261,8 @@ pub fn parse_post(
             Err(RejectReason::NoDate) => return Err(RejectReason::DateWithoutDay(raw)),
             Err(other) => return Err(other),
         },
-        Some(raw) => parse_date(&raw).ok_or_else(|| RejectReason::BadDate {
-            value: raw.clone(),
-            source: DateSource::FrontMatter,
-        })?,
-        None => date_from_file_name(file_name)?,
+        Some(raw) => read_date(&raw, DateSource::FrontMatter, years)?,
+        None => date_from_file_name(file_name, years)?,
     };
 
     let body = clean::strip_liquid(split.body);
@@ -478,7 +591,13 @@ fn has_no_day(raw: &str) -> bool {
 /// Parses the date forms Jekyll accepts in front matter: `YYYY-MM-DD`,
 /// `YYYY-MM-DD HH:MM[:SS[.fff]] [±ZZZZ]` and RFC 3339. The result is the
 /// calendar date as written: a time zone is validated but not applied.
+/// Years outside [`Years::HOLDABLE`] (chrono reads `+262142-12-01`) are
+/// no dates at all.
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    parse_any_date(raw).filter(|d| Years::HOLDABLE.holds(*d))
+}
+
+fn parse_any_date(raw: &str) -> Option<NaiveDate> {
     let s = raw.trim();
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Some(d);
@@ -509,7 +628,7 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
 }
 
 /// The Jekyll `YYYY-MM-DD-` file-name prefix, when front matter has no date.
-fn date_from_file_name(file_name: &str) -> Result<NaiveDate, RejectReason> {
+fn date_from_file_name(file_name: &str, years: Years) -> Result<NaiveDate, RejectReason> {
     let prefix = file_name.get(..11).filter(|p| {
         let b = p.as_bytes();
         b[4] == b'-'
@@ -522,10 +641,13 @@ fn date_from_file_name(file_name: &str) -> Result<NaiveDate, RejectReason> {
     match prefix {
         None => Err(RejectReason::NoDate),
         Some(p) => {
-            NaiveDate::parse_from_str(&p[..10], "%Y-%m-%d").map_err(|_| RejectReason::BadDate {
-                value: p[..10].to_string(),
-                source: DateSource::FileName,
-            })
+            let date = NaiveDate::parse_from_str(&p[..10], "%Y-%m-%d").map_err(|_| {
+                RejectReason::BadDate {
+                    value: p[..10].to_string(),
+                    source: DateSource::FileName,
+                }
+            })?;
+            check_year(date, &p[..10], DateSource::FileName, years)
         }
     }
 }
@@ -542,8 +664,20 @@ pub(crate) fn truncate_chars(text: &mut String, max: usize) -> Option<(usize, us
 mod tests {
     use super::*;
 
+    fn limits(max_chars: usize) -> Limits {
+        Limits {
+            max_chars,
+            ..Limits::default()
+        }
+    }
+
     fn parse(name: &str, text: &str) -> Result<ParsedPost, RejectReason> {
-        parse_post(name, text.as_bytes(), BodyFormat::Markdown, 100_000)
+        parse_post(
+            name,
+            text.as_bytes(),
+            BodyFormat::Markdown,
+            &limits(100_000),
+        )
     }
 
     #[test]
@@ -563,6 +697,62 @@ mod tests {
         }
         for s in ["2023-13-45", "2023-02-30", "yesterday", "24/09/2022", ""] {
             assert_eq!(parse_date(s), None, "{s}");
+        }
+    }
+
+    /// A year the trend code cannot hold, or one outside the window, is a
+    /// rejection that quotes the value as written, wherever it was read.
+    #[test]
+    fn dates_outside_the_plausible_years_are_rejected_as_written() {
+        for (raw, year) in [
+            ("+262142-12-01", 262142),
+            ("1850-03-01", 1850),
+            ("9999-12-31 23:59", 9999),
+            ("0001-01-01", 1),
+        ] {
+            let r = parse("x.md", &format!("---\ndate: {raw}\n---\n正文"));
+            assert_eq!(
+                r,
+                Err(RejectReason::ImplausibleDate {
+                    value: raw.into(),
+                    source: DateSource::FrontMatter,
+                    years: Years::DEFAULT,
+                }),
+                "{raw}"
+            );
+            assert!(
+                r.unwrap_err().to_string().contains(&format!("'{raw}'")),
+                "{year}"
+            );
+        }
+        // Beyond what the trend code holds, `parse_date` sees no date at all.
+        assert_eq!(parse_date("+262142-12-01"), None);
+        let r = parse("1850-03-01-x.md", "---\ntitle: t\n---\n正文");
+        assert!(
+            matches!(
+                r,
+                Err(RejectReason::ImplausibleDate {
+                    source: DateSource::FileName,
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            "date '1850-03-01' in the file name is outside the plausible years 1900..2100 (--years)"
+        );
+        // The window is a setting: 1970 is plausible by default, not with 1990..2100.
+        let text = "---\ndate: 1970-01-01\n---\n正文";
+        assert!(parse("x.md", text).is_ok());
+        let narrow = Limits {
+            years: "1990..2100".parse().unwrap(),
+            ..limits(1000)
+        };
+        assert!(parse_post("x.md", text.as_bytes(), BodyFormat::Markdown, &narrow).is_err());
+        assert_eq!("1900..2100".parse::<Years>(), Ok(Years::DEFAULT));
+        for bad in ["2100..1900", "0..2000", "1900..10000", "1900", "a..b"] {
+            assert!(bad.parse::<Years>().is_err(), "{bad}");
         }
     }
 
@@ -632,7 +822,12 @@ mod tests {
             Err(RejectReason::NoText)
         );
         assert_eq!(
-            parse_post("a.md", b"---\n\0\x01\x02", BodyFormat::Markdown, 10),
+            parse_post(
+                "a.md",
+                b"---\n\0\x01\x02",
+                BodyFormat::Markdown,
+                &limits(10)
+            ),
             Err(RejectReason::Binary)
         );
     }
@@ -665,7 +860,7 @@ mod tests {
     fn gb18030_text_is_decoded() {
         let (bytes, _, _) =
             encoding_rs::GB18030.encode("---\ntitle: 春运\ndate: 2023-01-07\n---\n春运开始了");
-        let p = parse_post("x.md", &bytes, BodyFormat::Markdown, 1000).unwrap();
+        let p = parse_post("x.md", &bytes, BodyFormat::Markdown, &limits(1000)).unwrap();
         assert_eq!(p.title, "春运");
         assert_eq!(p.body, "春运开始了");
         assert_eq!(p.warnings.len(), 1);
@@ -678,7 +873,7 @@ mod tests {
             "2022-01-01-a.md",
             format!("---\ntitle: t\n---\n{body}").as_bytes(),
             BodyFormat::Markdown,
-            10,
+            &limits(10),
         )
         .unwrap();
         assert_eq!(p.body.chars().count(), 10);

@@ -69,6 +69,27 @@ pub enum RejectReason {
         /// Where it was found.
         source: DateSource,
     },
+    /// A real date, but outside the plausible years (`--years`).
+    ImplausibleDate {
+        /// The date as written.
+        value: String,
+        /// Where it was found.
+        source: DateSource,
+        /// The window it missed.
+        years: super::post::Years,
+    },
+    /// Dated more than a day after the run's moment (`--now`). Never kept
+    /// in the cache: the post is judged again each run, and analysed once
+    /// its date has come.
+    DatedInFuture {
+        /// The post's date.
+        date: chrono::NaiveDate,
+        /// The run's moment.
+        now: chrono::NaiveDateTime,
+    },
+    /// Handling the post hit a bug of the tool (a panic), caught so that
+    /// the run goes on.
+    Internal(String),
     /// The body nests elements absurdly deep (malformed or hostile).
     TooDeep(usize),
     /// Neither title nor body holds any text.
@@ -109,6 +130,9 @@ impl RejectReason {
             RejectReason::NoDate => "no-date",
             RejectReason::DateWithoutDay(_) => "date-without-day",
             RejectReason::BadDate { .. } => "bad-date",
+            RejectReason::ImplausibleDate { .. } => "implausible-date",
+            RejectReason::DatedInFuture { .. } => "future-date",
+            RejectReason::Internal(_) => "internal-error",
             RejectReason::TooDeep(_) => "too-deep",
             RejectReason::NoText => "no-text",
             RejectReason::Duplicate { .. } => "duplicate",
@@ -159,6 +183,23 @@ impl fmt::Display for RejectReason {
             RejectReason::BadDate { value, source } => {
                 write!(f, "impossible or unreadable date '{value}' in the {source}")
             }
+            RejectReason::ImplausibleDate {
+                value,
+                source,
+                years,
+            } => write!(
+                f,
+                "date '{value}' in the {source} is outside the plausible years {years} (--years)"
+            ),
+            RejectReason::DatedInFuture { date, now } => write!(
+                f,
+                "dated in the future: {date} is more than a day after the run's moment {} (--now); it is analysed once its date has come",
+                now.format("%Y-%m-%d %H:%M")
+            ),
+            RejectReason::Internal(e) => write!(
+                f,
+                "internal error: {e} (a bug of theme-trends; the run went on without this post)"
+            ),
             RejectReason::TooDeep(d) => write!(
                 f,
                 "body nests {d} elements deep (at most {} accepted): malformed HTML or Markdown",

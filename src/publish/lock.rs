@@ -88,6 +88,60 @@ impl Drop for OutLock {
     }
 }
 
+/// Readers of a finished run (`terms`) against the run that swaps new
+/// reports in.
+///
+/// A reader holds a shared lock on `.OUT.theme-trends.readers.lock`
+/// beside `OUT` while it reads; publishing holds it exclusively while it
+/// swaps the folders (and a run whose cache lies outside `OUT` while it
+/// rewrites that cache), so a reader sees one complete run, the old or the
+/// new, never a mix. The lock is held for moments, not for a run.
+#[derive(Debug)]
+pub struct ReadersLock {
+    _file: File,
+}
+
+impl ReadersLock {
+    fn path(out: &Path) -> Result<PathBuf> {
+        let lock = lock_path(out)?;
+        Ok(lock.with_file_name(
+            lock.file_name()
+                .map(|n| n.to_string_lossy().replace(".lock", ".readers.lock"))
+                .unwrap_or_default(),
+        ))
+    }
+
+    fn take(out: &Path, op: libc::c_int, waiting: impl FnOnce()) -> Result<ReadersLock> {
+        let path = Self::path(out)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::write(&path, e))?;
+        if !try_flock(&file, op | libc::LOCK_NB).map_err(|e| Error::write(&path, e))? {
+            waiting();
+            try_flock(&file, op).map_err(|e| Error::write(&path, e))?;
+        }
+        Ok(ReadersLock { _file: file })
+    }
+
+    /// A reader's lock on `out`'s reports; `waiting` is called when a run
+    /// is swapping them in (the lock then waits for it).
+    pub fn read(out: &Path, waiting: impl FnOnce()) -> Result<ReadersLock> {
+        Self::take(out, libc::LOCK_SH, waiting)
+    }
+
+    /// The writer's lock: waits for the readers of `out` to finish.
+    pub fn write(out: &Path) -> Result<ReadersLock> {
+        Self::take(out, libc::LOCK_EX, || {})
+    }
+}
+
 /// `flock(2)`: Ok(false) when a non-blocking attempt found it taken.
 fn try_flock(file: &File, op: libc::c_int) -> std::io::Result<bool> {
     loop {

@@ -14,7 +14,7 @@
 
 mod lock;
 
-pub use lock::{lock_path, OutLock};
+pub use lock::{lock_path, OutLock, ReadersLock};
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -29,10 +29,17 @@ pub const MANIFEST: &str = ".theme-trends-manifest";
 #[derive(Debug)]
 pub struct Staging {
     staging: PathBuf,
+    /// Removes the folder should the process be stopped by force.
+    _cleanup: crate::interrupt::Cleanup,
     out: PathBuf,
     /// Folders (relative to `out`) whose files earlier runs wrote and this
     /// run keeps as they are when it writes nothing there.
     kept: Vec<PathBuf>,
+    /// The readers' lock, when taken before publishing.
+    readers: Option<ReadersLock>,
+    /// Whether the reports were swapped in (the folder then holds the
+    /// previous reports, or is gone).
+    published: bool,
 }
 
 fn staging_prefix(out: &Path) -> Option<(PathBuf, String)> {
@@ -68,10 +75,23 @@ impl Staging {
         let staging = parent.join(format!("{prefix}{}", std::process::id()));
         std::fs::create_dir_all(&staging).map_err(|e| Error::write(&staging, e))?;
         Ok(Staging {
+            _cleanup: crate::interrupt::Cleanup::new(&staging),
             staging,
             out: out.to_path_buf(),
             kept: Vec::new(),
+            readers: None,
+            published: false,
         })
+    }
+
+    /// Keeps readers of the published reports (`terms`) out from now until
+    /// the new reports are in: for a run that rewrites a cache outside the
+    /// output folder, which readers of the old reports also read.
+    pub fn lock_readers(&mut self) -> Result<()> {
+        if self.readers.is_none() {
+            self.readers = Some(ReadersLock::write(&self.out)?);
+        }
+        Ok(())
     }
 
     /// Keeps an earlier run's files below `rel` (relative to the output
@@ -89,7 +109,11 @@ impl Staging {
     /// Records the files written (all files now in the staging folder),
     /// carries the user's own files over, and swaps the staging folder into
     /// place. Returns warnings about anything left behind.
-    pub fn publish(self) -> Result<Vec<String>> {
+    pub fn publish(mut self) -> Result<Vec<String>> {
+        // Nothing is published once the run was asked to stop; a forced
+        // stop waits for the swap.
+        crate::interrupt::check()?;
+        let _swapping = crate::interrupt::critical();
         let ours = previous_manifest(&self.out);
         for dir in &self.kept {
             if self.staging.join(dir).exists() {
@@ -107,8 +131,15 @@ impl Staging {
             .collect();
         let manifest_path = self.staging.join(MANIFEST);
         std::fs::write(&manifest_path, manifest).map_err(|e| Error::write(&manifest_path, e))?;
+        // Readers of the previous reports finish first; none starts until
+        // the swap is done.
+        let _readers = match self.readers.take() {
+            Some(held) => held,
+            None => ReadersLock::write(&self.out)?,
+        };
         if !self.out.exists() {
             std::fs::rename(&self.staging, &self.out).map_err(|e| Error::write(&self.out, e))?;
+            self.published = true;
             return Ok(Vec::new());
         }
         // The user's files: hard-link (or copy) them into the new folder.
@@ -119,8 +150,15 @@ impl Staging {
             link_or_copy(&self.out.join(&rel), &self.staging.join(&rel))?;
         }
         match exchange(&self.staging, &self.out) {
-            Ok(()) => Ok(clean_old(&self.staging, &self.out, &ours)),
-            Err(_) => self.publish_file_by_file(&written, &ours),
+            Ok(()) => {
+                self.published = true;
+                Ok(clean_old(&self.staging, &self.out, &ours))
+            }
+            Err(_) => {
+                let done = self.publish_file_by_file(&written, &ours);
+                self.published = done.is_ok();
+                done
+            }
         }
     }
 
@@ -150,11 +188,11 @@ impl Staging {
     }
 }
 
-/// A run that stops before publishing removes its staging folder (a
-/// published one holds a manifest, or is gone).
+/// A run that stops before publishing (an error, a full disk, a signal, a
+/// panic unwinding) removes its staging folder.
 impl Drop for Staging {
     fn drop(&mut self) {
-        if self.staging.is_dir() && !self.staging.join(MANIFEST).exists() {
+        if !self.published && self.staging.is_dir() {
             let _ = std::fs::remove_dir_all(&self.staging);
         }
     }

@@ -15,7 +15,7 @@ use crate::label::{self, PeriodTerms, PostRef, Theme};
 use crate::log::Timings;
 use crate::model::Model;
 use crate::params::Params;
-use crate::trend::{self, from_epoch_days, TrendMatrix};
+use crate::trend::{self, from_epoch_days, TimeAxis, TrendMatrix};
 
 /// Representative titles listed per theme.
 pub const REPRESENTATIVE_TITLES: usize = 3;
@@ -63,6 +63,7 @@ pub fn build(
         new_or_changed: notes.fresh,
         tolerated: c.tolerated.clone(),
         warned: c.warned,
+        off_axis: 0,
     };
     let mut sizes = vec![0u64; k];
     for (&(_, t), &n) in &agg.themes {
@@ -102,10 +103,10 @@ pub fn build(
             }
         })
         .collect();
-    let trends = if agg.span.is_some() {
-        Some(trends(model, agg, params)?)
-    } else {
-        None
+    let axis = TimeAxis::of(&agg.days, params.trend.granularity);
+    let trends = match &axis {
+        Some(axis) => Some(trends(model, agg, params, axis)?),
+        None => None,
     };
     let label_scores = (!agg.labels.is_empty()).then(|| {
         evaluate::score_counts(agg.labels.iter().map(|((t, l), &n)| ((t.0, l.as_str()), n)))
@@ -116,6 +117,8 @@ pub fn build(
         &themes.iter().map(|t| t.label.clone()).collect::<Vec<_>>(),
         &themes.iter().map(|t| t.share).collect::<Vec<_>>(),
     );
+    let mut counts = counts;
+    counts.off_axis = axis.as_ref().map_or(0, |a| a.off);
     let mut warnings = notes.warnings.clone();
     warnings.extend(agg.warnings.iter().cloned());
     Ok(Analysis {
@@ -135,23 +138,23 @@ pub fn build(
         timings,
         happenings: Default::default(),
         groups,
+        axis,
     })
 }
 
 /// The trend table and what is derived from it.
-fn trends(model: &Model, agg: &Aggregates, params: &Params) -> Result<Trends> {
+fn trends(model: &Model, agg: &Aggregates, params: &Params, axis: &TimeAxis) -> Result<Trends> {
     let tp = &params.trend;
     let ids: Vec<u32> = model.themes.iter().map(|t| t.id.0).collect();
+    // Undated posts (period i32::MIN) and posts off the time axis have no
+    // place in the trends.
     let counts: Vec<(i32, u32, u64)> = agg
         .themes
         .iter()
-        .filter(|(&(p, _), _)| p != i32::MIN)
+        .filter(|(&(p, _), _)| p != i32::MIN && axis.holds_period(p))
         .map(|(&(p, t), &n)| (p, ids[t.get()], n))
         .collect();
-    let span = agg
-        .span
-        .map(|(a, b)| (from_epoch_days(a), from_epoch_days(b)));
-    let table = trend::trend_table(&counts, &ids, span, tp)?;
+    let table = trend::trend_table(&counts, &ids, Some(axis.span), tp)?;
     let matrix = TrendMatrix::from_table(&table, &ids)?;
     let period_terms = period_terms(model, agg, &matrix.periods);
     let samples = samples(agg, &matrix.periods);
@@ -162,7 +165,7 @@ fn trends(model: &Model, agg: &Aggregates, params: &Params) -> Result<Trends> {
         let rows: Vec<(u16, &str, i32, u32, u64)> = agg
             .facets
             .iter()
-            .filter(|(k, _)| k.2 != i32::MIN)
+            .filter(|(k, _)| k.2 != i32::MIN && axis.holds_period(k.2))
             .map(|((f, v, p, t), &n)| (*f, v.as_str(), *p, ids[t.get()], n))
             .collect();
         let table = trend::facet::facet_table(names, &rows)?;

@@ -428,6 +428,7 @@ fn write_run_json(
             "duplicates": c.duplicates,
             "ignored": c.ignored,
             "outside_window": c.outside_window,
+            "off_axis": c.off_axis,
             "new_or_changed": c.new_or_changed,
             "assigned": c.assigned,
             "themes": analysis.themes.len(),
@@ -441,6 +442,17 @@ fn write_run_json(
             "tolerated": c.tolerated,
             "facet_values": analysis.trends.as_ref().map(|t| t.facets.iter().map(|f| (f.facet.clone(), json!(f.distinct))).collect::<serde_json::Map<_, _>>()),
         },
+        // The stretch of time the trends show, and the analysed posts left
+        // off it (dated over a year outside the 1st-99th percentile of the
+        // archive's dates).
+        "time_axis": analysis.axis.as_ref().map(|a| json!({
+            "first_period": a.first_period.to_string(),
+            "last_period": a.last_period.to_string(),
+            "first_post": a.span.0.to_string(),
+            "last_post": a.span.1.to_string(),
+            "off_axis": a.off,
+            "off_axis_dates": a.off_span.map(|(x, y)| [x.to_string(), y.to_string()]),
+        })),
         "seconds": seconds,
         "evaluation": analysis.label_scores,
     });

@@ -58,9 +58,19 @@ pub fn decode_prefix<T: DeserializeOwned>(block: &[u8]) -> std::result::Result<T
 /// through a temporary file renamed into place.
 pub fn write_blocks(path: &Path, magic: &[u8; 8], blocks: &[&[u8]]) -> Result<()> {
     let tmp = path.with_extension("tmp");
+    let written = write_blocks_to(&tmp, path, magic, blocks)
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e)));
+    if written.is_err() {
+        // A disk that filled up keeps no half-written file.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+fn write_blocks_to(tmp: &Path, path: &Path, magic: &[u8; 8], blocks: &[&[u8]]) -> Result<()> {
     let fail = |e: std::io::Error| Error::write(path, e);
     {
-        let file = std::fs::File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+        let file = std::fs::File::create(tmp).map_err(|e| Error::write(tmp, e))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         let mut sum = Xxh3::new();
         let mut put = |bytes: &[u8], out: &mut std::io::BufWriter<std::fs::File>| {
@@ -76,7 +86,7 @@ pub fn write_blocks(path: &Path, magic: &[u8; 8], blocks: &[&[u8]]) -> Result<()
         out.write_all(&sum.digest().to_le_bytes()).map_err(fail)?;
         out.flush().map_err(fail)?;
     }
-    std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e))
+    Ok(())
 }
 
 /// Writes one value as a single-block file.
