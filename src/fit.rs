@@ -368,6 +368,15 @@ pub fn fit(
         scan.sample.len(),
         scan.posts
     ));
+    if lexicon.len() < 2 {
+        return Err(too_few(
+            input.store,
+            format!(
+                "{} of the posts' words kept as features, at least 2 needed to tell themes apart (see --min-df/--max-df)",
+                lexicon.len()
+            ),
+        ));
+    }
     let sample = sample_rows(&scan, &lexicon, params.vectorize.title_weight);
     if sample.rows.len() < 2 {
         return Err(too_few(
