@@ -93,10 +93,10 @@ pub struct Aggregates {
     /// Earliest and latest date of an analysed post.
     pub span: Option<(i32, i32)>,
     /// Analysed posts per day (days since 1970-01-01): where the time axis
-    /// lies ([`crate::trend::TimeAxis`]). Memory: the archive's days.
+    /// lies ([`crate::time::TimeAxis`]). Memory: the archive's days.
     pub days: BTreeMap<i32, u64>,
     /// Per week (its Monday, days since 1970-01-01): posts, and in how
-    /// many of them each word occurs (by [`crate::events::word_key`]); what
+    /// many of them each word occurs (by [`crate::text::word_key`]); what
     /// rising words and events are found from.
     pub weekly: BTreeMap<i32, Weekly>,
     /// The words behind the keys of `weekly`: every word of an analysed

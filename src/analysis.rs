@@ -41,7 +41,7 @@ pub struct Counts {
     /// Posts with a warning.
     pub warned: u64,
     /// Analysed posts dated so far outside the archive's span that they
-    /// are left off the time axis ([`crate::trend::TimeAxis`]).
+    /// are left off the time axis ([`crate::time::TimeAxis`]).
     pub off_axis: u64,
 }
 
@@ -216,5 +216,5 @@ pub struct Analysis {
     pub groups: Vec<crate::cluster::group::Group>,
     /// The stretch of time the trends and charts show (`None` without
     /// dated posts).
-    pub axis: Option<crate::trend::TimeAxis>,
+    pub axis: Option<crate::time::TimeAxis>,
 }

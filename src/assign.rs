@@ -12,92 +12,23 @@
 //! only new or changed segments, and a cluster engine can assign segments
 //! on many machines. Memory: one segment per thread.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{Aggregates, Candidate, PostCounts};
 use crate::dedup::Duplicates;
 use crate::error::{Error, Result};
-use crate::events;
-use crate::ids::{DocId, ThemeIdx};
+use crate::ids::DocId;
 use crate::ingest::{self, RejectReason, Rejection};
 use crate::log::Log;
 use crate::model::Model;
-use crate::params::{Checked, Params, Verdict};
-use crate::store::{codec, SegmentRef};
-use crate::trend::{epoch_days, from_epoch_days};
+use crate::params::{Checked, Params};
+use crate::results::{self, output_path, Assigned, Assignment, Kept, ResultKey, POST_TERMS};
+use crate::store::SegmentRef;
+use crate::time::epoch_days;
+use crate::time::Verdict;
 use crate::vectorize;
-
-/// Assignment output magic.
-pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x05";
-/// Folder of the assignment outputs in the cache.
-pub const ASSIGNED_DIR: &str = "assigned";
-
-/// One analysed post, as `assignments.csv` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Assignment {
-    /// The post's doc id.
-    pub doc: DocId,
-    /// The post file (or `table#row`).
-    pub path: String,
-    /// The post's date (days since 1970-01-01), if known.
-    pub date: Option<i32>,
-    /// The post's title.
-    pub title: String,
-    /// Its theme.
-    pub theme: ThemeIdx,
-    /// Cosine similarity to the theme's centre.
-    pub score: f32,
-    /// The outlet credited.
-    pub source: Option<String>,
-    /// Carried table columns.
-    pub extra: Vec<String>,
-    /// Keys ([`crate::events::word_key`]) of the post's most telling words,
-    /// at most [`POST_TERMS`], ascending: what the post is matched to
-    /// events by. Not written to `assignments.csv`.
-    pub terms: Vec<u32>,
-}
-
-/// Words kept per post for events: the heaviest by TF-IDF, a word unknown
-/// to the model weighing as the rarest feature (new words are what
-/// events are made of).
-pub const POST_TERMS: usize = 48;
-
-/// A segment's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Assigned {
-    /// The analysed posts, in doc order.
-    pub rows: Vec<Assignment>,
-    /// The posts not used, in doc order.
-    pub rejected: Vec<Rejection>,
-    /// The sums.
-    pub aggregates: Aggregates,
-}
-
-/// What a stored result was made from: it is used again only when all of
-/// it is unchanged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Key {
-    model: u64,
-    segment: String,
-    dead: Vec<u32>,
-    settings: String,
-    /// The last day a post may be dated, as far as it matters to the
-    /// segment's month: clamped to it, so that a past month's result holds
-    /// from night to night, and the current month's is made again.
-    last_day: Option<i32>,
-}
-
-/// The head of a stored result: its key, the segment's docs and a hash of
-/// the copies among them when it was made.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Head {
-    key: Key,
-    docs: Vec<DocId>,
-    copies: u64,
-}
 
 /// The settings of `params` that shape an assignment result.
 fn settings(params: &Params) -> String {
@@ -114,7 +45,7 @@ fn settings(params: &Params) -> String {
 /// `partition`'s month: all that a segment's result depends on of it.
 fn last_day_in(partition: crate::store::Partition, params: &Params) -> Option<i32> {
     let month = partition.month()?;
-    let last = params.last_day()?;
+    let last = params.window().last_day()?;
     let first = epoch_days(month);
     let end = month
         .checked_add_months(chrono::Months::new(1))
@@ -132,11 +63,6 @@ fn copies_hash(duplicates: &Duplicates, docs: &[DocId]) -> u64 {
         }
     }
     h.digest()
-}
-
-/// The file of a segment's result in `dir`.
-pub fn output_path(dir: &Path, seg: &SegmentRef) -> PathBuf {
-    dir.join(format!("{}.out", seg.entry.file.replace('/', "_")))
 }
 
 /// Everything assigning needs besides the segment.
@@ -173,7 +99,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
         .vocab
         .words
         .iter()
-        .map(|w| events::word_key(w))
+        .map(|w| crate::text::word_key(w))
         .collect();
     // A word of the lexicon weighs its idf; a word left out for being too
     // common (boilerplate) nothing; any other (too rare for the lexicon, or
@@ -219,7 +145,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             reject(reason.clone(), &mut out.rejected, &mut agg.counts);
             continue;
         }
-        match params.verdict(f.day()) {
+        match params.window().verdict(f.day()) {
             Verdict::Analysed => {}
             Verdict::OutsideWindow => {
                 agg.counts.outside_window += 1;
@@ -227,7 +153,9 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             }
             Verdict::Future => {
                 let day = f.day().unwrap_or_default();
-                reject(params.future(day), &mut out.rejected, &mut agg.counts);
+                let now = params.now.unwrap_or_default();
+                let reason = RejectReason::DatedInFuture { date: day, now };
+                reject(reason, &mut out.rejected, &mut agg.counts);
                 continue;
             }
         }
@@ -270,7 +198,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             seen_in[w as usize] += 1;
         }
         if let Some(d) = f.date {
-            let week = agg.weekly.entry(events::week_of(d)).or_default();
+            let week = agg.weekly.entry(crate::time::week_of(d)).or_default();
             week.posts += 1;
             for &w in &distinct {
                 *week.df.entry(keys[w as usize]).or_default() += 1;
@@ -354,71 +282,6 @@ fn post_terms(distinct: &mut Vec<u32>, keys: &[u32], weight: &[f32]) -> Vec<u32>
     out
 }
 
-/// The stored result of `seg` in `dir`, if it was made from the same
-/// model, segment and settings, with the same copies among its posts.
-fn stored(dir: &Path, seg: &SegmentRef, key: &Key, duplicates: &Duplicates) -> Option<Assigned> {
-    let blocks = codec::read_blocks(&output_path(dir, seg), ASSIGNED_MAGIC).ok()?;
-    let [head, body] = blocks.as_slice() else {
-        return None;
-    };
-    let head: Head = codec::decode(head).ok()?;
-    if head.key != *key || head.copies != copies_hash(duplicates, &head.docs) {
-        return None;
-    }
-    codec::decode(body).ok()
-}
-
-fn save(dir: &Path, seg: &SegmentRef, head: &Head, a: &Assigned) -> Result<()> {
-    let path = output_path(dir, seg);
-    let h = codec::encode(head).map_err(|e| Error::write(&path, e))?;
-    let body = codec::encode(a).map_err(|e| Error::write(&path, e))?;
-    codec::write_blocks(&path, ASSIGNED_MAGIC, &[&h, &body])
-}
-
-/// Assignment results kept in memory for the report of the same run (up
-/// to a budget of bytes); with `write` false (a scratch cache) the results
-/// kept are not written to disk at all.
-#[derive(Debug, Default)]
-pub struct Kept {
-    results: std::sync::Mutex<rustc_hash::FxHashMap<String, std::sync::Arc<Assigned>>>,
-    left: std::sync::atomic::AtomicI64,
-    write: bool,
-}
-
-impl Kept {
-    /// Room for `bytes` of results; `write` false keeps them off the disk.
-    pub fn new(bytes: i64, write: bool) -> Self {
-        Kept {
-            results: Default::default(),
-            left: std::sync::atomic::AtomicI64::new(bytes),
-            write,
-        }
-    }
-
-    /// Keeps `a` if the budget allows; whether it was kept.
-    fn offer(&self, file: &str, a: &Assigned) -> bool {
-        use std::sync::atomic::Ordering;
-        let terms: usize = a.rows.iter().map(|r| r.terms.len() * 4).sum();
-        let weekly: usize = a.aggregates.weekly.values().map(|w| w.df.len() * 12).sum();
-        let names: usize = a.aggregates.names.values().map(|n| n.len() + 32).sum();
-        let bytes =
-            (a.rows.len() * 200 + a.rejected.len() * 200 + terms + weekly + names) as i64 + 4096;
-        if self.left.fetch_sub(bytes, Ordering::Relaxed) < bytes {
-            self.left.fetch_add(bytes, Ordering::Relaxed);
-            return false;
-        }
-        if let Ok(mut m) = self.results.lock() {
-            m.insert(file.to_string(), std::sync::Arc::new(a.clone()));
-        }
-        true
-    }
-
-    /// The result kept for `seg`, if any.
-    pub fn get(&self, seg: &SegmentRef) -> Option<std::sync::Arc<Assigned>> {
-        self.results.lock().ok()?.get(&seg.entry.file).cloned()
-    }
-}
-
 /// What [`assign`] did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssignSummary {
@@ -451,7 +314,7 @@ pub fn assign(
         let results: Vec<(Aggregates, bool)> = chunk
             .par_iter()
             .map(|seg| {
-                let key = Key {
+                let key = ResultKey {
                     model: input.model.id,
                     segment: seg.entry.file.clone(),
                     dead: seg.entry.dead.clone(),
@@ -459,7 +322,8 @@ pub fn assign(
                     last_day: last_day_in(seg.entry.partition, input.params),
                 };
                 if let Some(prev) = previous {
-                    if let Some(a) = stored(prev, seg, &key, input.duplicates) {
+                    let copies = |docs: &[DocId]| copies_hash(input.duplicates, docs);
+                    if let Some(a) = results::stored(prev, seg, &key, copies) {
                         carry(prev, dir, seg)?;
                         return Ok((a.aggregates, true));
                     }
@@ -467,12 +331,8 @@ pub fn assign(
                 let (a, docs) = assign_segment(seg, input)?;
                 let in_memory = kept.is_some_and(|k| k.offer(&seg.entry.file, &a));
                 if !in_memory || kept.is_none_or(|k| k.write) {
-                    let head = Head {
-                        copies: copies_hash(input.duplicates, &docs),
-                        docs,
-                        key,
-                    };
-                    save(dir, seg, &head, &a)?;
+                    let copies = copies_hash(input.duplicates, &docs);
+                    results::save(dir, seg, key, docs, copies, &a)?;
                 }
                 Ok((a.aggregates, false))
             })
@@ -495,121 +355,8 @@ pub fn assign(
 /// copy where links are not possible).
 fn carry(from: &Path, to: &Path, seg: &SegmentRef) -> Result<()> {
     let (src, dst) = (output_path(from, seg), output_path(to, seg));
-    if src == dst || dst.exists() {
+    if src == dst {
         return Ok(());
     }
-    if std::fs::hard_link(&src, &dst).is_err() {
-        std::fs::copy(&src, &dst).map_err(|e| Error::write(&dst, e))?;
-    }
-    Ok(())
-}
-
-/// The sums of every segment's stored result in `dir` (all segments must
-/// have been assigned with `model`).
-pub fn collect(segments: &[SegmentRef], dir: &Path, model: &Model) -> Result<Aggregates> {
-    let mut total = Aggregates::default();
-    for seg in segments {
-        let path = output_path(dir, seg);
-        let unassigned = |reason: String| Error::Kept {
-            what: "assignment result",
-            path: path.clone(),
-            reason,
-        };
-        let blocks = codec::read_blocks(&path, ASSIGNED_MAGIC).map_err(|r| {
-            unassigned(format!(
-                "{r}; run `theme-trends assign` for every part first"
-            ))
-        })?;
-        let head: Head = blocks
-            .first()
-            .ok_or_else(|| unassigned("incomplete".into()))
-            .and_then(|b| codec::decode(b).map_err(unassigned))?;
-        if head.key.model != model.id {
-            return Err(unassigned(
-                "made with another model; run `theme-trends assign` again".into(),
-            ));
-        }
-        let body: Assigned = blocks
-            .get(1)
-            .ok_or_else(|| unassigned("incomplete".into()))
-            .and_then(|b| codec::decode(b).map_err(unassigned))?;
-        total.merge(body.aggregates);
-    }
-    Ok(total)
-}
-
-/// Reads the rows and rejections of a segment's stored result.
-pub fn read_output(dir: &Path, seg: &SegmentRef) -> Result<Assigned> {
-    let path = output_path(dir, seg);
-    let blocks = codec::read_blocks(&path, ASSIGNED_MAGIC).map_err(|reason| Error::Kept {
-        what: "assignment result",
-        path: path.clone(),
-        reason: format!("{reason}; run `theme-trends assign` again"),
-    })?;
-    let body = blocks.get(1).ok_or_else(|| Error::Kept {
-        what: "assignment result",
-        path: path.clone(),
-        reason: "incomplete".into(),
-    })?;
-    codec::decode(body).map_err(|reason| Error::Kept {
-        what: "assignment result",
-        path,
-        reason,
-    })
-}
-
-/// The analysed posts and the rejections, segment by segment: what
-/// `assign` left in its folder.
-pub struct Results<'a> {
-    /// The folder of the assignment results.
-    pub dir: &'a Path,
-    /// The segments, in report order.
-    pub segments: &'a [SegmentRef],
-    /// Paths the walk could not read (no doc id), listed first.
-    pub problems: &'a [Rejection],
-    /// Results still in memory from the assign stage.
-    pub kept: Option<&'a Kept>,
-}
-
-impl Results<'_> {
-    /// Calls `f` with the results of each partition (month), its rows and
-    /// rejections in doc order: the segments of one month (from several
-    /// parts, say) are merged, so the files do not depend on how the work
-    /// was split. Memory: one month's rows.
-    pub fn each(&self, mut f: impl FnMut(&Assigned) -> Result<()>) -> Result<()> {
-        for month in self
-            .segments
-            .chunk_by(|a, b| a.entry.partition == b.entry.partition)
-        {
-            let read = |seg: &SegmentRef| -> Result<std::sync::Arc<Assigned>> {
-                match self.kept.and_then(|k| k.get(seg)) {
-                    Some(a) => Ok(a),
-                    None => read_output(self.dir, seg).map(std::sync::Arc::new),
-                }
-            };
-            if let [seg] = month {
-                f(read(seg)?.as_ref())?;
-                continue;
-            }
-            let mut all = Assigned {
-                rows: Vec::new(),
-                rejected: Vec::new(),
-                aggregates: Default::default(),
-            };
-            for seg in month {
-                let a = read(seg)?;
-                all.rows.extend(a.rows.iter().cloned());
-                all.rejected.extend(a.rejected.iter().cloned());
-            }
-            all.rows.sort_by_key(|r| r.doc);
-            all.rejected.sort_by_key(|r| r.doc_id);
-            f(&all)?;
-        }
-        Ok(())
-    }
-}
-
-/// The date of an assignment as a calendar date.
-pub fn day(a: &Assignment) -> Option<chrono::NaiveDate> {
-    a.date.map(from_epoch_days)
+    crate::fsx::link_or_copy(&src, &dst)
 }

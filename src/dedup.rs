@@ -51,7 +51,7 @@ pub struct DedupParams {
 
 impl Default for DedupParams {
     fn default() -> Self {
-        crate::params::defaults()
+        crate::flags::defaults()
     }
 }
 
@@ -127,7 +127,7 @@ fn shingle_hashes(text: &str) -> Vec<u64> {
 fn fold_char(c: char) -> Option<char> {
     if c.is_ascii() {
         c.is_ascii_alphanumeric().then(|| c.to_ascii_lowercase())
-    } else if crate::segment::is_common_cjk(c) {
+    } else if crate::text::is_common_cjk(c) {
         Some(c)
     } else if c.is_alphanumeric() {
         c.to_lowercase().next()
@@ -262,13 +262,13 @@ impl Duplicates {
     /// Writes the copies into `dir`.
     pub fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-        crate::store::codec::write_file(&dir.join(DUPLICATES_FILE), DUPLICATES_MAGIC, self)
+        crate::codec::write_file(&dir.join(DUPLICATES_FILE), DUPLICATES_MAGIC, self)
     }
 
     /// Reads the copies `fit` found, from `dir`.
     pub fn load(dir: &Path) -> Result<Duplicates> {
         let path = dir.join(DUPLICATES_FILE);
-        crate::store::codec::read_file(&path, DUPLICATES_MAGIC).map_err(|reason| Error::Kept {
+        crate::codec::read_file(&path, DUPLICATES_MAGIC).map_err(|reason| Error::Damaged {
             what: "list of copies",
             path,
             reason: format!("{reason}; run `theme-trends fit` first"),
@@ -581,7 +581,7 @@ mod tests {
                             stat: None,
                             hash: 0,
                             outcome: Ok(Features {
-                                date: Some(crate::trend::epoch_days(day)),
+                                date: Some(crate::time::epoch_days(day)),
                                 title: title.into(),
                                 ..Default::default()
                             }),

@@ -67,6 +67,19 @@ pub enum Error {
         reason: String,
     },
 
+    /// A file of the cache (store, model, assignment results) or a state
+    /// file is damaged, foreign or of another version. The cache is then
+    /// rebuilt, a state started anew; nothing of it is trusted.
+    #[error("{what} {path} cannot be used: {reason}")]
+    Damaged {
+        /// What kind of file ("store segment", "model", "theme state").
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+
     /// Nothing usable was left to analyse.
     #[error("no usable posts in {input}: {detail}")]
     NoPosts {
@@ -109,7 +122,7 @@ pub enum Error {
     },
 
     /// SIGTERM or SIGINT came: the run stopped, nothing was published.
-    #[error("stopped by {}; nothing was published, the previous reports are as they were", crate::interrupt::name(*signal))]
+    #[error("stopped by {}; nothing was published, the previous reports are as they were", signal_name(*signal))]
     Interrupted {
         /// The signal.
         signal: i32,
@@ -123,6 +136,15 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// The name of a signal that stops a run.
+pub fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGINT => "SIGINT",
+        libc::SIGTERM => "SIGTERM",
+        _ => "a signal",
+    }
 }
 
 impl Error {

@@ -39,32 +39,17 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::NaiveDate;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Weekly;
 use crate::analysis::{Event, Happenings, RisingTerm};
-use crate::assign::{Assignment, Results};
 use crate::error::{Error, Result};
 use crate::label::PostRef;
+use crate::results::{Assignment, Results};
+use crate::time::{epoch_days, from_epoch_days, week_of, Granularity};
 use crate::trend::burst::{self, BurstParams};
-use crate::trend::{epoch_days, from_epoch_days, Granularity};
-
-/// The key of a word in the weekly counts and in a post's terms: 32 bits
-/// of its xxh3 hash. Two words sharing a key are counted together and
-/// named by the smaller (`aggregate::keep_name`); among a million distinct
-/// words about one in four thousand shares its key, almost always with a
-/// rare word that cannot burst.
-pub fn word_key(word: &str) -> u32 {
-    xxhash_rust::xxh3::xxh3_64(word.as_bytes()) as u32
-}
-
-/// The Monday of the week of `day` (days since 1970-01-01, a Thursday).
-pub fn week_of(day: i32) -> i32 {
-    day - (day + 3).rem_euclid(7)
-}
 
 /// Parameters of the events stage.
 #[derive(Debug, Clone, PartialEq, clap::Args, Serialize, Deserialize)]
@@ -93,7 +78,7 @@ pub struct EventParams {
 
 impl Default for EventParams {
     fn default() -> Self {
-        crate::params::defaults()
+        crate::flags::defaults()
     }
 }
 
@@ -542,36 +527,24 @@ const STATE_VERSION: u32 = 1;
 /// Share of words two events must have in common to be the same.
 const SAME_EVENT: f64 = 0.25;
 
+impl crate::fsx::Versioned for EventState {
+    const VERSION: u32 = STATE_VERSION;
+    const WHAT: &'static str = "event state";
+    fn version(&self) -> u32 {
+        self.version
+    }
+}
+
 impl EventState {
-    /// Reads the state in `dir`; `Ok(None)` when there is none, a warning
-    /// (as `Err` text) when it cannot be used.
-    pub fn load(dir: &Path) -> std::result::Result<Option<EventState>, String> {
-        let path = dir.join(STATE_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("{}: {e}; event ids start anew", path.display())),
-        };
-        match serde_json::from_str::<EventState>(&text) {
-            Ok(s) if s.version == STATE_VERSION => Ok(Some(s)),
-            Ok(s) => Err(format!(
-                "{}: event state version {} (this tool writes {STATE_VERSION}); event ids start anew",
-                path.display(),
-                s.version
-            )),
-            Err(e) => Err(format!(
-                "{}: not an event state ({e}); event ids start anew",
-                path.display()
-            )),
-        }
+    /// Reads the state in `dir`; `Ok(None)` when there is none,
+    /// [`Error::Damaged`] when it cannot be used.
+    pub fn load(dir: &Path) -> Result<Option<EventState>> {
+        crate::fsx::load_state(&dir.join(STATE_FILE))
     }
 
-    /// Writes the state into `dir`.
+    /// Writes the state into `dir`, whole or not at all.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let path = dir.join(STATE_FILE);
-        let text = serde_json::to_string(self)
-            .map_err(|e| Error::write(&path, std::io::Error::other(e)))?;
-        std::fs::write(&path, text).map_err(|e| Error::write(&path, e))
+        crate::fsx::save_state(&dir.join(STATE_FILE), self)
     }
 }
 
@@ -930,24 +903,9 @@ pub fn detect(input: &EventInput) -> Result<Found> {
     })
 }
 
-/// The first day of the week of `d`.
-pub fn monday(d: NaiveDate) -> NaiveDate {
-    from_epoch_days(week_of(epoch_days(d)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn weeks_start_on_monday() {
-        // 1970-01-05 was a Monday, 2024-07-15 too.
-        assert_eq!(week_of(4), 4);
-        assert_eq!(week_of(10), 4);
-        assert_eq!(week_of(3), -3);
-        let d = NaiveDate::from_ymd_opt(2024, 7, 18).unwrap();
-        assert_eq!(monday(d), NaiveDate::from_ymd_opt(2024, 7, 15).unwrap());
-    }
 
     #[test]
     fn an_event_keeps_its_id_when_its_words_and_weeks_carry_on() {

@@ -28,10 +28,11 @@ use crate::ids::{DocId, ThemeId};
 use crate::label;
 use crate::log::{Log, Timings};
 use crate::model::{Model, ThemeModel};
-use crate::params::{Checked, Params, Verdict};
+use crate::params::{Checked, Params};
 use crate::reduce::{self, Basis};
 use crate::segment::Segmenter;
 use crate::store::{Partition, SegmentRef, Store};
+use crate::time::Verdict;
 use crate::vectorize::{self, Lexicon, Row, WordCount};
 
 /// Words per theme whose co-occurrence measures coherence.
@@ -117,7 +118,8 @@ fn scan_segment(
     let mut posts = 0u64;
     for rec in &read.records {
         let Ok(f) = &rec.outcome else { continue };
-        if duplicates.of(rec.doc).is_some() || params.verdict(f.day()) != Verdict::Analysed {
+        if duplicates.of(rec.doc).is_some() || params.window().verdict(f.day()) != Verdict::Analysed
+        {
             continue;
         }
         posts += 1;

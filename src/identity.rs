@@ -18,7 +18,7 @@ use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::vectorize::{Lexicon, Row};
 use rayon::prelude::*;
 
@@ -63,38 +63,24 @@ pub struct State {
     pub k: usize,
 }
 
+impl crate::fsx::Versioned for State {
+    const VERSION: u32 = STATE_VERSION;
+    const WHAT: &'static str = "theme state";
+    fn version(&self) -> u32 {
+        self.version
+    }
+}
+
 impl State {
-    /// Reads the state in `dir`; `Ok(None)` when there is none, a warning
-    /// (as `Err` text) when it cannot be used.
-    pub fn load(dir: &Path) -> std::result::Result<Option<State>, String> {
-        let path = dir.join(STATE_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("{}: {e}; theme ids start anew", path.display())),
-        };
-        let state: State = serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}: not a theme state ({e}); theme ids start anew",
-                path.display()
-            )
-        })?;
-        if state.version != STATE_VERSION {
-            return Err(format!(
-                "{}: state version {} (this tool writes {STATE_VERSION}); theme ids start anew",
-                path.display(),
-                state.version
-            ));
-        }
-        Ok(Some(state))
+    /// Reads the state in `dir`; `Ok(None)` when there is none,
+    /// [`Error::Damaged`] when it cannot be used.
+    pub fn load(dir: &Path) -> Result<Option<State>> {
+        crate::fsx::load_state(&dir.join(STATE_FILE))
     }
 
-    /// Writes the state into `dir`.
+    /// Writes the state into `dir`, whole or not at all.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let path = dir.join(STATE_FILE);
-        let text = serde_json::to_string(self)
-            .map_err(|e| Error::write(&path, std::io::Error::other(e)))?;
-        std::fs::write(&path, text).map_err(|e| Error::write(&path, e))
+        crate::fsx::save_state(&dir.join(STATE_FILE), self)
     }
 
     /// A new state.
@@ -347,7 +333,7 @@ mod tests {
     #[test]
     fn state_round_trips_and_bad_state_is_a_warning() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(State::load(dir.path()), Ok(None));
+        assert_eq!(State::load(dir.path()).unwrap(), None);
         let s = State::new(
             "2026-01-01T00:00:00Z".into(),
             3,
@@ -359,6 +345,10 @@ mod tests {
         assert_eq!(State::load(dir.path()).unwrap(), Some(s));
         std::fs::write(dir.path().join(STATE_FILE), "{broken").unwrap();
         let warn = State::load(dir.path()).unwrap_err();
-        assert!(warn.contains(STATE_FILE) && warn.contains("anew"), "{warn}");
+        assert!(
+            matches!(warn, crate::error::Error::Damaged { .. }),
+            "{warn}"
+        );
+        assert!(warn.to_string().contains(STATE_FILE), "{warn}");
     }
 }

@@ -60,18 +60,9 @@ fn force_exit(signal: i32) -> ! {
     }
     eprintln!(
         "error: stopped by {}; nothing was published, the previous reports are as they were",
-        name(signal)
+        crate::error::signal_name(signal)
     );
     std::process::exit(128 + signal)
-}
-
-/// The name of a signal this module handles.
-pub fn name(signal: i32) -> &'static str {
-    match signal {
-        signal_hook::consts::SIGINT => "SIGINT",
-        signal_hook::consts::SIGTERM => "SIGTERM",
-        _ => "a signal",
-    }
 }
 
 /// The signal received, if any.

@@ -27,7 +27,7 @@ pub const LABEL_TERMS: usize = 3;
 
 impl Default for LabelParams {
     fn default() -> Self {
-        crate::params::defaults()
+        crate::flags::defaults()
     }
 }
 

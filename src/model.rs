@@ -8,11 +8,11 @@ use ndarray::{Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::select::KScore;
+use crate::codec;
 use crate::error::{Error, Result};
 use crate::ids::{ThemeId, ThemeIdx};
 use crate::params::Params;
 use crate::reduce::Basis;
-use crate::store::codec;
 use crate::vectorize::{Lexicon, Row};
 
 /// Model file magic.
@@ -188,15 +188,18 @@ impl Model {
         codec::write_file(&dir.join(MODEL_FILE), MODEL_MAGIC, self)
     }
 
-    /// Reads the model in `dir`; `Ok(None)` when there is none, the reason
-    /// as text when it cannot be used.
-    pub fn load(dir: &Path) -> std::result::Result<Option<Model>, String> {
-        let path = dir.join(MODEL_FILE);
-        if !path.exists() {
-            return Ok(None);
-        }
-        codec::read_file(&path, MODEL_MAGIC)
-            .map(Some)
-            .map_err(|why| format!("{}: {why}", path.display()))
+    /// Reads the model in `dir`; `Ok(None)` when there is none,
+    /// [`Error::Damaged`] when it cannot be used.
+    pub fn load(dir: &Path) -> Result<Option<Model>> {
+        codec::load(&dir.join(MODEL_FILE), MODEL_MAGIC, "model")
+    }
+
+    /// The model in `dir`, which must be there (`fit` made it).
+    pub fn require(dir: &Path) -> Result<Model> {
+        Model::load(dir)?.ok_or_else(|| Error::Damaged {
+            what: "model",
+            path: dir.join(MODEL_FILE),
+            reason: "not there; run `theme-trends fit` (or `run`) first".into(),
+        })
     }
 }

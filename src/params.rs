@@ -21,59 +21,14 @@ use crate::cluster::ClusterParams;
 use crate::dedup::DedupParams;
 use crate::error::{Error, Result};
 use crate::events::EventParams;
+pub use crate::flags::Checked;
 use crate::ingest::IngestParams;
 use crate::label::LabelParams;
 use crate::reduce::ReduceParams;
 use crate::segment::SegmentParams;
+use crate::time::Window;
 use crate::trend::TrendParams;
 use crate::vectorize::VectorizeParams;
-
-/// The defaults of a parameter struct: what its flags give when none is on
-/// the command line. Defaults are declared once, in the clap attributes.
-pub fn defaults<T: clap::Args + clap::FromArgMatches>() -> T {
-    let cmd = T::augment_args(clap::Command::new("defaults").no_binary_name(true));
-    let matches = cmd
-        .try_get_matches_from(std::iter::empty::<&str>())
-        .expect("every parameter has a default");
-    T::from_arg_matches(&matches).expect("defaults parse")
-}
-
-/// Implements `Serialize`/`Deserialize` through `Display`/`FromStr`, so
-/// that a value is written in `run.json` and read from a config file
-/// exactly as it is typed on the command line (`auto`, `10..60`, `0.3`).
-#[macro_export]
-macro_rules! serde_as_text {
-    ($t:ty) => {
-        impl serde::Serialize for $t {
-            fn serialize<S: serde::Serializer>(
-                &self,
-                s: S,
-            ) -> std::result::Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-        impl<'de> serde::Deserialize<'de> for $t {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                d: D,
-            ) -> std::result::Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                text.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-/// Parameters that have been checked. Only [`Params::check`] makes them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct Checked<T>(T);
-
-impl<T> std::ops::Deref for Checked<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
 
 /// Every analysis parameter, grouped by stage.
 #[derive(Debug, Clone, PartialEq, clap::Args, Serialize, Deserialize)]
@@ -147,7 +102,7 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        defaults()
+        crate::flags::defaults()
     }
 }
 
@@ -189,7 +144,7 @@ impl Params {
             .flat_map(|t| t.seeds.iter().cloned())
             .collect();
         self.segment.extra_words = seeds;
-        Ok(Checked(self))
+        Ok(Checked::new(self))
     }
 
     /// The named themes of `--themes`, read and checked (none without it).
@@ -200,63 +155,13 @@ impl Params {
         }
     }
 
-    /// Whether a post dated `day` is inside `--since`/`--until` (both
-    /// inclusive); undated posts always are.
-    pub fn in_window(&self, day: Option<NaiveDate>) -> bool {
-        match day {
-            Some(d) => self.since.is_none_or(|s| d >= s) && self.until.is_none_or(|u| d <= u),
-            None => true,
+    /// Which posts the run analyses, by their date.
+    pub fn window(&self) -> Window {
+        Window {
+            since: self.since,
+            until: self.until,
+            now: self.now,
         }
-    }
-
-    /// The last day a post may be dated: the day after the run's moment
-    /// (a day's slack for time zones). `None` before [`Params::check`]
-    /// set the moment.
-    pub fn last_day(&self) -> Option<NaiveDate> {
-        self.now.and_then(|n| n.date().succ_opt())
-    }
-
-    /// What becomes of an accepted post dated `day`.
-    pub fn verdict(&self, day: Option<NaiveDate>) -> Verdict {
-        match (day, self.last_day()) {
-            (Some(d), Some(last)) if d > last => Verdict::Future,
-            _ if !self.in_window(day) => Verdict::OutsideWindow,
-            _ => Verdict::Analysed,
-        }
-    }
-
-    /// The rejection of a post dated `day` after [`Params::last_day`].
-    pub fn future(&self, day: NaiveDate) -> crate::ingest::RejectReason {
-        crate::ingest::RejectReason::DatedInFuture {
-            date: day,
-            now: self.now.unwrap_or_default(),
-        }
-    }
-}
-
-/// What becomes of an accepted post, by its date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// It is analysed.
-    Analysed,
-    /// Outside `--since`/`--until`: counted, not analysed.
-    OutsideWindow,
-    /// Dated after the run's moment: rejected for this run.
-    Future,
-}
-
-impl Checked<Params> {
-    /// Changes a checked value in a way that keeps it valid (tests, the
-    /// warm start).
-    pub fn map(self, f: impl FnOnce(&mut Params)) -> Result<Checked<Params>> {
-        let mut p = self.0;
-        f(&mut p);
-        p.check()
-    }
-
-    /// The parameters, unchecked again (to edit and check anew).
-    pub fn into_inner(self) -> Params {
-        self.0
     }
 }
 

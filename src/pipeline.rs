@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::{Analysis, ModelInfo, ModelSource};
-use crate::assign::{self, AssignInput, ASSIGNED_DIR};
+use crate::assign::{self, AssignInput};
 use crate::chart::{self, ChartInput};
 use crate::dedup::{self, Duplicates};
 use crate::error::{Error, Result};
@@ -29,11 +29,13 @@ use crate::identity;
 use crate::ingest::Part;
 use crate::log::{Log, Timings};
 use crate::model::{self, Model};
-use crate::params::{Checked, Job, Params, Verdict, DEFAULT_CACHE_DIR};
+use crate::params::{Checked, Job, Params, DEFAULT_CACHE_DIR};
 use crate::prepare::{self, PrepareJob};
 use crate::publish::{OutLock, Staging};
 use crate::report::{self, build::StoreNotes};
+use crate::results::{self, ASSIGNED_DIR};
 use crate::store::{Store, STORE_DIR};
+use crate::time::Verdict;
 
 /// Bytes of assignment results kept in memory for the report.
 const RESULTS_IN_MEMORY: i64 = 256 << 20;
@@ -179,13 +181,7 @@ impl Drop for Scratch {
 
 /// Whether an error comes from a damaged file of the cache.
 fn is_cache_damage(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::Kept {
-            what: "store segment" | "assignment result" | "store",
-            ..
-        }
-    )
+    matches!(e, Error::Damaged { .. })
 }
 
 /// How this run comes by its model.
@@ -247,7 +243,7 @@ fn analysed_posts(store: &Store, dups: &Duplicates, params: &Params) -> Result<u
         // last day, are all analysed.
         let whole_month_analysed = match seg.entry.partition.month() {
             None => true,
-            Some(m) => params.last_day().is_some_and(|last| {
+            Some(m) => params.window().last_day().is_some_and(|last| {
                 m.checked_add_months(chrono::Months::new(1))
                     .is_some_and(|next| next <= last)
             }),
@@ -263,7 +259,7 @@ fn analysed_posts(store: &Store, dups: &Duplicates, params: &Params) -> Result<u
             .filter(|r| {
                 r.outcome
                     .as_ref()
-                    .is_ok_and(|f| params.verdict(f.day()) == Verdict::Analysed)
+                    .is_ok_and(|f| params.window().verdict(f.day()) == Verdict::Analysed)
             })
             .count() as u64;
     }
@@ -389,14 +385,14 @@ fn analyse_and_write(
     let previous_state = if job.fresh {
         None
     } else {
-        identity::State::load(&job.out).unwrap_or_else(|warning| {
-            log.warn(&warning);
+        identity::State::load(&job.out).unwrap_or_else(|e| {
+            log.warn(&format!("{e}; theme ids start anew"));
             None
         })
     };
     let old_model = dirs.previous.as_ref().and_then(|dir| {
-        Model::load(dir).unwrap_or_else(|why| {
-            log.warn(&format!("{why}; the themes are fitted anew"));
+        Model::load(dir).unwrap_or_else(|e| {
+            log.warn(&format!("{e}; the themes are fitted anew"));
             None
         })
     });
@@ -436,7 +432,7 @@ fn analyse_and_write(
         columns: store.columns(),
     };
     let scratch = dirs.scratch.is_some();
-    let kept = assign::Kept::new(RESULTS_IN_MEMORY, !scratch);
+    let kept = results::Kept::new(RESULTS_IN_MEMORY, !scratch);
     // The model is written (for the next run) while the posts are assigned;
     // a scratch cache has no next run.
     let (saved, assigned) = std::thread::scope(|scope| {
@@ -504,7 +500,7 @@ pub struct Reporting<'a> {
     /// The folder of the assignment results.
     pub assigned: &'a Path,
     /// Results still in memory from the assign stage.
-    pub kept: Option<&'a assign::Kept>,
+    pub kept: Option<&'a results::Kept>,
     /// Where the reports are written (the staging folder).
     pub staging: &'a Path,
     /// When the run started.
@@ -549,14 +545,14 @@ pub fn write_reports(
     })?;
     let problems = store.problems();
     let segments = store.segments();
-    let rows = assign::Results {
+    let rows = results::Results {
         dir: r.assigned,
         segments: &segments,
         problems: &problems,
         kept: r.kept,
     };
-    let previous_events = events::EventState::load(&job.out).unwrap_or_else(|w| {
-        log.warn(&w);
+    let previous_events = events::EventState::load(&job.out).unwrap_or_else(|e| {
+        log.warn(&format!("{e}; event ids start anew"));
         None
     });
     // Posts off the time axis take no part in the events either.
@@ -567,8 +563,8 @@ pub fn write_reports(
                 .weekly
                 .retain(|&monday, _| axis.holds_day(monday, g) || axis.holds_day(monday + 6, g));
             (
-                crate::trend::epoch_days(axis.span.0),
-                crate::trend::epoch_days(axis.span.1),
+                crate::time::epoch_days(axis.span.0),
+                crate::time::epoch_days(axis.span.1),
             )
         }
         None => (0, 0),

@@ -28,11 +28,12 @@ use crate::ingest::source::WalkNotes;
 use crate::ingest::{self, FileStat, Item, Part, Source, What};
 use crate::log::Log;
 use crate::params::{Checked, Params};
-use crate::segment::{Interner, Segmenter};
+use crate::segment::Segmenter;
 use crate::store::{
     self, Features, IndexEntry, InputId, PartManifest, Partition, PendingPost, PostRecord,
     Resident, SegmentEntry, SegmentWriter, Want,
 };
+use crate::text::Interner;
 use crate::{fault, interrupt, panics};
 
 /// Input posts processed per parallel batch.
@@ -108,8 +109,8 @@ pub fn prepare(job: &PrepareJob, params: &Checked<Params>, log: &Log) -> Result<
                 None
             }
             Ok(None) => None,
-            Err(why) => {
-                log.warn(&format!("{why}; every post is read anew"));
+            Err(e) => {
+                log.warn(&format!("{e}; every post is read anew"));
                 None
             }
         },
@@ -489,7 +490,7 @@ impl Run<'_> {
         live: &[Option<(u32, DocId, DocId)>],
     ) -> Result<()> {
         let path = old_dir.join(&entry.file);
-        let seg = store::read_segment(&path, &[], Want::ALL).map_err(|reason| Error::Kept {
+        let seg = store::read_segment(&path, &[], Want::ALL).map_err(|reason| Error::Damaged {
             what: "store segment",
             path: path.clone(),
             reason,
@@ -578,7 +579,7 @@ fn make_post(
                 dedup::signature(&post.title, &post.body),
             );
             record.outcome = Ok(Features {
-                date: post.date.map(crate::trend::epoch_days),
+                date: post.date.map(crate::time::epoch_days),
                 title: post.title,
                 source: post.source,
                 fields: post.fields,
@@ -600,16 +601,7 @@ fn carry_segments(from: &Path, to: &Path, entries: &[SegmentEntry]) -> Result<()
         return Ok(());
     }
     for e in entries {
-        let (src, dst) = (from.join(&e.file), to.join(&e.file));
-        if let Some(parent) = dst.parent() {
-            std::fs::create_dir_all(parent).map_err(|err| Error::write(parent, err))?;
-        }
-        if dst.exists() {
-            continue;
-        }
-        if std::fs::hard_link(&src, &dst).is_err() {
-            std::fs::copy(&src, &dst).map_err(|err| Error::write(&dst, err))?;
-        }
+        crate::fsx::link_or_copy(&from.join(&e.file), &to.join(&e.file))?;
     }
     Ok(())
 }

@@ -45,7 +45,7 @@ pub struct ReduceParams {
 
 impl Default for ReduceParams {
     fn default() -> Self {
-        crate::params::defaults()
+        crate::flags::defaults()
     }
 }
 

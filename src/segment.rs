@@ -10,15 +10,15 @@
 //! it. Words are interned: each post becomes a list of `u32` word ids into
 //! one vocabulary, sorted so that ids do not depend on thread scheduling.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
 use std::borrow::Cow;
 use std::path::PathBuf;
 
 use jieba_rs::Jieba;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::text::is_common_cjk;
 
 /// The stop-word list shipped with the tool (`data/stopwords.txt`).
 pub const DEFAULT_STOPWORDS: &str = include_str!("../data/stopwords.txt");
@@ -54,7 +54,7 @@ pub struct SegmentParams {
 
 impl Default for SegmentParams {
     fn default() -> Self {
-        crate::params::defaults()
+        crate::flags::defaults()
     }
 }
 
@@ -187,67 +187,6 @@ fn is_letter(c: char) -> bool {
     is_common_cjk(c) || c.is_alphabetic()
 }
 
-/// A CJK unified ideograph of the basic block (nearly every character of a
-/// Chinese archive).
-pub(crate) fn is_common_cjk(c: char) -> bool {
-    ('\u{4E00}'..='\u{9FFF}').contains(&c)
-}
-
-/// Words interned to `u32` ids in order of first appearance; [`finish`]
-/// sorts them, so that the ids written do not depend on the order posts
-/// were processed in.
-///
-/// [`finish`]: Interner::finish
-#[derive(Debug, Default, Clone)]
-pub struct Interner {
-    ids: HashMap<String, u32>,
-    words: Vec<String>,
-}
-
-impl Interner {
-    /// The id of `word`, new or known.
-    pub fn id(&mut self, word: &str) -> u32 {
-        if let Some(&id) = self.ids.get(word) {
-            return id;
-        }
-        let id = self.words.len() as u32;
-        self.ids.insert(word.to_string(), id);
-        self.words.push(word.to_string());
-        id
-    }
-
-    /// The words in order of their ids (not sorted).
-    pub fn into_words(self) -> Vec<String> {
-        self.words
-    }
-
-    /// Words interned so far.
-    pub fn len(&self) -> usize {
-        self.words.len()
-    }
-
-    /// Whether no word was interned.
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
-
-    /// The words sorted, and for each id given out its id in that order.
-    pub fn finish(self) -> (Vec<String>, Vec<u32>) {
-        let mut order: Vec<u32> = (0..self.words.len() as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| self.words[a as usize].cmp(&self.words[b as usize]));
-        let mut remap = vec![0u32; self.words.len()];
-        for (new, &old) in order.iter().enumerate() {
-            remap[old as usize] = new as u32;
-        }
-        let mut words = self.words;
-        let mut sorted = Vec::with_capacity(words.len());
-        for &old in &order {
-            sorted.push(std::mem::take(&mut words[old as usize]));
-        }
-        (sorted, remap)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,27 +221,6 @@ mod tests {
         assert!(!is_content_word("——"));
         assert!(!is_content_word("１２"));
         assert!(!is_content_word("a b"));
-    }
-
-    #[test]
-    fn interned_ids_are_sorted_whatever_the_order_of_arrival() {
-        let mut a = Interner::default();
-        let ids_a: Vec<u32> = ["铁路", "春运", "旅客", "春运"]
-            .iter()
-            .map(|w| a.id(w))
-            .collect();
-        let mut b = Interner::default();
-        let ids_b: Vec<u32> = ["旅客", "铁路", "春运"].iter().map(|w| b.id(w)).collect();
-        let (words_a, remap_a) = a.finish();
-        let (words_b, remap_b) = b.finish();
-        assert_eq!(words_a, words_b);
-        let mut sorted = words_a.clone();
-        sorted.sort();
-        assert_eq!(words_a, sorted);
-        let word =
-            |words: &[String], remap: &[u32], id: u32| words[remap[id as usize] as usize].clone();
-        assert_eq!(word(&words_a, &remap_a, ids_a[1]), "春运");
-        assert_eq!(word(&words_b, &remap_b, ids_b[0]), "旅客");
     }
 
     #[test]

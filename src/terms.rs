@@ -20,14 +20,14 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::assign::{self, ASSIGNED_DIR};
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 use crate::model::Model;
 use crate::params::Params;
+use crate::results::{self, ASSIGNED_DIR};
 use crate::segment::Segmenter;
 use crate::store::{Store, Want, STORE_DIR};
-use crate::trend::{epoch_days, from_epoch_days, Granularity};
+use crate::time::{epoch_days, from_epoch_days, Granularity};
 
 /// How an asked word is found in a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,23 +187,7 @@ pub fn term_trends(
 ) -> Result<Vec<TermRow>> {
     let fingerprint = crate::prepare::fingerprint(&source.params)?;
     let store = Store::open(&source.cache.join(STORE_DIR), fingerprint)?;
-    let model = match Model::load(&source.cache) {
-        Ok(Some(m)) => m,
-        Ok(None) => {
-            return Err(Error::Kept {
-                what: "model",
-                path: source.cache.join(crate::model::MODEL_FILE),
-                reason: "not there; run `theme-trends run` first".into(),
-            })
-        }
-        Err(reason) => {
-            return Err(Error::Kept {
-                what: "model",
-                path: source.cache.join(crate::model::MODEL_FILE),
-                reason,
-            })
-        }
-    };
+    let model = Model::require(&source.cache)?;
     let theme_ids: Vec<u32> = model.themes.iter().map(|t| t.id.0).collect();
     let dir = source.cache.join(ASSIGNED_DIR);
     let texts = matches.iter().any(|(_, m)| m.is_substring());
@@ -217,7 +201,7 @@ pub fn term_trends(
         .par_iter()
         .map(|seg| -> Result<Counts> {
             let mut c = Counts::new(matches.len());
-            let assigned = assign::read_output(&dir, seg)?;
+            let assigned = results::read_output(&dir, seg)?;
             if assigned.rows.is_empty() {
                 return Ok(c);
             }

@@ -101,7 +101,7 @@ pub struct VectorizeParams {
 
 impl Default for VectorizeParams {
     fn default() -> Self {
-        crate::params::defaults()
+        crate::flags::defaults()
     }
 }
 

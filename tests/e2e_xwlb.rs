@@ -10,7 +10,7 @@ use theme_trends::chart::font;
 use theme_trends::cluster::KChoice;
 use theme_trends::log::Log;
 use theme_trends::segment::{is_content_word, SegmentParams, Segmenter};
-use theme_trends::trend::Granularity;
+use theme_trends::time::Granularity;
 use theme_trends::{Job, Params};
 
 #[test]

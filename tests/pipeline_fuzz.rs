@@ -59,7 +59,7 @@ fn params_for(seed: u64) -> Params {
     p.vectorize.max_df = "1.0".parse().unwrap();
     p.cluster.k = ["2", "3", "auto"][rng.below(3)].parse().unwrap();
     p.cluster.k_range = "2..4".parse().unwrap();
-    use theme_trends::trend::Granularity;
+    use theme_trends::time::Granularity;
     p.trend.granularity = [Granularity::Day, Granularity::Week, Granularity::Month][rng.below(3)];
     p.chart.no_charts = !rng.chance(0.2);
     if rng.chance(0.4) {

@@ -31,7 +31,7 @@ use crate::cluster::group::Group;
 use crate::cluster::select::KScore;
 use crate::error::{Error, Result};
 use crate::label::Theme;
-use crate::trend::Granularity;
+use crate::time::Granularity;
 use palette::theme_color;
 
 /// Parameters of the chart stage.
@@ -59,7 +59,7 @@ pub struct ChartParams {
 
 impl Default for ChartParams {
     fn default() -> Self {
-        crate::params::defaults()
+        crate::flags::defaults()
     }
 }
 
@@ -511,7 +511,7 @@ impl Chart for EventTimeline {
     ) -> DrawResult<DB> {
         let shown = Self::shown(input);
         let periods = &input.trends.matrix.periods;
-        let day = |d: NaiveDate| crate::trend::epoch_days(d) as f64;
+        let day = |d: NaiveDate| crate::time::epoch_days(d) as f64;
         let lo = periods.first().map_or(0.0, |&d| day(d));
         let hi = periods
             .last()
@@ -531,7 +531,7 @@ impl Chart for EventTimeline {
             .y_label_area_size(10)
             .build_cartesian_2d(lo..hi.max(lo + 1.0), 0f64..n as f64)?;
         let fmt = |x: &f64| {
-            crate::trend::from_epoch_days(x.round() as i32)
+            crate::time::from_epoch_days(x.round() as i32)
                 .format("%Y-%m")
                 .to_string()
         };

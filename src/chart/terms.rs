@@ -12,7 +12,7 @@ use super::font::FAMILY;
 use super::palette::theme_color;
 use crate::error::{Error, Result};
 use crate::terms::TermRow;
-use crate::trend::Granularity;
+use crate::time::Granularity;
 
 /// Draws the share of each term over time into `path` (`.png` or `.svg`).
 pub fn draw_term_trends(

@@ -11,9 +11,9 @@ use clap::Args;
 
 use super::{exit, Common};
 use crate::analysis::ModelSource;
-use crate::assign::{self, AssignInput, ASSIGNED_DIR};
+use crate::assign::{self, AssignInput};
 use crate::dedup::{self, Duplicates};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fit::{self, FitInput};
 use crate::identity;
 use crate::ingest::Part;
@@ -23,6 +23,7 @@ use crate::params::{Job, Params};
 use crate::pipeline::{self, Reporting};
 use crate::prepare::{self, PrepareJob};
 use crate::publish::{OutLock, Staging};
+use crate::results::{self, ASSIGNED_DIR};
 use crate::store::{Store, STORE_DIR};
 
 /// Flags of `theme-trends prepare`.
@@ -192,8 +193,8 @@ pub fn fit(args: &FitArgs) -> Result<i32> {
         })?;
         dups.save(&args.cache)?;
         let previous = match &args.out {
-            Some(out) => identity::State::load(out).unwrap_or_else(|w| {
-                log.warn(&w);
+            Some(out) => identity::State::load(out).unwrap_or_else(|e| {
+                log.warn(&format!("{e}; theme ids start anew"));
                 None
             }),
             None => None,
@@ -218,30 +219,13 @@ pub fn fit(args: &FitArgs) -> Result<i32> {
     })
 }
 
-fn model_of(cache: &std::path::Path) -> Result<Model> {
-    let path = cache.join(crate::model::MODEL_FILE);
-    match Model::load(cache) {
-        Ok(Some(m)) => Ok(m),
-        Ok(None) => Err(Error::Kept {
-            what: "model",
-            path,
-            reason: "not there; run `theme-trends fit` first".into(),
-        }),
-        Err(reason) => Err(Error::Kept {
-            what: "model",
-            path,
-            reason,
-        }),
-    }
-}
-
 /// Runs `theme-trends assign`.
 pub fn assign(args: &AssignArgs) -> Result<i32> {
     let log = args.common.log();
     let params = args.params.clone().check()?;
     args.common.pool(|| {
         let store = store_of(&args.cache, &params)?;
-        let model = model_of(&args.cache)?;
+        let model = Model::require(&args.cache)?;
         let dups = Duplicates::load(&args.cache)?;
         let segments: Vec<_> = store
             .segments()
@@ -276,10 +260,10 @@ pub fn report(args: &ReportArgs) -> Result<i32> {
     let started = Instant::now();
     let (analysis, _) = args.common.pool(|| {
         let store = store_of(&args.cache, &params)?;
-        let model = model_of(&args.cache)?;
+        let model = Model::require(&args.cache)?;
         let dir = args.cache.join(ASSIGNED_DIR);
         let segments = store.segments();
-        let aggregates = assign::collect(&segments, &dir, &model)?;
+        let aggregates = results::collect(&segments, &dir, model.id)?;
         let mut job = Job::new(PathBuf::from(&store.parts[0].input.path), &args.out);
         job.cache = Some(args.cache.clone());
         job.wait = args.wait;

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::publish::ReadersLock;
 use crate::segment::Segmenter;
 use crate::terms::{self, Match, Source};
-use crate::trend::Granularity;
+use crate::time::Granularity;
 
 /// Flags of `theme-trends terms`.
 #[derive(Debug, Args)]

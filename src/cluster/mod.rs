@@ -85,7 +85,7 @@ pub struct ClusterParams {
 
 impl Default for ClusterParams {
     fn default() -> Self {
-        crate::params::defaults()
+        crate::flags::defaults()
     }
 }
 

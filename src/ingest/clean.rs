@@ -249,7 +249,7 @@ fn trailing_credit(line: &str) -> Option<(&str, &str)> {
     let outlet = inner_end[open + open_len..].trim();
     let letter = |c: char| {
         c.is_alphabetic()
-            && (crate::segment::is_common_cjk(c) || c.is_ascii_alphabetic() || c.is_alphabetic())
+            && (crate::text::is_common_cjk(c) || c.is_ascii_alphabetic() || c.is_alphabetic())
     };
     let n = outlet.chars().count();
     if !(2..=20).contains(&n)

@@ -54,7 +54,7 @@ pub struct IngestParams {
 
 impl Default for IngestParams {
     fn default() -> Self {
-        crate::params::defaults()
+        crate::flags::defaults()
     }
 }
 

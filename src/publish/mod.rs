@@ -120,7 +120,7 @@ impl Staging {
                 continue;
             }
             for rel in ours.iter().filter(|r| r.starts_with(dir)) {
-                link_or_copy(&self.out.join(rel), &self.staging.join(rel))?;
+                crate::fsx::link_or_copy(&self.out.join(rel), &self.staging.join(rel))?;
             }
         }
         let written = relative_files(&self.staging);
@@ -147,7 +147,7 @@ impl Staging {
             if ours.contains(&rel) || written.contains(&rel) || rel == Path::new(MANIFEST) {
                 continue;
             }
-            link_or_copy(&self.out.join(&rel), &self.staging.join(&rel))?;
+            crate::fsx::link_or_copy(&self.out.join(&rel), &self.staging.join(&rel))?;
         }
         match exchange(&self.staging, &self.out) {
             Ok(()) => {
@@ -196,17 +196,6 @@ impl Drop for Staging {
             let _ = std::fs::remove_dir_all(&self.staging);
         }
     }
-}
-
-/// Hard-links (or else copies) `from` to `to`, creating `to`'s folder.
-fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
-    if let Some(dir) = to.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    }
-    if std::fs::hard_link(from, to).is_err() {
-        std::fs::copy(from, to).map_err(|e| Error::write(to, e))?;
-    }
-    Ok(())
 }
 
 /// Atomically swaps two folders (Linux `renameat2` with `RENAME_EXCHANGE`).

@@ -15,7 +15,8 @@ use crate::label::{self, PeriodTerms, PostRef, Theme};
 use crate::log::Timings;
 use crate::model::Model;
 use crate::params::Params;
-use crate::trend::{self, from_epoch_days, TimeAxis, TrendMatrix};
+use crate::time::{epoch_days, from_epoch_days, TimeAxis};
+use crate::trend::{self, TrendMatrix};
 
 /// Representative titles listed per theme.
 pub const REPRESENTATIVE_TITLES: usize = 3;
@@ -189,7 +190,7 @@ fn samples(agg: &Aggregates, periods: &[NaiveDate]) -> Vec<PeriodPosts> {
     let period_index: HashMap<i32, usize> = periods
         .iter()
         .enumerate()
-        .map(|(i, d)| (trend::epoch_days(*d), i))
+        .map(|(i, d)| (epoch_days(*d), i))
         .collect();
     agg.samples
         .iter()
@@ -231,7 +232,7 @@ fn period_terms(model: &Model, agg: &Aggregates, periods: &[NaiveDate]) -> Vec<P
     let period_index: HashMap<i32, usize> = periods
         .iter()
         .enumerate()
-        .map(|(i, d)| (trend::epoch_days(*d), i))
+        .map(|(i, d)| (epoch_days(*d), i))
         .collect();
     agg.words
         .iter()

@@ -19,14 +19,14 @@ use std::collections::HashMap;
 use std::io::Write as _;
 
 use crate::analysis::{Analysis, Event, RisingTerm, Trends};
-use crate::assign::Results;
 use crate::chart::palette::theme_css;
 use crate::chart::period_label;
 use crate::error::{Error, Result};
 use crate::events::Membership;
 use crate::label::Theme;
 use crate::params::{Job, Params};
-use crate::trend::Granularity;
+use crate::results::Results;
+use crate::time::Granularity;
 
 /// Bursts listed in the "rising" table.
 const MAX_BURSTS: usize = 15;
@@ -394,7 +394,7 @@ pub fn write_event_pages(
         h.push_str("<ol class=\"titles\">\n");
         for (date, title, path) in &list {
             let day = date.map_or(String::new(), |d| {
-                crate::trend::from_epoch_days(d)
+                crate::time::from_epoch_days(d)
                     .format("%Y-%m-%d")
                     .to_string()
             });
@@ -420,7 +420,7 @@ pub fn write_event_pages(
         }
         h.push_str("</ol>\n</body>\n</html>\n");
         let path = dir.join(format!("event_{}.html", e.id));
-        super::write_atomic(&path, |w| {
+        crate::fsx::write_atomic(&path, |w| {
             w.write_all(h.as_bytes())
                 .map_err(|err| Error::write(&path, err))
         })?;

@@ -22,7 +22,7 @@ use crate::aggregate::PERIOD_SAMPLE;
 use crate::analysis::{Analysis, SampledPost, Trends};
 use crate::chart::palette::theme_css;
 use crate::chart::period_label;
-use crate::trend::Granularity;
+use crate::time::Granularity;
 
 /// The script that draws the chart.
 pub const SCRIPT: &str = include_str!("page.js");

@@ -11,8 +11,7 @@
 //! escaped.
 
 use std::borrow::Cow;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -26,36 +25,12 @@ use polars_io::SerWriter;
 use serde_json::json;
 
 use crate::analysis::{Analysis, Trends};
-use crate::assign::{self, Assigned, Results};
 use crate::error::{Error, Result};
 use crate::events::Membership;
+use crate::fsx::write_atomic;
 use crate::ingest::Rejection;
 use crate::params::{Job, Params};
-
-/// Writes `path` through a temporary file in the same folder, renamed into
-/// place when `fill` succeeded.
-pub fn write_atomic(
-    path: &Path,
-    fill: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
-) -> Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
-    let mut w = BufWriter::new(file);
-    let result = fill(&mut w).and_then(|_| {
-        w.flush().map_err(|e| Error::write(&tmp, e))?;
-        w.get_ref().sync_all().map_err(|e| Error::write(&tmp, e))
-    });
-    match result {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e)),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
+use crate::results::{self, Assigned, Results};
 
 /// Makes a CSV field safe to open in a spreadsheet: text that would start a
 /// formula gets a leading apostrophe.
@@ -205,7 +180,7 @@ fn assignments_frame(
     for_csv: bool,
 ) -> Result<DataFrame> {
     let rows = &a.rows;
-    let text = |f: &dyn for<'x> Fn(&'x assign::Assignment) -> &'x str| -> Vec<String> {
+    let text = |f: &dyn for<'x> Fn(&'x results::Assignment) -> &'x str| -> Vec<String> {
         rows.iter()
             .map(|x| {
                 let s = f(x);
@@ -615,7 +590,7 @@ fn write_period_terms(path: &Path, analysis: &Analysis, trends: &Trends) -> Resu
 /// `events.csv` and `events.parquet`: one row per event, earliest first.
 fn write_events(out: &Path, analysis: &Analysis) -> Result<()> {
     let ev = &analysis.happenings.events;
-    let day = crate::trend::epoch_days;
+    let day = crate::time::epoch_days;
     let theme_id = |e: &crate::analysis::Event| e.theme.map(|t| analysis.themes[t].id);
     let titles = |e: &crate::analysis::Event| {
         e.representatives

@@ -19,8 +19,6 @@
 //! index entry per post file (about 80 bytes) for folder input, none for
 //! tables.
 
-pub mod codec;
-
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -28,11 +26,12 @@ use serde::{Deserialize, Serialize};
 
 use rustc_hash::FxHashMap as HashMap;
 
+use crate::codec;
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 use crate::ingest::{Field, FileStat, Part, RejectReason, Rejection, Tolerated};
-use crate::segment::Interner;
-use crate::trend::{epoch_days, from_epoch_days};
+use crate::text::Interner;
+use crate::time::{epoch_days, from_epoch_days};
 
 /// Posts per segment, at most.
 pub const SEGMENT_POSTS: usize = 16_384;
@@ -652,14 +651,12 @@ pub fn manifest_path(store: &Path, part: Part) -> PathBuf {
 
 impl PartManifest {
     /// Reads a part's manifest; `Ok(None)` when there is none.
-    pub fn load(store: &Path, part: Part) -> std::result::Result<Option<PartManifest>, String> {
-        let path = manifest_path(store, part);
-        if !path.exists() {
-            return Ok(None);
-        }
-        codec::read_file(&path, MANIFEST_MAGIC)
-            .map(Some)
-            .map_err(|why| format!("{}: {why}", path.display()))
+    pub fn load(store: &Path, part: Part) -> Result<Option<PartManifest>> {
+        codec::load(
+            &manifest_path(store, part),
+            MANIFEST_MAGIC,
+            "store manifest",
+        )
     }
 
     /// Writes it (renamed into place when complete).
@@ -697,7 +694,7 @@ impl SegmentRef {
         }
         read_segment(&self.path, &self.entry.dead, want)
             .map(std::sync::Arc::new)
-            .map_err(|reason| Error::Kept {
+            .map_err(|reason| Error::Damaged {
                 what: "store segment",
                 path: self.path.clone(),
                 reason: format!("{reason}; run again with --fresh to rebuild the store"),
@@ -720,7 +717,7 @@ impl Store {
     /// Opens the store in `dir`: every part of the split must be there,
     /// made with the settings of `fingerprint`.
     pub fn open(dir: &Path, fingerprint: u64) -> Result<Store> {
-        let fail = |reason: String| Error::Kept {
+        let fail = |reason: String| Error::Damaged {
             what: "store",
             path: dir.to_path_buf(),
             reason,
@@ -767,8 +764,7 @@ impl Store {
         let mut parts = Vec::with_capacity(count as usize);
         for index in 0..count {
             let part = Part { index, count };
-            let m = PartManifest::load(dir, part)
-                .map_err(fail)?
+            let m = PartManifest::load(dir, part)?
                 .ok_or_else(|| fail(format!("part {part} has not been prepared")))?;
             if m.fingerprint != fingerprint {
                 return Err(fail(format!(

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::trend::from_epoch_days;
+use crate::time::from_epoch_days;
 
 /// Builds `trends_by_facet`: `facet, value, period (Date), theme_id, count
 /// (u32), share (f64)`, sorted by facet (in the order of `names`), value,
@@ -198,7 +198,7 @@ pub fn views(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trend::epoch_days;
+    use crate::time::epoch_days;
 
     fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, m, d).unwrap()

@@ -17,68 +17,12 @@
 pub mod burst;
 pub mod facet;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::time::{from_epoch_days, partial_ends, Granularity};
 use burst::BurstParams;
-
-/// How posts are grouped in time.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Granularity {
-    /// Calendar days.
-    Day,
-    /// ISO weeks, Monday to Sunday.
-    Week,
-    /// Calendar months.
-    Month,
-}
-
-impl Granularity {
-    /// The first day of the period holding `date`.
-    pub fn period_start(self, date: NaiveDate) -> NaiveDate {
-        match self {
-            Granularity::Day => date,
-            Granularity::Week => {
-                date - chrono::Duration::days(date.weekday().num_days_from_monday() as i64)
-            }
-            Granularity::Month => date.with_day(1).expect("day 1 exists"),
-        }
-    }
-
-    /// The first day of the period after the one starting at `start`.
-    pub fn next_start(self, start: NaiveDate) -> NaiveDate {
-        match self {
-            Granularity::Day => start + chrono::Duration::days(1),
-            Granularity::Week => start + chrono::Duration::days(7),
-            Granularity::Month => start
-                .checked_add_months(chrono::Months::new(1))
-                .expect("dates stay in range"),
-        }
-    }
-
-    /// Lower-case name, as on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Granularity::Day => "day",
-            Granularity::Week => "week",
-            Granularity::Month => "month",
-        }
-    }
-}
-
-/// Days since 1970-01-01, polars' physical representation of a `Date`.
-pub fn epoch_days(d: NaiveDate) -> i32 {
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
-}
-
-/// The inverse of [`epoch_days`].
-pub fn from_epoch_days(days: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid") + chrono::Duration::days(days as i64)
-}
 
 /// Parameters of the trend stage.
 #[derive(Debug, Clone, PartialEq, clap::Args, serde::Serialize, serde::Deserialize)]
@@ -124,7 +68,7 @@ pub struct TrendParams {
 
 impl Default for TrendParams {
     fn default() -> Self {
-        crate::params::defaults()
+        crate::flags::defaults()
     }
 }
 
@@ -194,118 +138,6 @@ impl TrendParams {
             gamma: self.burst_gamma,
         }
     }
-}
-
-/// How far outside the bulk of an archive's dates a post may lie and
-/// still be drawn on its time axis: a year before its first percentile,
-/// or after its last.
-pub const AXIS_MARGIN_DAYS: i32 = 365;
-
-/// The stretch of time the trends, charts and events show, and what was
-/// left off it.
-///
-/// The rule: a post dated more than [`AXIS_MARGIN_DAYS`] before the first
-/// percentile of the analysed posts' dates, or as far after the 99th, is
-/// analysed (it has its theme in `assignments.csv`) but its period is not
-/// on the time axis — a scraper's `1970-01-01` must not stretch every
-/// chart by decades. An archive of fewer than 100 dated posts has no
-/// percentile apart from its ends, so nothing is left off it. The axis
-/// runs whole report periods: a post whose period holds an on-axis post is
-/// on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimeAxis {
-    /// First day of the first period on the axis.
-    pub first_period: NaiveDate,
-    /// First day of the last period on the axis.
-    pub last_period: NaiveDate,
-    /// Earliest and latest day of a post on the axis.
-    pub span: (NaiveDate, NaiveDate),
-    /// Posts left off it.
-    pub off: u64,
-    /// Earliest and latest day of a post left off it.
-    pub off_span: Option<(NaiveDate, NaiveDate)>,
-}
-
-impl TimeAxis {
-    /// The axis of posts counted per day (`days`: days since 1970-01-01 →
-    /// posts), in periods of `g`; `None` without dated posts.
-    pub fn of(days: &std::collections::BTreeMap<i32, u64>, g: Granularity) -> Option<TimeAxis> {
-        let total: u64 = days.values().sum();
-        if total == 0 {
-            return None;
-        }
-        // The first day whose cumulative count passes 1% (floored) of the
-        // posts, and the same from the end.
-        let tail = total / 100;
-        let mut seen = 0u64;
-        let p1 = days
-            .iter()
-            .find(|(_, &n)| {
-                seen += n;
-                seen > tail
-            })
-            .map(|(&d, _)| d)?;
-        seen = 0;
-        let p99 = days
-            .iter()
-            .rev()
-            .find(|(_, &n)| {
-                seen += n;
-                seen > tail
-            })
-            .map(|(&d, _)| d)?;
-        let (lo, hi) = (p1 - AXIS_MARGIN_DAYS, p99 + AXIS_MARGIN_DAYS);
-        let on: Vec<i32> = days
-            .keys()
-            .copied()
-            .filter(|d| (lo..=hi).contains(d))
-            .collect();
-        let first_period = g.period_start(from_epoch_days(*on.first()?));
-        let last_period = g.period_start(from_epoch_days(*on.last()?));
-        let holds = |d: i32| {
-            let p = g.period_start(from_epoch_days(d));
-            p >= first_period && p <= last_period
-        };
-        let mut off = 0u64;
-        let mut span: Option<(i32, i32)> = None;
-        let mut off_span: Option<(i32, i32)> = None;
-        for (&d, &n) in days {
-            let slot = if holds(d) {
-                &mut span
-            } else {
-                off += n;
-                &mut off_span
-            };
-            *slot = Some(slot.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
-        }
-        let (a, b) = span?;
-        Some(TimeAxis {
-            first_period,
-            last_period,
-            span: (from_epoch_days(a), from_epoch_days(b)),
-            off,
-            off_span: off_span.map(|(a, b)| (from_epoch_days(a), from_epoch_days(b))),
-        })
-    }
-
-    /// Whether the period starting on `period` (days since 1970-01-01) is
-    /// on the axis.
-    pub fn holds_period(&self, period: i32) -> bool {
-        period >= epoch_days(self.first_period) && period <= epoch_days(self.last_period)
-    }
-
-    /// Whether `day` (days since 1970-01-01) falls in a period on the axis.
-    pub fn holds_day(&self, day: i32, g: Granularity) -> bool {
-        self.holds_period(epoch_days(g.period_start(from_epoch_days(day))))
-    }
-}
-
-/// Whether the first and the last period are only partly covered by the
-/// posts (`first` and `last` are the earliest and latest post dates).
-pub fn partial_ends(first: NaiveDate, last: NaiveDate, g: Granularity) -> (bool, bool) {
-    let first_period = g.period_start(first);
-    let last_period_end = g.next_start(g.period_start(last)) - chrono::Duration::days(1);
-    (first > first_period, last < last_period_end)
 }
 
 /// Builds the trend table, sorted by period then theme: `period` (Date),
@@ -595,6 +427,7 @@ pub fn largest_gain_first(momentum: &[Momentum]) -> Vec<&Momentum> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::epoch_days;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

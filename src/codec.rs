@@ -14,6 +14,7 @@ use serde::Serialize;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::error::{Error, Result};
+use crate::fsx;
 
 /// zstd level: fast to write, still about a third of the raw size.
 const LEVEL: i32 = -1;
@@ -55,38 +56,43 @@ pub fn decode_prefix<T: DeserializeOwned>(block: &[u8]) -> std::result::Result<T
 }
 
 /// Writes `blocks` (already encoded) as a file of kind `magic` at `path`,
-/// through a temporary file renamed into place.
+/// through a temporary file renamed into place ([`fsx::write_atomic_unsynced`]).
 pub fn write_blocks(path: &Path, magic: &[u8; 8], blocks: &[&[u8]]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let written = write_blocks_to(&tmp, path, magic, blocks)
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e)));
-    if written.is_err() {
-        // A disk that filled up keeps no half-written file.
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-}
-
-fn write_blocks_to(tmp: &Path, path: &Path, magic: &[u8; 8], blocks: &[&[u8]]) -> Result<()> {
     let fail = |e: std::io::Error| Error::write(path, e);
-    {
-        let file = std::fs::File::create(tmp).map_err(|e| Error::write(tmp, e))?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    fsx::write_atomic_unsynced(path, |out| {
         let mut sum = Xxh3::new();
         let mut put = |bytes: &[u8], out: &mut std::io::BufWriter<std::fs::File>| {
             sum.update(bytes);
             out.write_all(bytes)
         };
-        put(magic, &mut out).map_err(fail)?;
-        put(&(blocks.len() as u32).to_le_bytes(), &mut out).map_err(fail)?;
+        put(magic, out).map_err(fail)?;
+        put(&(blocks.len() as u32).to_le_bytes(), out).map_err(fail)?;
         for b in blocks {
-            put(&(b.len() as u64).to_le_bytes(), &mut out).map_err(fail)?;
-            put(b, &mut out).map_err(fail)?;
+            put(&(b.len() as u64).to_le_bytes(), out).map_err(fail)?;
+            put(b, out).map_err(fail)?;
         }
-        out.write_all(&sum.digest().to_le_bytes()).map_err(fail)?;
-        out.flush().map_err(fail)?;
+        out.write_all(&sum.digest().to_le_bytes()).map_err(fail)
+    })
+}
+
+/// Reads the single-block file at `path` (kind `magic`, what it is named
+/// in messages `what`): `Ok(None)` when there is none, [`Error::Damaged`]
+/// naming it when it is damaged, foreign or of another version.
+pub fn load<T: DeserializeOwned>(
+    path: &Path,
+    magic: &[u8; 8],
+    what: &'static str,
+) -> Result<Option<T>> {
+    if !path.exists() {
+        return Ok(None);
     }
-    Ok(())
+    read_file(path, magic)
+        .map(Some)
+        .map_err(|reason| Error::Damaged {
+            what,
+            path: path.to_path_buf(),
+            reason,
+        })
 }
 
 /// Writes one value as a single-block file.
