@@ -87,7 +87,7 @@ fn stages(c: &mut Criterion) {
                 verify: false,
                 resident: None,
             },
-            &params,
+            &params.prepare(),
             &log,
         )
         .unwrap()
@@ -100,10 +100,10 @@ fn stages(c: &mut Criterion) {
     let store = Store::open(&store_dir, manifest.fingerprint).unwrap();
     let tmp = work.path().join("tmp");
     c.bench_function("dedup: exact and near copies", |b| {
-        b.iter(|| dedup::find_duplicates(&store, &params.dedup, &tmp).unwrap())
+        b.iter(|| dedup::find_duplicates(&store, &params.dedup(), &tmp).unwrap())
     });
 
-    let dups = dedup::find_duplicates(&store, &params.dedup, &tmp).unwrap();
+    let dups = dedup::find_duplicates(&store, &params.dedup(), &tmp).unwrap();
     let input = FitInput {
         store: &store,
         duplicates: &dups,
@@ -111,16 +111,17 @@ fn stages(c: &mut Criterion) {
         warm: None,
     };
     c.bench_function("fit: counts, SVD, k-means k=20, labels", |b| {
-        b.iter(|| fit::fit(&input, &params, &log, &mut Timings::default()).unwrap())
+        b.iter(|| fit::fit(&input, &params.fit(), &log, &mut Timings::default()).unwrap())
     });
 
-    let mut model = fit::fit(&input, &params, &log, &mut Timings::default()).unwrap();
+    let mut model = fit::fit(&input, &params.fit(), &log, &mut Timings::default()).unwrap();
     model.seal();
     let segments = store.segments();
+    let assign_params = params.assign();
     let assign_input = AssignInput {
         model: &model,
         duplicates: &dups,
-        params: &params,
+        params: &assign_params,
         columns: store.columns(),
     };
     let out = work.path().join("assigned");

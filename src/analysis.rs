@@ -13,6 +13,7 @@ use crate::cluster::select::KScore;
 use crate::evaluate::LabelScores;
 use crate::label::{PeriodTerms, PostRef, Theme};
 use crate::log::Timings;
+use crate::model::ModelSource;
 use crate::trend::facet::FacetView;
 use crate::trend::{Momentum, ThemeBurst, TrendMatrix};
 
@@ -43,19 +44,6 @@ pub struct Counts {
     /// Analysed posts dated so far outside the archive's span that they
     /// are left off the time axis ([`crate::time::TimeAxis`]).
     pub off_axis: u64,
-}
-
-/// How this run came by its model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ModelSource {
-    /// Fitted anew: k chosen (or fixed) from scratch.
-    Fitted,
-    /// The previous model refined (`--refit`): its basis and centres as
-    /// starting points, k kept.
-    Refined,
-    /// The previous model kept as it was: the archive changed little.
-    Kept,
 }
 
 /// About the model the themes come from.

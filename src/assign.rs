@@ -19,33 +19,46 @@ use rayon::prelude::*;
 use crate::aggregate::{Aggregates, Candidate, PostCounts};
 use crate::dedup::Duplicates;
 use crate::error::{Error, Result};
+use crate::flags::Checked;
 use crate::ids::DocId;
 use crate::ingest::{self, RejectReason, Rejection};
 use crate::log::Log;
 use crate::model::Model;
-use crate::params::{Checked, Params};
 use crate::results::{self, output_path, Assigned, Assignment, Kept, ResultKey, POST_TERMS};
 use crate::store::SegmentRef;
 use crate::time::epoch_days;
 use crate::time::Verdict;
+use crate::time::{Granularity, Window};
 use crate::vectorize;
+use serde::Serialize;
 
-/// The settings of `params` that shape an assignment result.
-fn settings(params: &Params) -> String {
-    serde_json::json!({
-        "since": params.since,
-        "until": params.until,
-        "granularity": params.trend.granularity,
-        "facets": params.trend.facets,
-    })
-    .to_string()
+/// The parameters of `assign`. Their serde form keys each segment's
+/// result ([`AssignParams::key`]), with the model's id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssignParams {
+    /// Which posts are analysed (the moment of the run is applied per
+    /// segment, see [`last_day_in`]).
+    pub window: Window,
+    /// The report's periods the sums are counted in.
+    pub granularity: Granularity,
+    /// The facets counted.
+    pub facets: Vec<String>,
+    /// How many times a title word counts (as the model was fitted).
+    pub title_weight: u32,
+}
+
+impl AssignParams {
+    /// The key of the results these parameters make.
+    pub fn key(&self) -> String {
+        crate::cache::key(self)
+    }
 }
 
 /// The run's last day ([`Params::last_day`]) clamped to the days of
 /// `partition`'s month: all that a segment's result depends on of it.
-fn last_day_in(partition: crate::store::Partition, params: &Params) -> Option<i32> {
+fn last_day_in(partition: crate::store::Partition, params: &AssignParams) -> Option<i32> {
     let month = partition.month()?;
-    let last = params.window().last_day()?;
+    let last = params.window.last_day()?;
     let first = epoch_days(month);
     let end = month
         .checked_add_months(chrono::Months::new(1))
@@ -72,8 +85,8 @@ pub struct AssignInput<'a> {
     pub model: &'a Model,
     /// The copies found in the store.
     pub duplicates: &'a Duplicates,
-    /// The run's parameters (window, granularity, facets).
-    pub params: &'a Checked<Params>,
+    /// The parameters.
+    pub params: &'a Checked<AssignParams>,
     /// The store's carried table columns.
     pub columns: &'a [String],
 }
@@ -85,7 +98,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
     let model = input.model;
     let params = input.params;
     let map = model.lexicon.map_sorted(&read.vocab.words);
-    let g = params.trend.granularity;
+    let g = params.granularity;
     let label_col = input.columns.iter().position(|c| c == "label");
     let mut out = Assigned {
         rows: Vec::new(),
@@ -145,7 +158,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             reject(reason.clone(), &mut out.rejected, &mut agg.counts);
             continue;
         }
-        match params.window().verdict(f.day()) {
+        match params.window.verdict(f.day()) {
             Verdict::Analysed => {}
             Verdict::OutsideWindow => {
                 agg.counts.outside_window += 1;
@@ -153,7 +166,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             }
             Verdict::Future => {
                 let day = f.day().unwrap_or_default();
-                let now = params.now.unwrap_or_default();
+                let now = params.window.now.unwrap_or_default();
                 let reason = RejectReason::DatedInFuture { date: day, now };
                 reject(reason, &mut out.rejected, &mut agg.counts);
                 continue;
@@ -170,7 +183,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             f.title_words,
             &map,
             &model.lexicon,
-            params.vectorize.title_weight,
+            params.title_weight,
         );
         let Some((theme, score)) = model.assign_row(&row) else {
             let reason = if f.words.is_empty() {
@@ -211,7 +224,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
                 *cell.entry(feat).or_default() += 1;
             }
         }
-        for (i, name) in params.trend.facets.iter().enumerate() {
+        for (i, name) in params.facets.iter().enumerate() {
             let mut values =
                 ingest::facet_values(name, &f.source, &f.fields, &f.extra, input.columns);
             values.sort();
@@ -304,7 +317,7 @@ pub fn assign(
     log: &Log,
 ) -> Result<(Aggregates, AssignSummary)> {
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    let settings = settings(input.params);
+    let settings = input.params.key();
     let step = (rayon::current_num_threads() * 2).max(2);
     let mut total = Aggregates::default();
     let mut summary = AssignSummary::default();

@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use crate::aggregate::Weekly;
 use crate::analysis::{Event, Happenings, RisingTerm};
 use crate::error::{Error, Result};
+use crate::flags::Checked;
 use crate::label::PostRef;
 use crate::results::{Assignment, Results};
 use crate::time::{epoch_days, from_epoch_days, week_of, Granularity};
@@ -614,7 +615,7 @@ pub struct EventInput<'a> {
     /// The previous run's events.
     pub previous: Option<&'a EventState>,
     /// Parameters.
-    pub params: &'a EventParams,
+    pub params: &'a Checked<EventParams>,
 }
 
 /// What the events stage found.

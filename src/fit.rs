@@ -19,21 +19,154 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::cluster::named::{self, NamedTheme};
 use crate::cluster::select::{self, KScore, WordQuality};
+use crate::cluster::ClusterParams;
 use crate::cluster::{self, Clustering};
 use crate::coherence::Postings;
 use crate::dedup::Duplicates;
 use crate::error::{Error, Result};
+use crate::flags::Checked;
 use crate::identity;
 use crate::ids::{DocId, ThemeId};
 use crate::label;
+use crate::label::LabelParams;
 use crate::log::{Log, Timings};
-use crate::model::{Model, ThemeModel};
-use crate::params::{Checked, Params};
+use crate::model::{Model, ModelSource, ThemeModel};
+use crate::reduce::ReduceParams;
 use crate::reduce::{self, Basis};
+use crate::segment::SegmentParams;
 use crate::segment::Segmenter;
 use crate::store::{Partition, SegmentRef, Store};
 use crate::time::Verdict;
+use crate::time::Window;
+use crate::vectorize::VectorizeParams;
 use crate::vectorize::{self, Lexicon, Row, WordCount};
+use serde::Serialize;
+
+/// The parameters of `fit`: everything that shapes a model. Their serde
+/// form is the model's key ([`FitParams::key`]): another key, another
+/// model. Report settings (granularity, facets, charts) are no part of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitParams {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Which posts are analysed (`--since`/`--until`; the moment of the
+    /// run is not part of the key).
+    pub window: Window,
+    /// Word selection and weighting.
+    pub vectorize: VectorizeParams,
+    /// The LSA.
+    pub reduce: ReduceParams,
+    /// k-means and the choice of k.
+    pub cluster: ClusterParams,
+    /// Theme words.
+    pub label: LabelParams,
+    /// Segmenting the named themes' seed words (part of the store's
+    /// fingerprint, which the model also records, not of its key).
+    #[serde(skip)]
+    pub segment: SegmentParams,
+    /// The named themes (`--themes`), read.
+    pub named: Vec<NamedTheme>,
+}
+
+impl FitParams {
+    /// The key of the model these parameters fit.
+    pub fn key(&self) -> String {
+        crate::cache::key(self)
+    }
+}
+
+/// Change in the number of analysed posts from which the model is fitted
+/// anew (k chosen anew) instead of kept.
+pub const REFIT_GROWTH: f64 = 0.10;
+
+/// How a run comes by its model.
+pub enum Plan {
+    /// The previous model, as it is.
+    Keep(Box<Model>),
+    /// The previous model refined: its basis and centres as starting
+    /// points, k kept.
+    Refine(Box<Model>),
+    /// A model fitted anew.
+    Fit,
+}
+
+/// Chooses between keeping the previous model (`old`), refining it and
+/// fitting anew. A new model is fitted when there is none, when the
+/// settings that shape it changed (the store's fingerprint or the
+/// parameters' key), or when the number of analysed posts (`posts`)
+/// changed by [`REFIT_GROWTH`] or more since it was fitted; `refit`
+/// refines it (k kept) whatever the change. Otherwise it is kept: the new
+/// posts are assigned to the existing themes, and a re-run costs what the
+/// new posts cost plus writing the reports.
+pub fn plan(
+    old: Option<Model>,
+    refit: bool,
+    params: &FitParams,
+    store: &Store,
+    posts: u64,
+    log: &Log,
+) -> Plan {
+    let Some(old) = old else {
+        return Plan::Fit;
+    };
+    if old.fingerprint != store.parts[0].fingerprint || old.key != params.key() {
+        log.info("the settings that shape the themes changed: fitting anew");
+        return Plan::Fit;
+    }
+    let change = (posts as f64 - old.posts as f64).abs() / old.posts.max(1) as f64;
+    if change >= REFIT_GROWTH {
+        log.info(&format!(
+            "the archive changed by {:.1}% since the themes were fitted: fitting anew",
+            change * 100.0
+        ));
+        return Plan::Fit;
+    }
+    if refit {
+        return Plan::Refine(Box::new(old));
+    }
+    log.info(&format!(
+        "keeping the themes fitted {} (the archive changed by {:.1}%; --refit refines them, --fresh starts anew)",
+        old.fitted_at,
+        change * 100.0
+    ));
+    Plan::Keep(Box::new(old))
+}
+
+/// Posts that `fit` would analyse: accepted, not copies, in `window`.
+pub fn analysed_posts(store: &Store, dups: &Duplicates, window: &Window) -> Result<u64> {
+    // The manifests do not know dates at day precision; count from the
+    // segments' records (no texts) where the window cuts into a month.
+    let mut n = 0u64;
+    for seg in store.segments() {
+        if seg.entry.partition == Partition::Rejected {
+            continue;
+        }
+        // Undated posts, and those of a month wholly before the run's
+        // last day, are all analysed.
+        let whole_month_analysed = match seg.entry.partition.month() {
+            None => true,
+            Some(m) => window.last_day().is_some_and(|last| {
+                m.checked_add_months(chrono::Months::new(1))
+                    .is_some_and(|next| next <= last)
+            }),
+        };
+        if window.since.is_none() && window.until.is_none() && whole_month_analysed {
+            n += (seg.entry.records as usize - seg.entry.dead.len()) as u64;
+            continue;
+        }
+        let read = seg.read(crate::store::Want::RECORDS)?;
+        n += read
+            .records
+            .iter()
+            .filter(|r| {
+                r.outcome
+                    .as_ref()
+                    .is_ok_and(|f| window.verdict(f.day()) == Verdict::Analysed)
+            })
+            .count() as u64;
+    }
+    Ok(n.saturating_sub(dups.len() as u64))
+}
 
 /// Words per theme whose co-occurrence measures coherence.
 pub const COHERENCE_TERMS: usize = 10;
@@ -105,7 +238,7 @@ struct SegmentScan {
 fn scan_segment(
     seg: &SegmentRef,
     duplicates: &Duplicates,
-    params: &Params,
+    params: &FitParams,
     size: usize,
 ) -> Result<SegmentScan> {
     let read = seg.read(crate::store::Want::RECORDS)?;
@@ -118,8 +251,7 @@ fn scan_segment(
     let mut posts = 0u64;
     for rec in &read.records {
         let Ok(f) = &rec.outcome else { continue };
-        if duplicates.of(rec.doc).is_some() || params.window().verdict(f.day()) != Verdict::Analysed
-        {
+        if duplicates.of(rec.doc).is_some() || params.window.verdict(f.day()) != Verdict::Analysed {
             continue;
         }
         posts += 1;
@@ -180,7 +312,7 @@ fn scan_segment(
 
 /// Counts every word of the store and draws the fitting sample, a few
 /// segments at a time (in parallel), merged in segment order.
-pub fn scan(store: &Store, duplicates: &Duplicates, params: &Params, log: &Log) -> Result<Scan> {
+pub fn scan(store: &Store, duplicates: &Duplicates, params: &FitParams, log: &Log) -> Result<Scan> {
     let size = params.cluster.sample;
     let segments: Vec<SegmentRef> = store
         .segments()
@@ -349,7 +481,7 @@ fn too_few(store: &Store, detail: String) -> Error {
 /// Fits the model.
 pub fn fit(
     input: &FitInput,
-    params: &Checked<Params>,
+    params: &Checked<FitParams>,
     log: &Log,
     timings: &mut Timings,
 ) -> Result<Model> {
@@ -396,14 +528,14 @@ pub fn fit(
         reduce::fit_basis(&a, &params.reduce, params.seed, start.as_ref())
     })?;
     let x = basis.project_rows(&sample.rows);
-    let named = params.named_themes()?;
+    let named = &params.named;
     let themes = timings.time("cluster", log, || {
         find_themes(
             &sample,
             &lexicon,
             &basis,
             x.view(),
-            &named,
+            named,
             params,
             warm,
             log,
@@ -466,8 +598,9 @@ pub fn fit(
     Ok(Model {
         id: 0,
         fingerprint: input.store.parts[0].fingerprint,
-        params: serde_json::to_string(&**params).expect("parameters serialise"),
-        key: crate::model::model_key(params)?,
+        params: params.key(),
+        key: params.key(),
+        source: ModelSource::Fitted,
         fitted_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         posts: scan.posts,
         sample: sample.rows.len() as u64,
@@ -499,7 +632,7 @@ fn find_themes(
     basis: &Basis,
     x: ndarray::ArrayView2<f32>,
     named: &[NamedTheme],
-    params: &Checked<Params>,
+    params: &Checked<FitParams>,
     warm: Option<&Model>,
     log: &Log,
 ) -> Result<Found> {

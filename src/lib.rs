@@ -21,6 +21,7 @@
 pub mod aggregate;
 pub mod analysis;
 pub mod assign;
+pub mod cache;
 pub mod chart;
 pub mod cli;
 pub mod cluster;

@@ -11,14 +11,26 @@ use crate::cluster::select::KScore;
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::ids::{ThemeId, ThemeIdx};
-use crate::params::Params;
 use crate::reduce::Basis;
 use crate::vectorize::{Lexicon, Row};
 
 /// Model file magic.
-pub const MODEL_MAGIC: &[u8; 8] = b"TTMOD\x00\x00\x02";
+pub const MODEL_MAGIC: &[u8; 8] = b"TTMOD\x00\x00\x03";
 /// The model's file name in the cache folder.
 pub const MODEL_FILE: &str = "model.bin";
+
+/// How this run came by its model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelSource {
+    /// Fitted anew: k chosen (or fixed) from scratch.
+    Fitted,
+    /// The previous model refined (`--refit`): its basis and centres as
+    /// starting points, k kept.
+    Refined,
+    /// The previous model kept as it was: the archive changed little.
+    Kept,
+}
 
 /// One theme of the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,12 +62,14 @@ pub struct Model {
     pub id: u64,
     /// The store fingerprint it was fitted on.
     pub fingerprint: u64,
-    /// The parameters it was fitted with (JSON, as `run.json` writes
-    /// them: for the record).
+    /// The parameters it was fitted with (JSON: for the record).
     pub params: String,
-    /// What of the parameters shapes the model ([`model_key`]): another
-    /// key means another model.
+    /// What of the parameters shapes the model (`fit::FitParams::key`):
+    /// another key means another model.
     pub key: String,
+    /// How the run that wrote it came by it (not part of its id: a kept
+    /// model is the same model).
+    pub source: ModelSource,
     /// When (RFC 3339).
     pub fitted_at: String,
     /// Posts analysed when it was fitted (for the refit rule).
@@ -79,26 +93,6 @@ pub struct Model {
     pub disappeared: Vec<(u32, String)>,
     /// Scores of every k tried, when k was chosen automatically.
     pub k_selection: Vec<KScore>,
-}
-
-/// The part of the parameters that shapes a model: word selection, LSA,
-/// k-means and k, labels, seed, the window, the named themes (their
-/// contents, not the file's name). Report settings (granularity, facets,
-/// charts) are not part of it.
-pub fn model_key(params: &Params) -> Result<String> {
-    Ok(serde_json::json!({
-        "vectorize": params.vectorize,
-        "reduce": params.reduce,
-        "cluster": params.cluster,
-        "label": params.label,
-        "seed": params.seed,
-        "since": params.since,
-        "until": params.until,
-        "named": params.named_themes()?.iter().map(|t| serde_json::json!({
-            "name": t.name, "seeds": t.seeds, "min_similarity": t.min_similarity,
-        })).collect::<Vec<_>>(),
-    })
-    .to_string())
 }
 
 impl Model {

@@ -16,14 +16,18 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use serde::{Deserialize, Serialize};
 
+use crate::assign::AssignParams;
 use crate::chart::ChartParams;
+use crate::cluster::named::NamedTheme;
 use crate::cluster::ClusterParams;
 use crate::dedup::DedupParams;
 use crate::error::{Error, Result};
 use crate::events::EventParams;
+use crate::fit::FitParams;
 pub use crate::flags::Checked;
 use crate::ingest::IngestParams;
 use crate::label::LabelParams;
+use crate::prepare::PrepareParams;
 use crate::reduce::ReduceParams;
 use crate::segment::SegmentParams;
 use crate::time::Window;
@@ -98,6 +102,11 @@ pub struct Params {
     #[serde(flatten)]
     #[allow(missing_docs)]
     pub chart: ChartParams,
+
+    /// The named themes of `--themes`, read by [`Params::check`].
+    #[arg(skip)]
+    #[serde(skip)]
+    pub named: Vec<NamedTheme>,
 }
 
 impl Default for Params {
@@ -138,21 +147,16 @@ impl Params {
         self.trend.check()?;
         self.events.check()?;
         self.chart.check()?;
-        let seeds: Vec<String> = self
-            .named_themes()?
+        self.named = match &self.themes {
+            Some(file) => crate::cluster::named::load(file)?,
+            None => Vec::new(),
+        };
+        self.segment.extra_words = self
+            .named
             .iter()
             .flat_map(|t| t.seeds.iter().cloned())
             .collect();
-        self.segment.extra_words = seeds;
         Ok(Checked::new(self))
-    }
-
-    /// The named themes of `--themes`, read and checked (none without it).
-    pub fn named_themes(&self) -> Result<Vec<crate::cluster::named::NamedTheme>> {
-        match &self.themes {
-            Some(file) => crate::cluster::named::load(file),
-            None => Ok(Vec::new()),
-        }
     }
 
     /// Which posts the run analyses, by their date.
@@ -162,6 +166,100 @@ impl Params {
             until: self.until,
             now: self.now,
         }
+    }
+}
+
+/// Each stage's own parameters, taken from the checked whole (params →
+/// checked params: the parts of checked parameters are checked).
+impl Checked<Params> {
+    /// Changes a checked value in a way that keeps it valid (tests, the
+    /// warm start).
+    pub fn map(self, f: impl FnOnce(&mut Params)) -> Result<Checked<Params>> {
+        let mut p = self.into_inner();
+        f(&mut p);
+        p.check()
+    }
+
+    /// The parameters as `run.json` records them: every analysis parameter
+    /// (as its flag is named) and the job.
+    pub fn record(&self, job: &Job) -> serde_json::Value {
+        let mut p = serde_json::to_value(&**self).unwrap_or_default();
+        if let Some(map) = p.as_object_mut() {
+            map.insert(
+                "input".into(),
+                serde_json::json!(job.input.display().to_string()),
+            );
+            map.insert(
+                "out".into(),
+                serde_json::json!(job.out.display().to_string()),
+            );
+            map.insert(
+                "cache".into(),
+                serde_json::json!(job.cache.as_ref().map(|c| c.display().to_string())),
+            );
+            map.insert("fresh".into(), serde_json::json!(job.fresh));
+            map.insert("refit".into(), serde_json::json!(job.refit));
+            map.insert("verify".into(), serde_json::json!(job.verify));
+            map.insert(
+                "threads".into(),
+                serde_json::json!(rayon::current_num_threads()),
+            );
+            let named: Vec<String> = self.named.iter().map(|t| t.name.clone()).collect();
+            map.insert("named_themes".into(), serde_json::json!(named));
+        }
+        p
+    }
+
+    /// `prepare`: reading and segmenting.
+    pub fn prepare(&self) -> Checked<PrepareParams> {
+        Checked::new(PrepareParams {
+            ingest: self.ingest.clone(),
+            segment: self.segment.clone(),
+        })
+    }
+
+    /// Finding copies.
+    pub fn dedup(&self) -> Checked<DedupParams> {
+        Checked::new(self.dedup.clone())
+    }
+
+    /// `fit`: everything that shapes the model.
+    pub fn fit(&self) -> Checked<FitParams> {
+        Checked::new(FitParams {
+            seed: self.seed,
+            window: self.window(),
+            vectorize: self.vectorize.clone(),
+            reduce: self.reduce.clone(),
+            cluster: self.cluster.clone(),
+            label: self.label.clone(),
+            segment: self.segment.clone(),
+            named: self.named.clone(),
+        })
+    }
+
+    /// `assign`: what each segment's sums are counted by.
+    pub fn assign(&self) -> Checked<AssignParams> {
+        Checked::new(AssignParams {
+            window: self.window(),
+            granularity: self.trend.granularity,
+            facets: self.trend.facets.clone(),
+            title_weight: self.vectorize.title_weight,
+        })
+    }
+
+    /// The events stage.
+    pub fn events(&self) -> Checked<EventParams> {
+        Checked::new(self.events.clone())
+    }
+
+    /// The trends of the report.
+    pub fn trend(&self) -> Checked<TrendParams> {
+        Checked::new(self.trend.clone())
+    }
+
+    /// The charts.
+    pub fn chart(&self) -> Checked<ChartParams> {
+        Checked::new(self.chart.clone())
     }
 }
 
@@ -213,7 +311,7 @@ pub struct Job {
 }
 
 /// The cache folder inside the output folder, unless `--cache` moves it.
-pub const DEFAULT_CACHE_DIR: &str = ".cache";
+pub const DEFAULT_CACHE_DIR: &str = crate::cache::IN_OUT;
 
 impl Job {
     /// A job reading `input` and writing `out`, caching in `OUT/.cache`.

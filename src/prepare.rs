@@ -23,11 +23,13 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::dedup;
 use crate::error::{Error, Result};
+use crate::flags::Checked;
 use crate::ids::DocId;
 use crate::ingest::source::WalkNotes;
+use crate::ingest::IngestParams;
 use crate::ingest::{self, FileStat, Item, Part, Source, What};
 use crate::log::Log;
-use crate::params::{Checked, Params};
+use crate::segment::SegmentParams;
 use crate::segment::Segmenter;
 use crate::store::{
     self, Features, IndexEntry, InputId, PartManifest, Partition, PendingPost, PostRecord,
@@ -35,6 +37,7 @@ use crate::store::{
 };
 use crate::text::Interner;
 use crate::{fault, interrupt, panics};
+use serde::Serialize;
 
 /// Input posts processed per parallel batch.
 const BATCH: usize = 2048;
@@ -43,23 +46,28 @@ const CHUNK: usize = 64;
 /// A segment with more than this share of records no longer current is
 /// rewritten.
 const COMPACT_DEAD: f64 = 0.25;
-/// Store format version: part of the fingerprint.
-const STORE_FORMAT: u32 = 1;
+/// The parameters of `prepare`: how posts are read and segmented. They
+/// shape the store ([`PrepareParams::fingerprint`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrepareParams {
+    /// Reading posts.
+    pub ingest: IngestParams,
+    /// Segmenting them.
+    pub segment: SegmentParams,
+}
 
-/// Fingerprint of everything that shapes the store's records: the tool's
-/// version, the ingest settings, and the segmentation settings with the
-/// contents of the stop-word and dictionary files.
-pub fn fingerprint(params: &Params) -> Result<u64> {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    h.update(&STORE_FORMAT.to_le_bytes());
-    h.update(
-        serde_json::to_string(&params.ingest)
-            .expect("parameters serialise")
-            .as_bytes(),
-    );
-    h.update(&params.segment.shaping_bytes()?);
-    Ok(h.digest())
+impl PrepareParams {
+    /// Checks both parts.
+    pub fn check(self) -> Result<Checked<PrepareParams>> {
+        self.ingest.check()?;
+        self.segment.check()?;
+        Ok(Checked::new(self))
+    }
+
+    /// The fingerprint of the store these settings make.
+    pub fn fingerprint(&self) -> Result<u64> {
+        crate::cache::store_fingerprint(&self.ingest, &self.segment)
+    }
 }
 
 /// What identifies `input`: its canonical path, and for a table file its
@@ -93,8 +101,12 @@ pub struct PrepareJob<'a> {
 
 /// Reads the part of the input into the store and returns its manifest
 /// (also saved in the store).
-pub fn prepare(job: &PrepareJob, params: &Checked<Params>, log: &Log) -> Result<PartManifest> {
-    let fingerprint = fingerprint(params)?;
+pub fn prepare(
+    job: &PrepareJob,
+    params: &Checked<PrepareParams>,
+    log: &Log,
+) -> Result<PartManifest> {
+    let fingerprint = params.fingerprint()?;
     let source = Source::open(job.input)?;
     let input = input_id(job.input)?;
     std::fs::create_dir_all(job.store).map_err(|e| Error::write(job.store, e))?;
@@ -342,7 +354,7 @@ impl Kept {
 
 /// The work of one prepare run.
 struct Run<'a> {
-    params: &'a Checked<Params>,
+    params: &'a Checked<PrepareParams>,
     store: &'a Path,
     prefix: String,
     writers: HashMap<Partition, SegmentWriter>,

@@ -14,19 +14,20 @@
 //! thread, plus periods × words × themes counts.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::error::{Error, Result};
+use crate::cache::CacheDir;
+use crate::error::Result;
+use crate::flags::Checked;
 use crate::ids::DocId;
 use crate::model::Model;
-use crate::params::Params;
-use crate::results::{self, ASSIGNED_DIR};
+use crate::prepare::PrepareParams;
+use crate::results;
 use crate::segment::Segmenter;
-use crate::store::{Store, Want, STORE_DIR};
+use crate::store::{Store, Want};
 use crate::time::{epoch_days, from_epoch_days, Granularity};
 
 /// How an asked word is found in a post.
@@ -75,74 +76,13 @@ pub const TOP_THEMES: usize = 3;
 
 /// Where a run's results are, as `terms` needs them.
 pub struct Source {
-    /// The cache folder.
-    pub cache: PathBuf,
-    /// The run's parameters.
-    pub params: Params,
+    /// The run's cache folder.
+    pub cache: CacheDir,
+    /// How the run prepared its posts (the store's fingerprint, and the
+    /// segmenter the asked words are matched with).
+    pub prepare: Checked<PrepareParams>,
     /// Theme labels by id, as the report shows them.
     pub labels: HashMap<u32, String>,
-}
-
-impl Source {
-    /// Reads the parameters and the theme labels the run wrote to `out`;
-    /// the cache is `cache`, or the run's (OUT/.cache by default).
-    pub fn of_report(out: &Path, cache: Option<&Path>) -> Result<Source> {
-        let run_json = out.join("run.json");
-        let text = std::fs::read_to_string(&run_json).map_err(|e| Error::Resource {
-            what: "report folder",
-            path: run_json.clone(),
-            reason: format!("{e}; give the --out folder of a finished run"),
-        })?;
-        let bad = |reason: String| Error::Resource {
-            what: "run.json",
-            path: run_json.clone(),
-            reason,
-        };
-        let json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| bad(format!("not JSON ({e})")))?;
-        let p = json
-            .get("parameters")
-            .ok_or_else(|| bad("no \"parameters\"".into()))?;
-        let params: Params = serde_json::from_value(p.clone())
-            .map_err(|e| bad(format!("its parameters do not read back ({e})")))?;
-        let cache = match cache {
-            Some(c) => c.to_path_buf(),
-            None => match p.get("cache").and_then(|c| c.as_str()) {
-                Some(c) => PathBuf::from(c),
-                None => {
-                    return Err(bad(
-                        "the run kept no cache (--no-cache): run it again without --no-cache, \
-                         or give --cache"
-                            .into(),
-                    ))
-                }
-            },
-        };
-        let themes_csv = out.join("themes.csv");
-        let mut labels = HashMap::default();
-        let mut reader = csv::Reader::from_path(&themes_csv).map_err(|e| Error::Resource {
-            what: "themes file",
-            path: themes_csv.clone(),
-            reason: e.to_string(),
-        })?;
-        for rec in reader.records() {
-            let rec = rec.map_err(|e| Error::Resource {
-                what: "themes file",
-                path: themes_csv.clone(),
-                reason: e.to_string(),
-            })?;
-            if let (Some(id), Some(label)) = (rec.get(0), rec.get(1)) {
-                if let Ok(id) = id.parse::<u32>() {
-                    labels.insert(id, label.to_string());
-                }
-            }
-        }
-        Ok(Source {
-            cache,
-            params,
-            labels,
-        })
-    }
 }
 
 /// Counts of one segment: per (term, period) posts and per theme.
@@ -185,11 +125,10 @@ pub fn term_trends(
     matches: &[(String, Match)],
     granularity: Granularity,
 ) -> Result<Vec<TermRow>> {
-    let fingerprint = crate::prepare::fingerprint(&source.params)?;
-    let store = Store::open(&source.cache.join(STORE_DIR), fingerprint)?;
-    let model = Model::require(&source.cache)?;
+    let store = Store::open(&source.cache.store(), source.prepare.fingerprint()?)?;
+    let model = Model::require(source.cache.model())?;
     let theme_ids: Vec<u32> = model.themes.iter().map(|t| t.id.0).collect();
-    let dir = source.cache.join(ASSIGNED_DIR);
+    let dir = source.cache.assigned();
     let texts = matches.iter().any(|(_, m)| m.is_substring());
     let want = Want {
         records: true,

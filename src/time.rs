@@ -80,13 +80,16 @@ pub fn monday(d: NaiveDate) -> NaiveDate {
 /// Which posts a run analyses, by their date: those inside `--since` /
 /// `--until` (both inclusive) and dated no later than the day after the
 /// run's moment (`--now`, a day's slack for time zones).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The moment is a fact of the run, not a setting: it is left out of the
+/// window's serde form, which keys what the cache keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Window {
     /// First day analysed.
     pub since: Option<NaiveDate>,
     /// Last day analysed.
     pub until: Option<NaiveDate>,
     /// The run's moment.
+    #[serde(skip)]
     pub now: Option<NaiveDateTime>,
 }
 

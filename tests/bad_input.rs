@@ -787,12 +787,12 @@ fn ingest_gives_each_valid_post_its_exact_text_and_each_bad_one_its_reason() {
             verify: false,
             resident: None,
         },
-        &params,
+        &params.prepare(),
         &Log::quiet(),
     )
     .unwrap();
     let store = Store::open(&store_dir, manifest.fingerprint).unwrap();
-    let copies = dedup::find_duplicates(&store, &params.dedup, &work.path().join("tmp")).unwrap();
+    let copies = dedup::find_duplicates(&store, &params.dedup(), &work.path().join("tmp")).unwrap();
     // Every post of the store: accepted ones with their text, the rest with
     // their reason (copies found by the dedup stage).
     let mut docs: Vec<Doc> = Vec::new();

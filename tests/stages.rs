@@ -126,3 +126,69 @@ fn fit_names_a_missing_part() {
         stderr(&o)
     );
 }
+
+/// `report` on the cache a `run` published inside its output folder keeps
+/// that cache (the next night does not start cold), and `run.json` names
+/// how the model came about, as `run` wrote it.
+#[test]
+fn report_on_a_runs_own_cache_keeps_it_and_names_the_models_true_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = common::demo();
+    let out = dir.path().join("R");
+    let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
+    let cache = out.join(".cache");
+    let c = cache.to_str().unwrap();
+    ok(&[
+        "run",
+        "--input",
+        i,
+        "--out",
+        o,
+        "--k",
+        "4",
+        "--no-charts",
+        "-q",
+    ]);
+    // A second night keeps the model.
+    ok(&[
+        "run",
+        "--input",
+        i,
+        "--out",
+        o,
+        "--k",
+        "4",
+        "--no-charts",
+        "-q",
+    ]);
+    assert_eq!(common::run_json(&out)["model"]["source"], "kept");
+    ok(&[
+        "report",
+        "--cache",
+        c,
+        "--out",
+        o,
+        "--k",
+        "4",
+        "--no-charts",
+        "-q",
+    ]);
+    assert!(
+        cache.join("model.bin").is_file() && cache.join("store").is_dir(),
+        "report removed the cache it read"
+    );
+    assert_eq!(common::run_json(&out)["model"]["source"], "kept");
+    // The next night starts warm: nothing is read anew.
+    ok(&[
+        "run",
+        "--input",
+        i,
+        "--out",
+        o,
+        "--k",
+        "4",
+        "--no-charts",
+        "-q",
+    ]);
+    assert_eq!(common::run_json(&out)["counts"]["new_or_changed"], 0);
+}

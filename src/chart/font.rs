@@ -24,7 +24,7 @@
 //! is the way to draw them.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use ab_glyph::{Font, FontRef};
 use plotters::style::FontStyle;
@@ -59,39 +59,43 @@ pub fn check_cjk_font(bytes: &[u8]) -> std::result::Result<(), String> {
     }
 }
 
-static REGISTERED: OnceLock<PathBuf> = OnceLock::new();
+/// Fonts read from `--font` files, kept for the process: plotters wants
+/// `'static` bytes, and a file is read (and leaked) once however many
+/// runs draw with it.
+static LOADED: Mutex<Vec<(PathBuf, &'static [u8])>> = Mutex::new(Vec::new());
 
-/// The font charts were drawn with in this process, once [`ensure_font`]
-/// has chosen it: the `--font` file or [`EMBEDDED_NAME`].
-pub fn registered() -> Option<&'static Path> {
-    REGISTERED.get().map(PathBuf::as_path)
+fn font_bytes(path: &Path) -> Result<&'static [u8]> {
+    let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, bytes)) = loaded.iter().find(|(p, _)| p == path) {
+        return Ok(bytes);
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::read(path, e))?;
+    check_cjk_font(&bytes)
+        .map_err(|reason| Error::Font(format!("{}: {reason}", path.display())))?;
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    loaded.push((path.to_path_buf(), bytes));
+    Ok(bytes)
 }
 
-/// Chooses, checks and registers the chart font (once per process):
-/// `explicit` (`--font`) when given, else the embedded font. Returns the
-/// file used, or the pseudo-path [`EMBEDDED_NAME`].
+/// Chooses, checks and registers the chart font: `explicit` (`--font`)
+/// when given, else the embedded font. Every call registers the font it
+/// was asked for (plotters keeps one font per family for the process), so
+/// a run draws with its own font whatever an earlier run of the process
+/// drew with. Returns the file used, or the pseudo-path [`EMBEDDED_NAME`].
 pub fn ensure_font(explicit: Option<&Path>) -> Result<PathBuf> {
-    if let Some(path) = REGISTERED.get() {
-        return Ok(path.clone());
-    }
     let (path, bytes): (PathBuf, &'static [u8]) = match explicit {
-        Some(p) => {
-            let bytes = std::fs::read(p).map_err(|e| Error::read(p, e))?;
-            check_cjk_font(&bytes)
-                .map_err(|reason| Error::Font(format!("{}: {reason}", p.display())))?;
-            (p.to_path_buf(), Box::leak(bytes.into_boxed_slice()))
-        }
+        Some(p) => (p.to_path_buf(), font_bytes(p)?),
         None => {
             check_cjk_font(EMBEDDED)
                 .map_err(|reason| Error::Font(format!("{EMBEDDED_NAME}: {reason}")))?;
             (PathBuf::from(EMBEDDED_NAME), EMBEDDED)
         }
     };
-    plotters::style::register_font(FAMILY, FontStyle::Normal, bytes)
-        .map_err(|_| Error::Font(format!("{}: plotters cannot load it", path.display())))?;
-    plotters::style::register_font(FAMILY, FontStyle::Bold, bytes)
-        .map_err(|_| Error::Font(format!("{}: plotters cannot load it", path.display())))?;
-    Ok(REGISTERED.get_or_init(|| path).clone())
+    for style in [FontStyle::Normal, FontStyle::Bold] {
+        plotters::style::register_font(FAMILY, style, bytes)
+            .map_err(|_| Error::Font(format!("{}: plotters cannot load it", path.display())))?;
+    }
+    Ok(path)
 }
 
 #[cfg(test)]
@@ -151,11 +155,14 @@ mod tests {
     }
 
     #[test]
-    fn without_font_the_embedded_one_is_registered() {
-        let chosen = ensure_font(None).unwrap();
-        // Another test of this process may have registered first; both
-        // choose the embedded font since none passes --font.
-        assert_eq!(chosen, PathBuf::from(EMBEDDED_NAME));
-        assert_eq!(registered(), Some(Path::new(EMBEDDED_NAME)));
+    fn each_call_registers_the_font_asked_for() {
+        assert_eq!(ensure_font(None).unwrap(), PathBuf::from(EMBEDDED_NAME));
+        // A --font file after the embedded font is that file, not the
+        // first font of the process.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("copy.ttf");
+        std::fs::write(&file, EMBEDDED).unwrap();
+        assert_eq!(ensure_font(Some(&file)).unwrap(), file);
+        assert_eq!(ensure_font(None).unwrap(), PathBuf::from(EMBEDDED_NAME));
     }
 }

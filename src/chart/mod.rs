@@ -155,9 +155,19 @@ trait Chart: Sync {
     ) -> DrawResult<DB>;
 }
 
-/// Draws every chart into `dir` as PNG and SVG; returns the files written.
-pub fn draw_all(dir: &Path, input: &ChartInput, params: &ChartParams) -> Result<Vec<PathBuf>> {
-    font::ensure_font(params.get_font())?;
+/// What [`draw_all`] drew.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    /// The files written.
+    pub files: Vec<PathBuf>,
+    /// The font they were drawn with: the `--font` file or
+    /// [`font::EMBEDDED_NAME`].
+    pub font: String,
+}
+
+/// Draws every chart into `dir` as PNG and SVG.
+pub fn draw_all(dir: &Path, input: &ChartInput, params: &ChartParams) -> Result<Drawn> {
+    let font = font::ensure_font(params.get_font())?;
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let themes_dir = dir.join("themes");
     std::fs::create_dir_all(&themes_dir).map_err(|e| Error::write(&themes_dir, e))?;
@@ -209,7 +219,10 @@ pub fn draw_all(dir: &Path, input: &ChartInput, params: &ChartParams) -> Result<
     for drawn in main.into_iter().chain(details) {
         files.extend(drawn?);
     }
-    Ok(files)
+    Ok(Drawn {
+        files,
+        font: font.display().to_string(),
+    })
 }
 
 /// Draws `chart` as PNG (and SVG when `svg`); returns the files written.

@@ -10,21 +10,22 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{exit, Common};
-use crate::analysis::ModelSource;
 use crate::assign::{self, AssignInput};
+use crate::cache::CacheDir;
 use crate::dedup::{self, Duplicates};
 use crate::error::Result;
 use crate::fit::{self, FitInput};
+use crate::flags::Checked;
 use crate::identity;
 use crate::ingest::Part;
 use crate::log::Timings;
 use crate::model::Model;
 use crate::params::{Job, Params};
-use crate::pipeline::{self, Reporting};
+use crate::pipeline;
 use crate::prepare::{self, PrepareJob};
-use crate::publish::{OutLock, Staging};
-use crate::results::{self, ASSIGNED_DIR};
-use crate::store::{Store, STORE_DIR};
+use crate::publish::Publication;
+use crate::report::{self, ReportInput, ReportParams};
+use crate::store::Store;
 
 /// Flags of `theme-trends prepare`.
 #[derive(Debug, Args)]
@@ -148,15 +149,15 @@ pub struct ReportArgs {
     pub common: Common,
 }
 
-fn store_of(cache: &std::path::Path, params: &Params) -> Result<Store> {
-    Store::open(&cache.join(STORE_DIR), prepare::fingerprint(params)?)
+fn store_of(cache: &CacheDir, params: &Checked<Params>) -> Result<Store> {
+    Store::open(&cache.store(), params.prepare().fingerprint()?)
 }
 
 /// Runs `theme-trends prepare`.
 pub fn prepare(args: &PrepareArgs) -> Result<i32> {
     let log = args.common.log();
     let params = args.params.clone().check()?;
-    let store = args.cache.join(STORE_DIR);
+    let store = CacheDir::at(&args.cache).store();
     let manifest = args.common.pool(|| {
         prepare::prepare(
             &PrepareJob {
@@ -167,7 +168,7 @@ pub fn prepare(args: &PrepareArgs) -> Result<i32> {
                 verify: args.verify,
                 resident: None,
             },
-            &params,
+            &params.prepare(),
             &log,
         )
     })?;
@@ -185,13 +186,14 @@ pub fn prepare(args: &PrepareArgs) -> Result<i32> {
 pub fn fit(args: &FitArgs) -> Result<i32> {
     let log = args.common.log();
     let params = args.params.clone().check()?;
+    let cache = CacheDir::at(&args.cache);
     args.common.pool(|| {
-        let store = store_of(&args.cache, &params)?;
+        let store = store_of(&cache, &params)?;
         let mut timings = Timings::default();
         let dups = timings.time("dedup", &log, || {
-            dedup::find_duplicates(&store, &params.dedup, &args.cache.join("tmp-dedup"))
+            dedup::find_duplicates(&store, &params.dedup(), &cache.dedup_spill())
         })?;
-        dups.save(&args.cache)?;
+        dups.save(cache.duplicates())?;
         let previous = match &args.out {
             Some(out) => identity::State::load(out).unwrap_or_else(|e| {
                 log.warn(&format!("{e}; theme ids start anew"));
@@ -205,9 +207,9 @@ pub fn fit(args: &FitArgs) -> Result<i32> {
             previous: previous.as_ref(),
             warm: None,
         };
-        let mut model = fit::fit(&input, &params, &log, &mut timings)?;
+        let mut model = fit::fit(&input, &params.fit(), &log, &mut timings)?;
         model.seal();
-        model.save(&args.cache)?;
+        model.save(cache.model())?;
         log.info(&format!(
             "{} themes fitted on {} of {} posts; {} copies found",
             model.k(),
@@ -223,24 +225,26 @@ pub fn fit(args: &FitArgs) -> Result<i32> {
 pub fn assign(args: &AssignArgs) -> Result<i32> {
     let log = args.common.log();
     let params = args.params.clone().check()?;
+    let cache = CacheDir::at(&args.cache);
     args.common.pool(|| {
-        let store = store_of(&args.cache, &params)?;
-        let model = Model::require(&args.cache)?;
-        let dups = Duplicates::load(&args.cache)?;
+        let store = store_of(&cache, &params)?;
+        let model = Model::require(cache.model())?;
+        let dups = Duplicates::load(cache.duplicates())?;
         let segments: Vec<_> = store
             .segments()
             .into_iter()
             .enumerate()
-            .filter(|(i, _)| *i as u32 % args.part.count == args.part.index)
+            .filter(|(i, _)| args.part.takes(*i as u64))
             .map(|(_, s)| s)
             .collect();
+        let assign_params = params.assign();
         let input = AssignInput {
             model: &model,
             duplicates: &dups,
-            params: &params,
+            params: &assign_params,
             columns: store.columns(),
         };
-        let dir = args.cache.join(ASSIGNED_DIR);
+        let dir = cache.assigned();
         let (agg, summary) = assign::assign(&segments, &input, &dir, Some(&dir), None, &log)?;
         log.info(&format!(
             "part {}: {} posts of {} segments assigned ({} results still held)",
@@ -253,51 +257,67 @@ pub fn assign(args: &AssignArgs) -> Result<i32> {
     })
 }
 
-/// Runs `theme-trends report`.
+/// Runs `theme-trends report`: the reports of a cache whose every part was
+/// assigned, published into `--out` as `run` publishes them. A cache inside
+/// `--out` stays (it is carried into the new reports), and `run.json`
+/// names the model's true source.
 pub fn report(args: &ReportArgs) -> Result<i32> {
     let log = args.common.log();
     let params = args.params.clone().check()?;
     let started = Instant::now();
+    let cache = CacheDir::at(&args.cache);
     let (analysis, _) = args.common.pool(|| {
-        let store = store_of(&args.cache, &params)?;
-        let model = Model::require(&args.cache)?;
-        let dir = args.cache.join(ASSIGNED_DIR);
-        let segments = store.segments();
-        let aggregates = results::collect(&segments, &dir, model.id)?;
+        let store = store_of(&cache, &params)?;
+        let model = Model::require(cache.model())?;
+        let aggregates = pipeline::collected(&store, &cache, &model)?;
         let mut job = Job::new(PathBuf::from(&store.parts[0].input.path), &args.out);
         job.cache = Some(args.cache.clone());
         job.wait = args.wait;
-        if !params.chart.no_charts {
-            let font = crate::chart::font::ensure_font(params.chart.get_font())?;
-            log.info(&format!("charts: font {}", font.display()));
-        }
-        let _lock = OutLock::acquire(&args.out, args.wait, |pid| {
+        pipeline::check_font(&params, &log)?;
+        let mut publication = Publication::begin(&args.out, args.wait, |pid| {
             log.info(&format!(
                 "another run (pid {pid}) is writing {}; waiting",
                 args.out.display()
             ))
         })?;
-        let staging = Staging::new(&args.out)?;
-        if aggregates.counts.assigned < 2 {
-            return Err(pipeline::no_posts(&job, &store, aggregates.counts.assigned));
+        if let Ok(rel) = args.cache.strip_prefix(&args.out) {
+            // The cache is the published one: it goes on with the reports.
+            publication.staging().keep_previous(rel);
         }
-        let written = pipeline::write_reports(
-            &Reporting {
-                job: &job,
-                params: &params,
+        if aggregates.counts.assigned < 2 {
+            return Err(pipeline::no_posts(
+                &job.input,
+                &store,
+                aggregates.counts.assigned,
+            ));
+        }
+        let staging = publication.staging().path().to_path_buf();
+        let record = params.record(&job);
+        let (trend, events, chart) = (params.trend(), params.events(), params.chart());
+        let written = report::run(
+            ReportInput {
                 store: &store,
                 model: &model,
-                source: ModelSource::Fitted,
-                assigned: &dir,
+                source: model.source,
+                aggregates,
+                assigned: &cache.assigned(),
                 kept: None,
-                staging: staging.path(),
+                fresh: Some(store.fresh()),
+                input: &job.input,
+                out: &args.out,
+                staging: &staging,
+                timings: Timings::default(),
                 started,
             },
-            aggregates,
-            Timings::default(),
+            ReportParams {
+                trend: &trend,
+                events: &events,
+                chart: &chart,
+                record: &record,
+            },
             &log,
         )?;
-        for w in staging.publish()? {
+        for w in publication.finish()? {
             log.warn(&w);
         }
         Ok(written)

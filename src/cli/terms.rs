@@ -8,11 +8,16 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{exit, Common};
+use crate::cache::CacheDir;
 use crate::error::{Error, Result};
+use crate::params::Params;
+use crate::prepare::PrepareParams;
 use crate::publish::ReadersLock;
 use crate::segment::Segmenter;
 use crate::terms::{self, Match, Source};
 use crate::time::Granularity;
+use rustc_hash::FxHashMap as HashMap;
+use std::path::Path;
 
 /// Flags of `theme-trends terms`.
 #[derive(Debug, Args)]
@@ -50,6 +55,76 @@ pub struct TermsArgs {
     pub common: Common,
 }
 
+/// What a finished run wrote that `terms` reads: its parameters (from
+/// `run.json`), its cache folder and its theme labels (`themes.csv`).
+struct Report {
+    cache: PathBuf,
+    params: Params,
+    labels: HashMap<u32, String>,
+}
+
+impl Report {
+    /// Reads the parameters and the theme labels the run wrote to `out`;
+    /// the cache is `cache`, or the run's (OUT/.cache by default).
+    fn of_report(out: &Path, cache: Option<&Path>) -> Result<Report> {
+        let run_json = out.join("run.json");
+        let text = std::fs::read_to_string(&run_json).map_err(|e| Error::Resource {
+            what: "report folder",
+            path: run_json.clone(),
+            reason: format!("{e}; give the --out folder of a finished run"),
+        })?;
+        let bad = |reason: String| Error::Resource {
+            what: "run.json",
+            path: run_json.clone(),
+            reason,
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not JSON ({e})")))?;
+        let p = json
+            .get("parameters")
+            .ok_or_else(|| bad("no \"parameters\"".into()))?;
+        let params: Params = serde_json::from_value(p.clone())
+            .map_err(|e| bad(format!("its parameters do not read back ({e})")))?;
+        let cache = match cache {
+            Some(c) => c.to_path_buf(),
+            None => match p.get("cache").and_then(|c| c.as_str()) {
+                Some(c) => PathBuf::from(c),
+                None => {
+                    return Err(bad(
+                        "the run kept no cache (--no-cache): run it again without --no-cache, \
+                     or give --cache"
+                            .into(),
+                    ))
+                }
+            },
+        };
+        let themes_csv = out.join("themes.csv");
+        let mut labels = HashMap::default();
+        let mut reader = csv::Reader::from_path(&themes_csv).map_err(|e| Error::Resource {
+            what: "themes file",
+            path: themes_csv.clone(),
+            reason: e.to_string(),
+        })?;
+        for rec in reader.records() {
+            let rec = rec.map_err(|e| Error::Resource {
+                what: "themes file",
+                path: themes_csv.clone(),
+                reason: e.to_string(),
+            })?;
+            if let (Some(id), Some(label)) = (rec.get(0), rec.get(1)) {
+                if let Ok(id) = id.parse::<u32>() {
+                    labels.insert(id, label.to_string());
+                }
+            }
+        }
+        Ok(Report {
+            cache,
+            params,
+            labels,
+        })
+    }
+}
+
 /// Runs `theme-trends terms`.
 pub fn execute(args: &TermsArgs) -> Result<i32> {
     let log = args.common.log();
@@ -61,11 +136,21 @@ pub fn execute(args: &TermsArgs) -> Result<i32> {
             args.out.display()
         ))
     })?;
-    let source = Source::of_report(&args.out, args.cache.as_deref())?;
+    let report = Report::of_report(&args.out, args.cache.as_deref())?;
+    let params = report.params;
     if crate::fault::injected(crate::fault::Point::PauseTerms, "terms") {
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
-    let segmenter = Segmenter::new(&source.params.segment)?;
+    let source = Source {
+        cache: CacheDir::at(&report.cache),
+        prepare: PrepareParams {
+            ingest: params.ingest.clone(),
+            segment: params.segment.clone(),
+        }
+        .check()?,
+        labels: report.labels,
+    };
+    let segmenter = Segmenter::new(&source.prepare.segment)?;
     let matches: Vec<(String, Match)> = args
         .words
         .iter()
@@ -90,9 +175,7 @@ pub fn execute(args: &TermsArgs) -> Result<i32> {
             ));
         }
     }
-    let granularity = args
-        .granularity
-        .unwrap_or(source.params.trend.get_granularity());
+    let granularity = args.granularity.unwrap_or(params.trend.get_granularity());
     let rows = args
         .common
         .pool(|| terms::term_trends(&source, &matches, granularity))?;
@@ -118,8 +201,8 @@ pub fn execute(args: &TermsArgs) -> Result<i32> {
             path,
             &rows,
             granularity,
-            source.params.chart.get_size(),
-            source.params.chart.get_font(),
+            params.chart.get_size(),
+            params.chart.get_font(),
         )?;
         log.info(&format!("chart written to {}", path.display()));
     }

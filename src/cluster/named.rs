@@ -23,7 +23,7 @@
 use std::path::Path;
 
 use ndarray::{Array1, Array2, ArrayView2};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 pub const DEFAULT_MIN_SIMILARITY: f32 = 0.4;
 
 /// One theme of the file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamedTheme {
     /// Its label in every report.

@@ -41,9 +41,18 @@ impl Part {
     /// The whole input.
     pub const WHOLE: Part = Part { index: 0, count: 1 };
 
-    /// Whether post `doc` belongs to this part.
+    /// Whether this part takes the `n`-th unit of a split: every `count`-th
+    /// unit, starting with the `index`-th. The one rule of `--part I/N`,
+    /// for the blocks of posts `prepare` reads and the segments `assign`
+    /// assigns.
+    pub fn takes(self, n: u64) -> bool {
+        n % self.count as u64 == self.index as u64
+    }
+
+    /// Whether post `doc` belongs to this part: its block of [`BLOCK`]
+    /// posts is taken.
     pub fn holds(self, doc: DocId) -> bool {
-        (doc.0 / BLOCK) % self.count as u64 == self.index as u64
+        self.takes(doc.0 / BLOCK)
     }
 }
 

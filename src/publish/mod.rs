@@ -25,6 +25,38 @@ use crate::error::{Error, Result};
 /// Lists, one per line, the files a run wrote (relative paths).
 pub const MANIFEST: &str = ".theme-trends-manifest";
 
+/// One publication of reports into an output folder: the lock on it, then
+/// a staging folder to write into, then the swap. What `run` and the
+/// `report` subcommand both go through.
+#[derive(Debug)]
+pub struct Publication {
+    staging: Staging,
+    _lock: OutLock,
+}
+
+impl Publication {
+    /// Takes the lock on `out` (with `wait`, queueing behind another run,
+    /// after telling `waiting` its pid) and makes the staging folder.
+    pub fn begin(out: &Path, wait: bool, waiting: impl FnOnce(&str)) -> Result<Publication> {
+        let lock = OutLock::acquire(out, wait, waiting)?;
+        Ok(Publication {
+            staging: Staging::new(out)?,
+            _lock: lock,
+        })
+    }
+
+    /// The staging folder.
+    pub fn staging(&mut self) -> &mut Staging {
+        &mut self.staging
+    }
+
+    /// Swaps the reports in and releases the lock; returns warnings about
+    /// anything left behind.
+    pub fn finish(self) -> Result<Vec<String>> {
+        self.staging.publish()
+    }
+}
+
 /// A staging folder for one run.
 #[derive(Debug)]
 pub struct Staging {

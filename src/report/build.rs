@@ -14,8 +14,8 @@ use crate::ids::ThemeIdx;
 use crate::label::{self, PeriodTerms, PostRef, Theme};
 use crate::log::Timings;
 use crate::model::Model;
-use crate::params::Params;
 use crate::time::{epoch_days, from_epoch_days, TimeAxis};
+use crate::trend::TrendParams;
 use crate::trend::{self, TrendMatrix};
 
 /// Representative titles listed per theme.
@@ -45,9 +45,8 @@ pub fn build(
     model: &Model,
     agg: &Aggregates,
     notes: &StoreNotes,
-    params: &Params,
+    params: &TrendParams,
     info: ModelInfo,
-    timings: Timings,
 ) -> Result<Analysis> {
     let k = model.k();
     let c = &agg.counts;
@@ -104,7 +103,7 @@ pub fn build(
             }
         })
         .collect();
-    let axis = TimeAxis::of(&agg.days, params.trend.granularity);
+    let axis = TimeAxis::of(&agg.days, params.granularity);
     let trends = match &axis {
         Some(axis) => Some(trends(model, agg, params, axis)?),
         None => None,
@@ -136,7 +135,7 @@ pub fn build(
         columns: notes.columns.clone(),
         model: info,
         warnings,
-        timings,
+        timings: Timings::default(),
         happenings: Default::default(),
         groups,
         axis,
@@ -144,8 +143,7 @@ pub fn build(
 }
 
 /// The trend table and what is derived from it.
-fn trends(model: &Model, agg: &Aggregates, params: &Params, axis: &TimeAxis) -> Result<Trends> {
-    let tp = &params.trend;
+fn trends(model: &Model, agg: &Aggregates, tp: &TrendParams, axis: &TimeAxis) -> Result<Trends> {
     let ids: Vec<u32> = model.themes.iter().map(|t| t.id.0).collect();
     // Undated posts (period i32::MIN) and posts off the time axis have no
     // place in the trends.

@@ -14,7 +14,7 @@
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-use super::html_escape as esc;
+use super::files::html_escape as esc;
 use std::collections::HashMap;
 use std::io::Write as _;
 
@@ -24,9 +24,9 @@ use crate::chart::period_label;
 use crate::error::{Error, Result};
 use crate::events::Membership;
 use crate::label::Theme;
-use crate::params::{Job, Params};
 use crate::results::Results;
 use crate::time::Granularity;
+use crate::trend::TrendParams;
 
 /// Bursts listed in the "rising" table.
 const MAX_BURSTS: usize = 15;
@@ -124,17 +124,23 @@ fn pct(x: f64) -> String {
 }
 
 /// Builds the page.
-pub fn render(out: &Path, params: &Params, job: &Job, a: &Analysis, charts: &[PathBuf]) -> String {
-    let g = params.trend.get_granularity();
+pub fn render(
+    out: &Path,
+    trend: &TrendParams,
+    input: &Path,
+    a: &Analysis,
+    charts: &[PathBuf],
+) -> String {
+    let g = trend.get_granularity();
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     h.push_str("<title>theme-trends report</title>\n<style>\n");
     h.push_str(STYLE);
     h.push_str("\n</style>\n</head>\n<body>\n<h1>主题趋势 · theme-trends report</h1>\n");
-    summary(&mut h, job, a, g);
+    summary(&mut h, input, a, g);
     what_happened(&mut h, out, a, g);
     if let Some(trends) = &a.trends {
-        rising(&mut h, a, trends, g, params.trend.get_recent());
+        rising(&mut h, a, trends, g, trend.get_recent());
     }
     let unit = a
         .trends
@@ -429,7 +435,7 @@ pub fn write_event_pages(
     Ok(written)
 }
 
-fn summary(h: &mut String, job: &Job, a: &Analysis, g: Granularity) {
+fn summary(h: &mut String, input: &Path, a: &Analysis, g: Granularity) {
     let c = &a.counts;
     let range = a
         .trends
@@ -473,7 +479,7 @@ fn summary(h: &mut String, job: &Job, a: &Analysis, g: Granularity) {
     let _ = writeln!(
         h,
         "<p class=\"muted\">Input {} · theme-trends {}</p>",
-        esc(&job.input.display().to_string()),
+        esc(&input.display().to_string()),
         env!("CARGO_PKG_VERSION")
     );
 }
