@@ -11,11 +11,54 @@ use serde::Serialize;
 
 use crate::cluster::select::KScore;
 use crate::evaluate::LabelScores;
-use crate::label::{PeriodTerms, PostRef, Theme};
+use crate::ids::ThemeIdx;
 use crate::log::Timings;
 use crate::model::ModelSource;
 use crate::trend::facet::FacetView;
 use crate::trend::{Momentum, ThemeBurst, TrendMatrix};
+
+/// A theme as the reports show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Theme {
+    /// Stable theme id (kept across runs; named themes first).
+    pub id: u32,
+    /// Short label.
+    pub label: String,
+    /// Number of posts.
+    pub size: usize,
+    /// Fraction of all clustered posts.
+    pub share: f64,
+    /// Characteristic words with weights, strongest first.
+    pub top_terms: Vec<(String, f32)>,
+    /// Mean NPMI of the top words (co-occurrence within posts).
+    pub coherence: f64,
+    /// Mean cosine similarity of the theme's posts to its centre.
+    pub cohesion: f64,
+    /// The posts closest to the centre (distinct titles).
+    pub representatives: Vec<PostRef>,
+}
+
+/// A post as the reports cite it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PostRef {
+    /// Its title.
+    pub title: String,
+    /// Its file (or `table#row`).
+    pub path: String,
+}
+
+/// A theme's characteristic words within one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodTerms {
+    /// The theme.
+    pub theme: ThemeIdx,
+    /// Period index.
+    pub period: usize,
+    /// Posts of the theme in the period.
+    pub posts: usize,
+    /// Words and weights, strongest first.
+    pub terms: Vec<(String, f32)>,
+}
 
 /// Counts of the run, as `run.json` gives them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -86,8 +129,8 @@ pub struct Trends {
 /// [`crate::aggregate::PERIOD_SAMPLE`]), best first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodPosts {
-    /// Theme index.
-    pub theme: usize,
+    /// The theme.
+    pub theme: ThemeIdx,
     /// Period index (into `TrendMatrix::periods`).
     pub period: usize,
     /// The posts, closest first.
@@ -130,9 +173,9 @@ pub struct RisingTerm {
 pub struct Event {
     /// Its id, stable across runs.
     pub id: u32,
-    /// The theme most of its posts belong to (index into the themes),
-    /// `None` when no theme holds half of them.
-    pub theme: Option<usize>,
+    /// The theme most of its posts belong to, `None` when no theme holds
+    /// half of them.
+    pub theme: Option<ThemeIdx>,
     /// Its label: its top words joined by `·`.
     pub label: String,
     /// Its words, most posts first.

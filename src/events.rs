@@ -44,10 +44,11 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Weekly;
+use crate::analysis::PostRef;
 use crate::analysis::{Event, Happenings, RisingTerm};
 use crate::error::{Error, Result};
 use crate::flags::Checked;
-use crate::label::PostRef;
+use crate::ids::ThemeIdx;
 use crate::results::{Assignment, Results};
 use crate::time::{epoch_days, from_epoch_days, week_of, Granularity};
 use crate::trend::burst::{self, BurstParams};
@@ -843,7 +844,8 @@ pub fn detect(input: &EventInput) -> Result<Found> {
                 .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
                 .filter(|(_, &n)| 2 * n >= t.posts)
                 .map(|(&th, _)| th)
-                .filter(|&th| th < input.themes);
+                .filter(|&th| th < input.themes)
+                .map(|th| ThemeIdx(th as u32));
             let peak = t
                 .periods
                 .iter()

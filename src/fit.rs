@@ -212,10 +212,7 @@ impl PartialOrd for Sampled {
 
 /// A post's place in the sampling order: a mix of the seed and its doc id.
 fn priority(seed: u64, doc: DocId) -> u64 {
-    let mut z = seed ^ doc.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    crate::text::splitmix(seed ^ doc.0.wrapping_mul(crate::text::GOLDEN))
 }
 
 /// The word counts and the sample of the whole store.
@@ -522,17 +519,23 @@ pub fn fit(
         ));
     }
     let warm = input.warm;
+    // The sample's TF-IDF matrix, and its postings (which posts hold each
+    // feature) for coherence: made once, for the SVD, the choice of k and
+    // the themes' words.
+    let a = vectorize::matrix(&sample.rows, lexicon.len())?;
+    let postings = Postings::new(&a.transpose_view().to_csr(), sample.rows.len());
     let basis = timings.time("reduce", log, || {
-        let a = vectorize::matrix(&sample.rows, lexicon.len())?;
         let start = warm.map(|m| basis_start(m, &lexicon));
         reduce::fit_basis(&a, &params.reduce, params.seed, start.as_ref())
     })?;
+    drop(a);
     let x = basis.project_rows(&sample.rows);
     let named = &params.named;
     let themes = timings.time("cluster", log, || {
         find_themes(
             &sample,
             &lexicon,
+            &postings,
             &basis,
             x.view(),
             named,
@@ -549,10 +552,6 @@ pub fn fit(
 
     // Words of each theme over the sample: labels, coherence, term vectors.
     let k = clustering.k();
-    let postings = {
-        let a = vectorize::matrix(&sample.rows, lexicon.len())?;
-        Postings::new(&a.transpose_view().to_csr(), sample.rows.len())
-    };
     let counts = label::theme_term_counts(&sample.features, &clustering.labels, k, lexicon.len());
     let labels = label::label_themes(&lexicon, &counts, &params.label);
     let vectors = identity::term_vectors(&lexicon, &sample.rows, &clustering.labels, k);
@@ -629,6 +628,7 @@ struct Found {
 fn find_themes(
     sample: &SampleRows,
     lexicon: &Lexicon,
+    postings: &Postings,
     basis: &Basis,
     x: ndarray::ArrayView2<f32>,
     named: &[NamedTheme],
@@ -686,16 +686,12 @@ fn find_themes(
                 .max_iter(iters)?
         }
         (_, Some(sel)) if rest.len() >= 2 => {
-            let postings = {
-                let a = vectorize::matrix(&sample.rows, lexicon.len())?;
-                Postings::new(&a.transpose_view().to_csr(), sample.rows.len())
-            };
             let quality = |rows: &[usize], labels: &[usize], k: usize| {
                 let feats: Vec<Vec<u32>> = rows
                     .iter()
                     .map(|&r| sample.features[rest[r]].clone())
                     .collect();
-                word_quality(&feats, labels, k, lexicon.len(), &postings)
+                word_quality(&feats, labels, k, lexicon.len(), postings)
             };
             let base = params.cluster.kmeans(2, seed)?;
             let (k, scores) = select::select_k(x_rest.view(), &sel, &base, &quality)?;

@@ -55,36 +55,6 @@ pub struct ThemeLabel {
     pub features: Vec<usize>,
 }
 
-/// A theme as the reports show it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Theme {
-    /// Stable theme id (kept across runs; named themes first).
-    pub id: u32,
-    /// Short label.
-    pub label: String,
-    /// Number of posts.
-    pub size: usize,
-    /// Fraction of all clustered posts.
-    pub share: f64,
-    /// Characteristic words with weights, strongest first.
-    pub top_terms: Vec<(String, f32)>,
-    /// Mean NPMI of the top words (co-occurrence within posts).
-    pub coherence: f64,
-    /// Mean cosine similarity of the theme's posts to its centre.
-    pub cohesion: f64,
-    /// The posts closest to the centre (distinct titles).
-    pub representatives: Vec<PostRef>,
-}
-
-/// A post as the reports cite it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct PostRef {
-    /// Its title.
-    pub title: String,
-    /// Its file (or `table#row`).
-    pub path: String,
-}
-
 /// Word counts per theme: `counts[theme][feature]`, from posts given as
 /// their features (with repeats) and their themes. One count vector per
 /// theme, themes in parallel: memory stays at k × features.
@@ -139,30 +109,22 @@ pub fn ctfidf(counts: &[Vec<u32>]) -> Vec<Vec<f32>> {
 
 /// The class-based idf of every feature: `ln(1 + A / f(w))`.
 pub fn class_idf(counts: &[Vec<u32>]) -> Vec<f64> {
-    let k = counts.len();
     let f = counts.first().map_or(0, Vec::len);
     let mut total = vec![0f64; f];
     for c in counts {
         total.iter_mut().zip(c).for_each(|(t, &x)| *t += x as f64);
     }
+    class_idf_of_totals(&total, counts.len())
+}
+
+/// The class-based idf from each feature's total count `f(w)` over `k`
+/// classes: `ln(1 + A / f(w))`, `A` the mean count of a class.
+pub fn class_idf_of_totals(total: &[f64], k: usize) -> Vec<f64> {
     let avg = total.iter().sum::<f64>() / k.max(1) as f64;
     total
         .iter()
         .map(|&t| if t > 0.0 { (1.0 + avg / t).ln() } else { 0.0 })
         .collect()
-}
-
-/// A theme's characteristic words within one period.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PeriodTerms {
-    /// Theme index (into the run's themes, not the stable id).
-    pub theme: usize,
-    /// Period index.
-    pub period: usize,
-    /// Posts of the theme in the period.
-    pub posts: usize,
-    /// Words and weights, strongest first.
-    pub terms: Vec<(String, f32)>,
 }
 
 /// The top `n` words of one (theme, period) cell from its feature counts:

@@ -41,6 +41,7 @@ pub mod ingest;
 pub mod interrupt;
 pub mod label;
 pub mod log;
+pub mod look;
 pub mod model;
 pub mod panics;
 pub mod params;

@@ -21,10 +21,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::cache::CacheDir;
 use crate::error::Result;
-use crate::flags::Checked;
 use crate::ids::DocId;
 use crate::model::Model;
-use crate::prepare::PrepareParams;
 use crate::results;
 use crate::segment::Segmenter;
 use crate::store::{Store, Want};
@@ -78,9 +76,8 @@ pub const TOP_THEMES: usize = 3;
 pub struct Source {
     /// The run's cache folder.
     pub cache: CacheDir,
-    /// How the run prepared its posts (the store's fingerprint, and the
-    /// segmenter the asked words are matched with).
-    pub prepare: Checked<PrepareParams>,
+    /// The fingerprint of the run's store (how it prepared its posts).
+    pub fingerprint: u64,
     /// Theme labels by id, as the report shows them.
     pub labels: HashMap<u32, String>,
 }
@@ -125,7 +122,7 @@ pub fn term_trends(
     matches: &[(String, Match)],
     granularity: Granularity,
 ) -> Result<Vec<TermRow>> {
-    let store = Store::open(&source.cache.store(), source.prepare.fingerprint()?)?;
+    let store = Store::open(&source.cache.store(), source.fingerprint)?;
     let model = Model::require(source.cache.model())?;
     let theme_ids: Vec<u32> = model.themes.iter().map(|t| t.id.0).collect();
     let dir = source.cache.assigned();

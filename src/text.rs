@@ -1,6 +1,7 @@
 //! Text helpers every layer uses: which characters are common CJK
 //! ideographs, words interned to `u32` ids ([`Interner`]), and the 32-bit
-//! key a word is counted by in the sums ([`word_key`]).
+//! key a word is counted by in the sums ([`word_key`]), and the small hash
+//! ([`splitmix`]) behind sampling and MinHash.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -74,6 +75,17 @@ impl Interner {
 pub fn word_key(word: &str) -> u32 {
     xxhash_rust::xxh3::xxh3_64(word.as_bytes()) as u32
 }
+
+/// The splitmix64 finaliser: a cheap, well-mixed 64-bit hash of `z`, for
+/// sampling orders and MinHash permutations.
+pub fn splitmix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The golden-ratio step splitmix64 advances its state by.
+pub const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
 #[cfg(test)]
 mod tests {

@@ -59,7 +59,8 @@ impl std::fmt::Display for DocFreq {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DocFreq::Count(c) => write!(f, "{c}"),
-            DocFreq::Fraction(x) => write!(f, "{x}"),
+            // Always with a decimal point: `1.0` is every post, `1` one.
+            DocFreq::Fraction(x) => write!(f, "{x:?}"),
         }
     }
 }

@@ -62,7 +62,8 @@ fn flags_of(path: &Path, subcommand: &str) -> Result<Vec<OsString>, String> {
             match v {
                 toml::Value::String(s) => Ok(s.clone()),
                 toml::Value::Integer(i) => Ok(i.to_string()),
-                toml::Value::Float(f) => Ok(f.to_string()),
+                // With its decimal point: `max_df = 1.0` is a fraction.
+                toml::Value::Float(f) => Ok(format!("{f:?}")),
                 other => Err(fail(format!(
                     "'{key}' must be a text or a number, not {}",
                     other.type_str()

@@ -166,7 +166,7 @@ pub fn summary_text(out: &std::path::Path, s: &RunSummary) -> String {
             .bursts
             .iter()
             .filter(|b| b.ongoing)
-            .map(|b| a.themes[b.theme].label.as_str())
+            .map(|b| a.themes[b.theme.get()].label.as_str())
             .collect();
         if rising.is_empty() {
             text.push_str(" No theme is in a burst now.");

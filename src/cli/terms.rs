@@ -141,16 +141,17 @@ pub fn execute(args: &TermsArgs) -> Result<i32> {
     if crate::fault::injected(crate::fault::Point::PauseTerms, "terms") {
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
+    let prepared = PrepareParams {
+        ingest: params.ingest.clone(),
+        segment: params.segment.clone(),
+    }
+    .check()?;
     let source = Source {
         cache: CacheDir::at(&report.cache),
-        prepare: PrepareParams {
-            ingest: params.ingest.clone(),
-            segment: params.segment.clone(),
-        }
-        .check()?,
+        fingerprint: prepared.fingerprint()?,
         labels: report.labels,
     };
-    let segmenter = Segmenter::new(&source.prepare.segment)?;
+    let segmenter = Segmenter::new(&prepared.segment)?;
     let matches: Vec<(String, Match)> = args
         .words
         .iter()

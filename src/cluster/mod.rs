@@ -91,25 +91,15 @@ impl Default for ClusterParams {
 
 impl ClusterParams {
     /// Checks the values.
+    /// Checks the values: the k-means and k-search builders check what
+    /// they take (a fixed k, runs, iterations, the centres' sample, the
+    /// range), so each rule is written once.
     pub fn check(&self) -> Result<()> {
         if let KChoice::Fixed(k) = self.k {
-            if k < 2 {
-                return Err(Error::param("--k", "must be at least 2"));
-            }
+            KMeans::default().k(k)?;
         }
+        self.kmeans(2, 0)?;
         select::SelectParams::default().range(self.k_range.0, self.k_range.1)?;
-        if !(1..=64).contains(&self.kmeans_runs) {
-            return Err(Error::param("--kmeans-runs", "must be between 1 and 64"));
-        }
-        if !(1..=10_000).contains(&self.kmeans_iters) {
-            return Err(Error::param(
-                "--kmeans-iters",
-                "must be between 1 and 10000",
-            ));
-        }
-        if self.kmeans_sample < 1000 {
-            return Err(Error::param("--kmeans-sample", "must be at least 1000"));
-        }
         if self.sample < 1000 {
             return Err(Error::param("--sample", "must be at least 1000"));
         }
@@ -149,16 +139,22 @@ pub struct KMeans {
     sample: usize,
 }
 
+/// Convergence tolerance of a k-means run (linfa refuses 0).
+const TOLERANCE: f32 = 1e-4;
+
+/// The k-means of the flags' defaults (`--kmeans-runs`, `--kmeans-iters`,
+/// `--kmeans-sample`), for 2 themes and seed 0.
 impl Default for KMeans {
     fn default() -> Self {
+        let flags = ClusterParams::default();
         KMeans {
-            k: 20,
-            seed: 42,
-            n_runs: 3,
-            max_iter: 30,
-            tolerance: 1e-4,
+            k: 2,
+            seed: 0,
+            n_runs: flags.kmeans_runs,
+            max_iter: flags.kmeans_iters,
+            tolerance: TOLERANCE,
             initial: None,
-            sample: 10_000,
+            sample: flags.kmeans_sample,
         }
     }
 }

@@ -87,22 +87,11 @@ impl SelectParams {
         Ok(self)
     }
 
-    /// Candidates in a row without improvement before the search stops.
-    pub fn patience(mut self, n: usize) -> Result<Self> {
-        if n == 0 {
-            return Err(Error::param("--k-patience", "must be at least 1"));
-        }
-        self.patience = n;
-        Ok(self)
-    }
-
-    /// Posts sampled for the search (at least 500); all posts when fewer.
-    pub fn sample(mut self, n: usize) -> Result<Self> {
-        if n < 500 {
-            return Err(Error::param("--k-sample", "must be at least 500"));
-        }
-        self.sample = n;
-        Ok(self)
+    /// Candidates in a row without improvement before the search stops
+    /// (at least 1; not a flag).
+    pub fn patience(mut self, n: usize) -> Self {
+        self.patience = n.max(1);
+        self
     }
 
     /// The inclusive range.
@@ -458,7 +447,7 @@ mod tests {
         assert!(p.search_done(&[0.5, 0.4, 0.6, 0.4, 0.4, 0.59]));
         // Improving on the last candidate is not enough: the best counts.
         assert!(p.search_done(&[0.5, 0.1, 0.2, 0.3]));
-        let patient = SelectParams::default().patience(5).unwrap();
+        let patient = SelectParams::default().patience(5);
         assert!(!patient.search_done(&[0.5, 0.4, 0.4, 0.4]));
     }
 

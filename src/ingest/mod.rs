@@ -14,6 +14,8 @@
 //! counted as ignored by the walk and otherwise left alone.
 
 pub mod clean;
+pub mod item;
+pub mod limits;
 pub mod post;
 pub mod reject;
 pub mod source;
@@ -23,9 +25,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-pub use post::{parse_date, parse_post, BodyFormat, Field, Limits, ParsedPost, Tolerated, Years};
+pub use item::{BodyFormat, FileStat, Item, Part, What};
+pub use limits::{Limits, Years};
+pub use post::{parse_date, parse_post, Field, ParsedPost, Tolerated};
 pub use reject::{RejectReason, Rejection};
-pub use source::{FileStat, Item, Part, Source, What};
+pub use source::Source;
 
 /// Parameters of the ingest stage.
 #[derive(Debug, Clone, PartialEq, clap::Args, Serialize, Deserialize)]
@@ -200,7 +204,7 @@ pub fn read_item(item: &Item, params: &IngestParams) -> Outcome {
 }
 
 /// A table row as a post: the text cleaned like a post body.
-fn read_row(row: &source::Row, params: &IngestParams) -> std::result::Result<Post, RejectReason> {
+fn read_row(row: &item::Row, params: &IngestParams) -> std::result::Result<Post, RejectReason> {
     let title = row
         .title
         .as_deref()

@@ -12,28 +12,9 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use super::clean;
+use super::item::BodyFormat;
+use super::limits::{Limits, Years, MAX_NESTING};
 use super::reject::{DateSource, RejectReason};
-
-/// How the body below the front matter is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyFormat {
-    /// `.md` / `.markdown`: Markdown, possibly with embedded HTML.
-    Markdown,
-    /// `.html` / `.htm`: HTML.
-    Html,
-}
-
-impl BodyFormat {
-    /// The body format a post file's extension implies, or `None` when the
-    /// file is not a post at all.
-    pub fn from_extension(ext: &str) -> Option<Self> {
-        match ext.to_ascii_lowercase().as_str() {
-            "md" | "markdown" => Some(BodyFormat::Markdown),
-            "html" | "htm" => Some(BodyFormat::Html),
-            _ => None,
-        }
-    }
-}
 
 /// A front-matter field as the pipeline keeps it: its name and its values
 /// (one for a scalar, several for a list; Jekyll splits `categories` and
@@ -104,98 +85,8 @@ pub struct ParsedPost {
     pub warnings: Vec<String>,
 }
 
-/// Deepest element nesting accepted (real posts stay far below; the HTML
-/// parser slows down with the square of the depth). YAML front matter is
-/// held to the same depth.
-pub const MAX_NESTING: usize = 200;
-
 /// Bytes looked at when deciding whether a file is binary.
 const BINARY_SNIFF: usize = 8192;
-
-/// The years a post's date may fall in (both inclusive): a date outside is
-/// a scraper's bug (an epoch default of year 1, a year 262142), rejected
-/// with the value as written. Written `FIRST..LAST` (`--years`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Years {
-    /// First plausible year.
-    pub first: i32,
-    /// Last plausible year.
-    pub last: i32,
-}
-
-impl Years {
-    /// The years any date of the trend code can hold: periods, weeks and
-    /// months are computed with room to spare inside them.
-    pub const HOLDABLE: Years = Years {
-        first: 1,
-        last: 9999,
-    };
-
-    /// The default window: 1900 to 2100.
-    pub const DEFAULT: Years = Years {
-        first: 1900,
-        last: 2100,
-    };
-
-    /// Whether `date` falls in the window.
-    pub fn holds(self, date: NaiveDate) -> bool {
-        use chrono::Datelike;
-        (self.first..=self.last).contains(&date.year())
-    }
-}
-
-impl Default for Years {
-    fn default() -> Self {
-        Years::DEFAULT
-    }
-}
-
-impl std::str::FromStr for Years {
-    type Err = String;
-    /// `FIRST..LAST`, both within 1..9999, FIRST <= LAST.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("'{s}' is not FIRST..LAST years, e.g. 1900..2100");
-        let (a, b) = s.split_once("..").ok_or_else(bad)?;
-        let (first, last): (i32, i32) = (
-            a.trim().parse().map_err(|_| bad())?,
-            b.trim().parse().map_err(|_| bad())?,
-        );
-        let hold = Years::HOLDABLE;
-        if first > last || first < hold.first || last > hold.last {
-            return Err(format!(
-                "'{s}': the years must run forwards within {}..{}",
-                hold.first, hold.last
-            ));
-        }
-        Ok(Years { first, last })
-    }
-}
-
-crate::serde_as_text!(Years);
-
-impl std::fmt::Display for Years {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}..{}", self.first, self.last)
-    }
-}
-
-/// What a post may be: how long its body, how old or new its date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Bodies longer than this many characters are cut, with a warning.
-    pub max_chars: usize,
-    /// The years its date may fall in.
-    pub years: Years,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_chars: 200_000,
-            years: Years::DEFAULT,
-        }
-    }
-}
 
 /// Checks that `date`, read from `raw` at `source`, falls in `years`.
 pub fn check_year(

@@ -76,7 +76,7 @@ pub enum RejectReason {
         /// Where it was found.
         source: DateSource,
         /// The window it missed.
-        years: super::post::Years,
+        years: super::limits::Years,
     },
     /// Dated more than a day after the run's moment (`--now`). Never kept
     /// in the cache: the post is judged again each run, and analysed once
@@ -203,7 +203,7 @@ impl fmt::Display for RejectReason {
             RejectReason::TooDeep(d) => write!(
                 f,
                 "body nests {d} elements deep (at most {} accepted): malformed HTML or Markdown",
-                super::post::MAX_NESTING
+                super::limits::MAX_NESTING
             ),
             RejectReason::NoText => write!(f, "no text: title and body are both empty"),
             RejectReason::Duplicate { of } => write!(f, "duplicate of {of}"),

@@ -15,8 +15,8 @@ use polars::prelude::*;
 use polars_io::prelude::ParquetReader;
 use polars_io::SerReader;
 
+use super::item::{json_lines, Item, Part, Row, What, BLOCK};
 use super::reject::RejectReason;
-use super::source::{Item, Part, Row, What, BLOCK};
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 
@@ -84,7 +84,7 @@ fn column_names(path: &Path, format: TableFormat) -> Result<Vec<String>> {
         }
         TableFormat::JsonLines => {
             let mut names: Vec<String> = Vec::new();
-            for line in super::source::json_lines(path)?.take(JSON_SNIFF) {
+            for line in json_lines(path)?.take(JSON_SNIFF) {
                 let line = line.map_err(|e| Error::read(path, e))?;
                 if let Ok(KeysInOrder(keys)) = serde_json::from_str(&line) {
                     for k in keys {
@@ -239,7 +239,7 @@ pub fn rows<'a>(
             ))
         }
         TableFormat::JsonLines => {
-            let lines = super::source::json_lines(path)?;
+            let lines = json_lines(path)?;
             Ok(Box::new(
                 lines
                     .enumerate()

@@ -8,10 +8,11 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::aggregate::Aggregates;
 use crate::analysis::{Analysis, Counts, ModelInfo, PeriodPosts, SampledPost, Trends};
+use crate::analysis::{PeriodTerms, PostRef, Theme};
 use crate::error::Result;
 use crate::evaluate;
 use crate::ids::ThemeIdx;
-use crate::label::{self, PeriodTerms, PostRef, Theme};
+use crate::label;
 use crate::log::Timings;
 use crate::model::Model;
 use crate::time::{epoch_days, from_epoch_days, TimeAxis};
@@ -194,7 +195,7 @@ fn samples(agg: &Aggregates, periods: &[NaiveDate]) -> Vec<PeriodPosts> {
         .iter()
         .filter_map(|(&(t, p), list)| {
             Some(PeriodPosts {
-                theme: t.get(),
+                theme: t,
                 period: *period_index.get(&p)?,
                 posts: list
                     .iter()
@@ -215,18 +216,13 @@ fn samples(agg: &Aggregates, periods: &[NaiveDate]) -> Vec<PeriodPosts> {
 /// Each theme's words in each period it has posts, weighted by the
 /// class idf of the whole archive's theme word counts.
 fn period_terms(model: &Model, agg: &Aggregates, periods: &[NaiveDate]) -> Vec<PeriodTerms> {
-    let k = model.k().max(1);
     let mut total = vec![0f64; model.lexicon.len()];
     for cell in agg.words.values() {
         for (&f, &c) in cell {
             total[f as usize] += c as f64;
         }
     }
-    let avg = total.iter().sum::<f64>() / k as f64;
-    let idf: Vec<f64> = total
-        .iter()
-        .map(|&t| if t > 0.0 { (1.0 + avg / t).ln() } else { 0.0 })
-        .collect();
+    let idf = label::class_idf_of_totals(&total, model.k());
     let period_index: HashMap<i32, usize> = periods
         .iter()
         .enumerate()
@@ -237,7 +233,7 @@ fn period_terms(model: &Model, agg: &Aggregates, periods: &[NaiveDate]) -> Vec<P
         .filter_map(|(&(t, p), cell)| {
             let period = *period_index.get(&p)?;
             Some(PeriodTerms {
-                theme: t.get(),
+                theme: t,
                 period,
                 posts: agg.themes.get(&(p, t)).copied().unwrap_or(0) as usize,
                 terms: label::cell_terms(cell, &idf, &model.lexicon, PERIOD_TERMS),

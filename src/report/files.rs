@@ -27,33 +27,9 @@ use crate::error::{Error, Result};
 use crate::events::Membership;
 use crate::fsx::write_atomic;
 use crate::ingest::Rejection;
+use crate::look::csv_safe;
 use crate::results::{self, Assigned, Results};
 use crate::trend::TrendParams;
-
-/// Makes a CSV field safe to open in a spreadsheet: text that would start a
-/// formula gets a leading apostrophe.
-pub fn csv_safe(s: &str) -> Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{s}")),
-        _ => Cow::Borrowed(s),
-    }
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn csv_err(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
     move |e| Error::write(path, std::io::Error::other(e))
@@ -493,8 +469,8 @@ fn write_emerging(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<(
         ],
         trends.bursts.iter().map(|b| {
             vec![
-                analysis.themes[b.theme].id.to_string(),
-                analysis.themes[b.theme].label.clone(),
+                analysis.themes[b.theme.get()].id.to_string(),
+                analysis.themes[b.theme.get()].label.clone(),
                 day(b.start),
                 day(b.end),
                 format!("{:.3}", b.strength),
@@ -520,8 +496,8 @@ fn write_momentum(path: &Path, analysis: &Analysis, trends: &Trends) -> Result<(
         ],
         rows.into_iter().map(|m| {
             vec![
-                analysis.themes[m.theme].id.to_string(),
-                analysis.themes[m.theme].label.clone(),
+                analysis.themes[m.theme.get()].id.to_string(),
+                analysis.themes[m.theme.get()].label.clone(),
                 format!("{:.6}", m.recent_share),
                 format!("{:.6}", m.long_run_share),
                 format!("{:.6}", m.change),
@@ -538,8 +514,8 @@ fn write_period_terms(path: &Path, analysis: &Analysis, trends: &Trends) -> Resu
         &["theme_id", "label", "period", "posts", "top_terms"],
         trends.period_terms.iter().map(|p| {
             vec![
-                analysis.themes[p.theme].id.to_string(),
-                analysis.themes[p.theme].label.clone(),
+                analysis.themes[p.theme.get()].id.to_string(),
+                analysis.themes[p.theme.get()].label.clone(),
                 day(p.period),
                 p.posts.to_string(),
                 format_terms(&p.terms),
@@ -552,7 +528,7 @@ fn write_period_terms(path: &Path, analysis: &Analysis, trends: &Trends) -> Resu
 fn write_events(out: &Path, analysis: &Analysis) -> Result<()> {
     let ev = &analysis.happenings.events;
     let day = crate::time::epoch_days;
-    let theme_id = |e: &crate::analysis::Event| e.theme.map(|t| analysis.themes[t].id);
+    let theme_id = |e: &crate::analysis::Event| e.theme.map(|t| analysis.themes[t.get()].id);
     let titles = |e: &crate::analysis::Event| {
         e.representatives
             .iter()
@@ -732,16 +708,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formulas_are_defused_and_plain_text_is_untouched() {
-        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(csv_safe("+1"), "'+1");
-        assert_eq!(csv_safe("-2"), "'-2");
-        assert_eq!(csv_safe("@SUM"), "'@SUM");
-        assert_eq!(csv_safe("春运"), "春运");
-        assert_eq!(csv_safe(""), "");
-    }
-
-    #[test]
     fn numbers_in_tables_stay_numbers_and_text_is_defused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
@@ -753,27 +719,5 @@ mod tests {
         write_records(&path, &["change", "label", "x"], rows).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text, "change,label,x\n-0.25,'-cmd,1e-3\n");
-    }
-
-    #[test]
-    fn html_is_escaped() {
-        assert_eq!(
-            html_escape("<script>alert('x')</script> & \"q\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
-        );
-    }
-
-    #[test]
-    fn atomic_write_leaves_nothing_behind_on_failure() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.csv");
-        std::fs::write(&path, "old").unwrap();
-        let r = write_atomic(&path, |w| {
-            w.write_all(b"new half").unwrap();
-            Err(Error::param("x", "fail"))
-        });
-        assert!(r.is_err());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -14,16 +14,16 @@
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-use super::files::html_escape as esc;
+use crate::look::html_escape as esc;
 use std::collections::HashMap;
 use std::io::Write as _;
 
+use crate::analysis::Theme;
 use crate::analysis::{Analysis, Event, RisingTerm, Trends};
-use crate::chart::palette::theme_css;
-use crate::chart::period_label;
 use crate::error::{Error, Result};
 use crate::events::Membership;
-use crate::label::Theme;
+use crate::look::palette::theme_css;
+use crate::look::period_label;
 use crate::results::Results;
 use crate::time::Granularity;
 use crate::trend::TrendParams;
@@ -323,7 +323,7 @@ fn what_happened(h: &mut String, out: &Path, a: &Analysis, g: Granularity) {
             let theme = e
                 .theme
                 .map_or("<span class=\"muted\">several</span>".to_string(), |t| {
-                    theme_link(&a.themes[t])
+                    theme_link(&a.themes[t.get()])
                 });
             let titles: Vec<String> = e.representatives.iter().map(|p| esc(&p.title)).collect();
             let _ = writeln!(
@@ -379,7 +379,7 @@ pub fn write_event_pages(
             words = esc(&e.terms.join("、")),
         );
         if let Some(t) = e.theme {
-            let th = &a.themes[t];
+            let th = &a.themes[t.get()];
             let _ = writeln!(
                 h,
                 "<p>Mostly in theme <a href=\"../index.html#theme-{}\">T{} {}</a>.</p>",
@@ -495,7 +495,7 @@ fn rising(h: &mut String, a: &Analysis, t: &Trends, g: Granularity, recent: usiz
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td></tr>",
-                theme_link(&a.themes[b.theme]),
+                theme_link(&a.themes[b.theme.get()]),
                 period_label(b.start, g),
                 period_label(b.end, g),
                 if b.ongoing { " <span class=\"badge\">ongoing</span>" } else { "" },
@@ -519,7 +519,7 @@ fn rising(h: &mut String, a: &Analysis, t: &Trends, g: Granularity, recent: usiz
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">+{:.1} pt</td></tr>",
-            theme_link(&a.themes[m.theme]),
+            theme_link(&a.themes[m.theme.get()]),
             pct(m.recent_share),
             pct(m.long_run_share),
             m.change * 100.0
@@ -617,7 +617,7 @@ fn facet_section(
         );
     }
     h.push_str("</table>\n");
-    let stem = crate::chart::facet_stem(&f.facet);
+    let stem = crate::look::facet_stem(&f.facet);
     if out.join(format!("charts/{stem}.png")).exists() {
         let _ = writeln!(
             h,
@@ -658,7 +658,7 @@ fn theme_section(h: &mut String, out: &Path, a: &Analysis, t: usize, g: Granular
         if let Some(latest) = trends
             .period_terms
             .iter()
-            .filter(|p| p.theme == t)
+            .filter(|p| p.theme.get() == t)
             .max_by_key(|p| p.period)
         {
             let words: Vec<String> = latest.terms.iter().map(|(w, _)| esc(w)).collect();
@@ -673,7 +673,7 @@ fn theme_section(h: &mut String, out: &Path, a: &Analysis, t: usize, g: Granular
         let bursts: Vec<String> = trends
             .bursts
             .iter()
-            .filter(|b| b.theme == t)
+            .filter(|b| b.theme.get() == t)
             .map(|b| format!("{} – {}", period_label(b.start, g), period_label(b.end, g)))
             .collect();
         if !bursts.is_empty() {

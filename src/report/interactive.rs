@@ -20,8 +20,8 @@ use serde_json::{json, Value};
 
 use crate::aggregate::PERIOD_SAMPLE;
 use crate::analysis::{Analysis, SampledPost, Trends};
-use crate::chart::palette::theme_css;
-use crate::chart::period_label;
+use crate::look::palette::theme_css;
+use crate::look::period_label;
 use crate::time::Granularity;
 
 /// The script that draws the chart.
@@ -125,7 +125,7 @@ pub fn data_and_script(
     let mut cells: HashMap<(usize, usize), Vec<&SampledPost>> = HashMap::new();
     for s in &trends.samples {
         cells
-            .entry((s.theme, bucket_of[s.period]))
+            .entry((s.theme.get(), bucket_of[s.period]))
             .or_default()
             .extend(s.posts.iter());
     }

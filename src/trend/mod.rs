@@ -21,6 +21,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::ids::ThemeIdx;
 use crate::time::{from_epoch_days, partial_ends, Granularity};
 use burst::BurstParams;
 
@@ -319,7 +320,7 @@ impl TrendMatrix {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThemeBurst {
     /// The theme.
-    pub theme: usize,
+    pub theme: ThemeIdx,
     /// First period of the burst.
     pub start: NaiveDate,
     /// Last period of the burst.
@@ -352,7 +353,7 @@ pub fn bursts(m: &TrendMatrix, params: &TrendParams) -> Vec<ThemeBurst> {
                 .max_by(|&i, &j| m.share[t][i].total_cmp(&m.share[t][j]).then(j.cmp(&i)))
                 .unwrap_or(b.start);
             ThemeBurst {
-                theme: t,
+                theme: ThemeIdx(t as u32),
                 start: m.periods[b.start],
                 end: m.periods[b.end],
                 strength: b.strength,
@@ -375,7 +376,7 @@ pub fn bursts(m: &TrendMatrix, params: &TrendParams) -> Vec<ThemeBurst> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Momentum {
     /// The theme.
-    pub theme: usize,
+    pub theme: ThemeIdx,
     /// Share of the theme in the last `recent` periods' posts.
     pub recent_share: f64,
     /// Share of the theme in all posts.
@@ -402,7 +403,7 @@ pub fn momentum(m: &TrendMatrix, params: &TrendParams) -> Vec<Momentum> {
             let recent_share = recent as f64 / recent_total.max(1) as f64;
             let long_run_share = all as f64 / all_total.max(1) as f64;
             Momentum {
-                theme: t,
+                theme: ThemeIdx(t as u32),
                 recent_share,
                 long_run_share,
                 change: recent_share - long_run_share,
@@ -526,7 +527,7 @@ mod tests {
         );
         let b = bursts(&m, &p);
         assert_eq!(b.len(), 1, "{b:?}");
-        assert_eq!(b[0].theme, 1);
+        assert_eq!(b[0].theme, ThemeIdx(1));
         assert_eq!(b[0].start, d("2024-07-01"));
         assert!(b[0].ongoing);
         let mo = momentum(&m, &p);
@@ -569,7 +570,7 @@ mod tests {
         ];
         for (t, (recent, long)) in want.into_iter().enumerate() {
             let got = &mo[t];
-            assert_eq!(got.theme, t);
+            assert_eq!(got.theme.get(), t);
             assert!((got.recent_share - recent).abs() < 1e-12, "{got:?}");
             assert!((got.long_run_share - long).abs() < 1e-12, "{got:?}");
             assert!((got.change - (recent - long)).abs() < 1e-12, "{got:?}");
@@ -577,12 +578,18 @@ mod tests {
         }
         // momentum.csv order: the riser (+0.20), the level one (-0.025),
         // the fading one (-0.175).
-        let order: Vec<usize> = largest_gain_first(&mo).iter().map(|x| x.theme).collect();
+        let order: Vec<usize> = largest_gain_first(&mo)
+            .iter()
+            .map(|x| x.theme.get())
+            .collect();
         assert_eq!(order, [1, 2, 0]);
         // Equal changes keep theme order.
         let mut tied = mo.clone();
         tied[0].change = tied[2].change;
-        let order: Vec<usize> = largest_gain_first(&tied).iter().map(|x| x.theme).collect();
+        let order: Vec<usize> = largest_gain_first(&tied)
+            .iter()
+            .map(|x| x.theme.get())
+            .collect();
         assert_eq!(order, [1, 0, 2]);
     }
 
