@@ -1,4 +1,4 @@
-//! Writes an archive folder shaped like the user's (see `archive.rs`):
+//! Writes an archive folder shaped like the user's (see `tests/support/archive.rs`):
 //!
 //! ```sh
 //! cargo bench --bench gen_archive -- OUT_DIR [--posts N] [--seed S]
@@ -11,6 +11,7 @@
 //! instead of a folder (the scale benchmark's input). Prints a summary of
 //! the forms written.
 
+#[path = "../tests/support/archive.rs"]
 mod archive;
 
 use std::path::PathBuf;

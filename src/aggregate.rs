@@ -12,6 +12,8 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{DocId, ThemeIdx};
+use crate::ingest::Tolerated;
+use crate::time::{Day, Period};
 
 /// Representative posts kept per theme.
 pub const REPRESENTATIVES: usize = 12;
@@ -31,8 +33,8 @@ pub struct Candidate {
     pub title: String,
     /// Its file.
     pub path: String,
-    /// Its date (days since 1970-01-01).
-    pub date: Option<i32>,
+    /// Its date.
+    pub date: Option<Day>,
 }
 
 /// Counts of what happened to posts.
@@ -49,7 +51,7 @@ pub struct PostCounts {
     /// Accepted posts dated outside `--since`/`--until`, not analysed.
     pub outside_window: u64,
     /// Posts read although they bend the layout, by form.
-    pub tolerated: BTreeMap<String, u64>,
+    pub tolerated: BTreeMap<Tolerated, u64>,
     /// Posts with a warning.
     pub warned: u64,
 }
@@ -63,7 +65,7 @@ impl PostCounts {
         self.outside_window += o.outside_window;
         self.warned += o.warned;
         for (k, v) in &o.tolerated {
-            *self.tolerated.entry(k.clone()).or_default() += v;
+            *self.tolerated.entry(*k).or_default() += v;
         }
     }
 }
@@ -73,28 +75,28 @@ impl PostCounts {
 pub struct Aggregates {
     /// What happened to the posts.
     pub counts: PostCounts,
-    /// Posts per (period, theme).
-    pub themes: BTreeMap<(i32, ThemeIdx), u64>,
+    /// Posts per (theme, period).
+    pub themes: BTreeMap<(ThemeIdx, Period), u64>,
     /// Feature counts per (theme, period): what each theme was about when.
-    pub words: BTreeMap<(ThemeIdx, i32), HashMap<u32, u32>>,
-    /// Posts per (facet, value, period, theme); `facet` indexes `--facet`.
-    pub facets: BTreeMap<(u16, String, i32, ThemeIdx), u64>,
+    pub words: BTreeMap<(ThemeIdx, Period), HashMap<u32, u32>>,
+    /// Posts per (facet, value, theme, period); `facet` indexes `--facet`.
+    pub facets: BTreeMap<(u16, String, ThemeIdx, Period), u64>,
     /// The posts closest to each theme's centre, best first (at most
     /// [`REPRESENTATIVES`] with distinct titles).
     pub representatives: BTreeMap<ThemeIdx, Vec<Candidate>>,
     /// The posts closest to each theme's centre in each period, best
     /// first (at most [`PERIOD_SAMPLE`]): themes × periods × 5 posts, never
     /// more however large the archive.
-    pub samples: BTreeMap<(ThemeIdx, i32), Vec<Candidate>>,
+    pub samples: BTreeMap<(ThemeIdx, Day), Vec<Candidate>>,
     /// Per theme: the sum of its posts' similarities to its centre.
     pub cohesion: BTreeMap<ThemeIdx, f64>,
     /// Posts per (theme, value of the input's `label` column).
     pub labels: BTreeMap<(ThemeIdx, String), u64>,
     /// Earliest and latest date of an analysed post.
-    pub span: Option<(i32, i32)>,
-    /// Analysed posts per day (days since 1970-01-01): where the time axis
-    /// lies ([`crate::time::TimeAxis`]). Memory: the archive's days.
-    pub days: BTreeMap<i32, u64>,
+    pub span: Option<(Day, Day)>,
+    /// Analysed posts per day: where the time axis lies
+    /// ([`crate::time::TimeAxis`]). Memory: the archive's days.
+    pub days: BTreeMap<Day, u64>,
     /// Per week (its Monday, days since 1970-01-01): posts, and in how
     /// many of them each word occurs (by [`crate::text::word_key`]); what
     /// rising words and events are found from.
@@ -213,7 +215,7 @@ impl Aggregates {
     /// Keeps `c` among the posts of theme `t` in `period` if it is among
     /// the [`PERIOD_SAMPLE`] closest to the centre (best first, ties by
     /// doc, so that the parts may be added in any order).
-    pub fn sample(&mut self, t: ThemeIdx, period: i32, c: Candidate) {
+    pub fn sample(&mut self, t: ThemeIdx, period: Day, c: Candidate) {
         let (score, doc) = (c.score, c.doc);
         self.sample_with(t, period, score, doc, || c);
     }
@@ -223,7 +225,7 @@ impl Aggregates {
     pub fn sample_with(
         &mut self,
         t: ThemeIdx,
-        period: i32,
+        period: Day,
         score: f32,
         doc: DocId,
         make: impl FnOnce() -> Candidate,
@@ -246,7 +248,7 @@ impl Aggregates {
     }
 
     /// Notes a date of an analysed post.
-    pub fn saw(&mut self, day: i32) {
+    pub fn saw(&mut self, day: Day) {
         *self.days.entry(day).or_default() += 1;
         self.span = Some(match self.span {
             Some((a, b)) => (a.min(day), b.max(day)),
@@ -288,26 +290,26 @@ mod tests {
     fn merging_adds_and_keeps_the_best_distinct_representatives() {
         let t = ThemeIdx(0);
         let mut a = Aggregates::default();
-        a.themes.insert((100, t), 2);
+        a.themes.insert((t, Some(Day(100))), 2);
         a.offer(t, cand(0.9, 1, "甲"));
         a.offer(t, cand(0.5, 2, "乙"));
-        a.saw(100);
+        a.saw(Day(100));
         let mut b = Aggregates::default();
-        b.themes.insert((100, t), 3);
-        b.themes.insert((131, t), 1);
+        b.themes.insert((t, Some(Day(100))), 3);
+        b.themes.insert((t, Some(Day(131))), 1);
         b.offer(t, cand(0.95, 7, "乙"));
         b.offer(t, cand(0.7, 3, "丙"));
-        b.saw(131);
+        b.saw(Day(131));
         a.merge(b);
-        assert_eq!(a.themes[&(100, t)], 5);
-        assert_eq!(a.themes[&(131, t)], 1);
+        assert_eq!(a.themes[&(t, Some(Day(100)))], 5);
+        assert_eq!(a.themes[&(t, Some(Day(131)))], 1);
         let titles: Vec<&str> = a.representatives[&t]
             .iter()
             .map(|c| c.title.as_str())
             .collect();
         assert_eq!(titles, ["乙", "甲", "丙"]);
         assert_eq!(a.representatives[&t][0].doc, DocId(7));
-        assert_eq!(a.span, Some((100, 131)));
+        assert_eq!(a.span, Some((Day(100), Day(131))));
     }
 
     #[test]
@@ -316,13 +318,14 @@ mod tests {
         let parts: Vec<Aggregates> = (0..8u64)
             .map(|i| {
                 let mut a = Aggregates::default();
-                a.sample(t, 100, cand(i as f32 / 10.0, i, &format!("a{i}")));
-                a.sample(t, 131, cand(0.5, i, &format!("b{i}")));
+                a.sample(t, Day(100), cand(i as f32 / 10.0, i, &format!("a{i}")));
+                a.sample(t, Day(131), cand(0.5, i, &format!("b{i}")));
                 a
             })
             .collect();
         let fwd = merged_both_ways(parts);
-        let docs = |p: i32| -> Vec<u64> { fwd.samples[&(t, p)].iter().map(|c| c.doc.0).collect() };
+        let docs =
+            |p: i32| -> Vec<u64> { fwd.samples[&(t, Day(p))].iter().map(|c| c.doc.0).collect() };
         assert_eq!(docs(100), [7, 6, 5, 4, 3]);
         // Equal scores: the first posts.
         assert_eq!(docs(131), [0, 1, 2, 3, 4]);
@@ -334,7 +337,7 @@ mod tests {
         let parts: Vec<Aggregates> = (0..5)
             .map(|i| {
                 let mut a = Aggregates::default();
-                a.themes.insert((i % 2, t), i as u64);
+                a.themes.insert((t, Some(Day(i % 2))), i as u64);
                 a.offer(t, cand(i as f32 / 10.0, i as u64, &format!("t{i}")));
                 a.counts.posts = i as u64;
                 a

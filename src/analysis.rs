@@ -81,7 +81,7 @@ pub struct Counts {
     /// cache).
     pub new_or_changed: Option<u64>,
     /// Posts read although they bend the layout, by form.
-    pub tolerated: BTreeMap<String, u64>,
+    pub tolerated: BTreeMap<crate::ingest::Tolerated, u64>,
     /// Posts with a warning.
     pub warned: u64,
     /// Analysed posts dated so far outside the archive's span that they
@@ -236,8 +236,6 @@ pub struct Analysis {
     pub columns: Vec<String>,
     /// The model.
     pub model: ModelInfo,
-    /// Warnings about posts and the walk (the first ones).
-    pub warnings: Vec<String>,
     /// Stage times.
     pub timings: Timings,
     /// Events and rising words.

@@ -26,8 +26,8 @@ use crate::log::Log;
 use crate::model::Model;
 use crate::results::{self, output_path, Assigned, Assignment, Kept, ResultKey, POST_TERMS};
 use crate::store::SegmentRef;
-use crate::time::epoch_days;
 use crate::time::Verdict;
+use crate::time::{epoch_days, Period};
 use crate::time::{Granularity, Window};
 use crate::vectorize;
 use serde::Serialize;
@@ -152,7 +152,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             Ok(f) => f,
         };
         for t in &f.tolerated {
-            *agg.counts.tolerated.entry(t.key().to_string()).or_default() += 1;
+            *agg.counts.tolerated.entry(*t).or_default() += 1;
         }
         if let Some(reason) = input.duplicates.of(rec.doc) {
             reject(reason.clone(), &mut out.rejected, &mut agg.counts);
@@ -195,10 +195,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             continue;
         };
         agg.counts.assigned += 1;
-        let period = f
-            .day()
-            .map(|d| epoch_days(g.period_start(d)))
-            .unwrap_or(i32::MIN);
+        let period: Period = f.date.map(|d| d.period(g));
         match f.date {
             Some(d) => agg.saw(d),
             None => agg.undated += 1,
@@ -211,13 +208,13 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             seen_in[w as usize] += 1;
         }
         if let Some(d) = f.date {
-            let week = agg.weekly.entry(crate::time::week_of(d)).or_default();
+            let week = agg.weekly.entry(d.week().0).or_default();
             week.posts += 1;
             for &w in &distinct {
                 *week.df.entry(keys[w as usize]).or_default() += 1;
             }
         }
-        *agg.themes.entry((period, theme)).or_default() += 1;
+        *agg.themes.entry((theme, period)).or_default() += 1;
         let cell = agg.words.entry((theme, period)).or_default();
         for &w in &f.words {
             if let Some(feat) = map[w as usize] {
@@ -230,7 +227,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             values.sort();
             values.dedup();
             for v in values.into_iter().filter(|v| !v.is_empty()) {
-                *agg.facets.entry((i as u16, v, period, theme)).or_default() += 1;
+                *agg.facets.entry((i as u16, v, theme, period)).or_default() += 1;
             }
         }
         *agg.cohesion.entry(theme).or_default() += score as f64;
@@ -245,7 +242,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             path: rec.path.clone(),
             date: f.date,
         };
-        if period != i32::MIN {
+        if let Some(period) = period {
             agg.sample_with(theme, period, score, rec.doc, candidate);
         }
         agg.offer(theme, candidate());

@@ -494,7 +494,7 @@ impl Membership {
 
     /// The id of the event `row` belongs to, if any.
     pub fn event_id(&self, row: &Assignment) -> Option<u32> {
-        self.event_of(row.date, &row.terms)
+        self.event_of(row.date.map(|d| d.0), &row.terms)
             .map(|(e, _)| self.ids[e])
     }
 }
@@ -532,9 +532,6 @@ const SAME_EVENT: f64 = 0.25;
 impl crate::fsx::Versioned for EventState {
     const VERSION: u32 = STATE_VERSION;
     const WHAT: &'static str = "event state";
-    fn version(&self) -> u32 {
-        self.version
-    }
 }
 
 impl EventState {
@@ -653,10 +650,12 @@ fn tally(results: &Results, m: &Membership, granularity: Granularity) -> Result<
     ];
     results.each(|a| {
         for row in &a.rows {
-            let Some((e, shared)) = m.event_of(row.date, &row.terms) else {
+            let Some((e, shared)) = m.event_of(row.date.map(|d| d.0), &row.terms) else {
                 continue;
             };
-            let d = row.date.expect("members are dated");
+            let Some(d) = row.date.map(|d| d.0) else {
+                continue;
+            };
             let t = &mut out[e];
             t.posts += 1;
             t.first = t.first.min(d);
@@ -727,7 +726,7 @@ pub fn detect(input: &EventInput) -> Result<Found> {
     let mut on: Vec<u32> = Vec::new();
     input.results.each(|a| {
         for row in &a.rows {
-            let Some(week) = row.date.and_then(|d| weeks.index(d)) else {
+            let Some(week) = row.date.and_then(|d| weeks.index(d.0)) else {
                 continue;
             };
             active(&index, &row.terms, week, &mut on);

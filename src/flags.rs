@@ -53,11 +53,6 @@ impl<T> Checked<T> {
     pub(crate) fn new(value: T) -> Self {
         Checked(value)
     }
-
-    /// The parameters, unchecked again (to edit and check anew).
-    pub fn into_inner(self) -> T {
-        self.0
-    }
 }
 
 impl<T> std::ops::Deref for Checked<T> {

@@ -81,8 +81,6 @@ pub trait Versioned {
     const VERSION: u32;
     /// What the file is, for messages ("theme state").
     const WHAT: &'static str;
-    /// The version the file says it has.
-    fn version(&self) -> u32;
 }
 
 /// Reads the state at `path`: `Ok(None)` when there is none; a
@@ -138,9 +136,6 @@ mod tests {
     impl Versioned for S {
         const VERSION: u32 = 2;
         const WHAT: &'static str = "test state";
-        fn version(&self) -> u32 {
-            self.version
-        }
     }
 
     #[test]

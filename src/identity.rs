@@ -66,9 +66,6 @@ pub struct State {
 impl crate::fsx::Versioned for State {
     const VERSION: u32 = STATE_VERSION;
     const WHAT: &'static str = "theme state";
-    fn version(&self) -> u32 {
-        self.version
-    }
 }
 
 impl State {
@@ -138,17 +135,6 @@ pub fn term_vectors(
                 .collect()
         })
         .collect()
-}
-
-/// A term vector as a sparse row of the lexicon's features (sorted);
-/// words the lexicon no longer has are left out.
-pub fn to_row(terms: &[(String, f32)], lexicon: &Lexicon) -> Row {
-    let mut pairs: Vec<(u32, f32)> = terms
-        .iter()
-        .filter_map(|(w, x)| lexicon.feature(w).map(|f| (f, *x)))
-        .collect();
-    pairs.sort_by_key(|&(f, _)| f);
-    pairs.into_iter().unzip()
 }
 
 /// Cosine similarity of two unit term vectors.

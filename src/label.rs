@@ -1,4 +1,4 @@
-//! Stage 6, label: name each theme by its characteristic words.
+//! Label (an algorithm of `fit`, layer 8): name each theme by its characteristic words.
 //!
 //! Class-based TF-IDF (as in BERTopic): all posts of a theme are pooled into
 //! one document, and a word's weight in theme `c` is

@@ -16,7 +16,9 @@
 //!
 //! [`pipeline`] composes them into `run`, with the cache, the lock and safe
 //! [`publish`]ing; [`cli`] maps the command line onto [`params`]. The
-//! binary only parses arguments and calls [`cli::execute`].
+//! binary only parses arguments and calls [`cli::main`]. The modules stand
+//! in layers, each importing only from lower ones: `docs/architecture.md`
+//! has the table, and `tests/architecture.rs` checks it.
 
 pub mod aggregate;
 pub mod analysis;

@@ -126,11 +126,6 @@ impl Log {
             eprintln!("[{stage}] {done} posts");
         }
     }
-
-    /// How many warnings were issued.
-    pub fn warnings(&self) -> usize {
-        self.warned.load(Ordering::Relaxed)
-    }
 }
 
 /// Seconds spent per stage, in order.

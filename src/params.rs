@@ -172,14 +172,6 @@ impl Params {
 /// Each stage's own parameters, taken from the checked whole (params →
 /// checked params: the parts of checked parameters are checked).
 impl Checked<Params> {
-    /// Changes a checked value in a way that keeps it valid (tests, the
-    /// warm start).
-    pub fn map(self, f: impl FnOnce(&mut Params)) -> Result<Checked<Params>> {
-        let mut p = self.into_inner();
-        f(&mut p);
-        p.check()
-    }
-
     /// The parameters as `run.json` records them: every analysis parameter
     /// (as its flag is named) and the job.
     pub fn record(&self, job: &Job) -> serde_json::Value {

@@ -37,8 +37,6 @@ const RESULTS_IN_MEMORY: i64 = 256 << 20;
 pub struct RunSummary {
     /// The analysis.
     pub analysis: Analysis,
-    /// Files written.
-    pub files: Vec<PathBuf>,
     /// Wall-clock seconds of the whole run.
     pub seconds: f64,
 }
@@ -195,7 +193,7 @@ pub fn run(job: &Job, params: &Checked<Params>, log: &Log) -> Result<RunSummary>
         drop(scratch);
         log.stage_done("scratch", t.elapsed().as_secs_f64());
     }
-    let (analysis, files) = result?;
+    let analysis = result?;
     let publish_start = Instant::now();
     for warning in publication.finish()? {
         log.warn(&warning);
@@ -203,7 +201,6 @@ pub fn run(job: &Job, params: &Checked<Params>, log: &Log) -> Result<RunSummary>
     log.stage_done("publish", publish_start.elapsed().as_secs_f64());
     Ok(RunSummary {
         analysis,
-        files,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -216,7 +213,7 @@ fn analyse(
     staging: &Path,
     started: Instant,
     log: &Log,
-) -> Result<(Analysis, Vec<PathBuf>)> {
+) -> Result<Analysis> {
     let mut timings = Timings::default();
     let store = prepared_store(job, params, dirs, &mut timings, log)?;
     let dups = timings.time("dedup", log, || {

@@ -591,7 +591,7 @@ fn make_post(
                 dedup::signature(&post.title, &post.body),
             );
             record.outcome = Ok(Features {
-                date: post.date.map(crate::time::epoch_days),
+                date: post.date.map(crate::time::Day::of),
                 title: post.title,
                 source: post.source,
                 fields: post.fields,

@@ -1,4 +1,4 @@
-//! Stage 4, reduce: sparse TF-IDF → a few dense dimensions (LSA).
+//! Reduce (an algorithm of `fit`, layer 8): sparse TF-IDF → a few dense dimensions (LSA).
 //!
 //! A randomized truncated SVD (Halko, Martinsson & Tropp 2011, algorithm 4.4
 //! with power iterations) of the fitting sample's TF-IDF matrix `A`: sample

@@ -19,11 +19,10 @@ use crate::error::{Error, Result};
 use crate::ids::{DocId, ThemeIdx};
 use crate::ingest::Rejection;
 use crate::store::SegmentRef;
+use crate::time::Day;
 
 /// Assignment output magic.
-pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x05";
-/// Folder of the assignment outputs in the cache.
-pub const ASSIGNED_DIR: &str = "assigned";
+pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x06";
 
 /// One analysed post, as `assignments.csv` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,8 +31,8 @@ pub struct Assignment {
     pub doc: DocId,
     /// The post file (or `table#row`).
     pub path: String,
-    /// The post's date (days since 1970-01-01), if known.
-    pub date: Option<i32>,
+    /// The post's date, if known.
+    pub date: Option<Day>,
     /// The post's title.
     pub title: String,
     /// Its theme.

@@ -1,4 +1,4 @@
-//! Stage 2, segment: split Chinese text into words with jieba-rs and keep
+//! Segment (used by `prepare`, layer 3): split Chinese text into words with jieba-rs and keep
 //! the words that can carry a theme.
 //!
 //! One [`Segmenter`] (one jieba dictionary, loaded once) is shared by all

@@ -26,7 +26,7 @@ use crate::model::Model;
 use crate::results;
 use crate::segment::Segmenter;
 use crate::store::{Store, Want};
-use crate::time::{epoch_days, from_epoch_days, Granularity};
+use crate::time::{from_epoch_days, Granularity};
 
 /// How an asked word is found in a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +163,7 @@ pub fn term_trends(
                 .collect();
             for row in &assigned.rows {
                 let Some(date) = row.date else { continue };
-                let period = epoch_days(granularity.period_start(from_epoch_days(date)));
+                let period = date.period(granularity).0;
                 *c.posts.entry(period).or_default() += 1;
                 let Some(&i) = position.get(&row.doc) else {
                     continue;

@@ -40,16 +40,6 @@ impl Interner {
         self.words
     }
 
-    /// Words interned so far.
-    pub fn len(&self) -> usize {
-        self.words.len()
-    }
-
-    /// Whether no word was interned.
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
-
     /// The words sorted, and for each id given out its id in that order.
     pub fn finish(self) -> (Vec<String>, Vec<u32>) {
         let mut order: Vec<u32> = (0..self.words.len() as u32).collect();

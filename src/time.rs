@@ -57,6 +57,50 @@ impl Granularity {
     }
 }
 
+/// A calendar day as the job keeps it: days since 1970-01-01 (polars'
+/// physical `Date`). Serialised as the number alone.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct Day(pub i32);
+
+impl Day {
+    /// The day of `date`.
+    pub fn of(date: NaiveDate) -> Day {
+        Day(epoch_days(date))
+    }
+
+    /// As a calendar date.
+    pub fn date(self) -> NaiveDate {
+        from_epoch_days(self.0)
+    }
+
+    /// The first day of its period of `g`.
+    pub fn period(self, g: Granularity) -> Day {
+        Day::of(g.period_start(self.date()))
+    }
+
+    /// The Monday of its week.
+    pub fn week(self) -> Day {
+        Day(week_of(self.0))
+    }
+}
+
+/// A report period in the sums: its first day, or `None` for posts
+/// without a date (a table without a `date` column).
+pub type Period = Option<Day>;
+
 /// Days since 1970-01-01, polars' physical representation of a `Date`.
 pub fn epoch_days(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
@@ -70,11 +114,6 @@ pub fn from_epoch_days(days: i32) -> NaiveDate {
 /// The Monday of the week of `day` (days since 1970-01-01, a Thursday).
 pub fn week_of(day: i32) -> i32 {
     day - (day + 3).rem_euclid(7)
-}
-
-/// The first day of the week of `d`.
-pub fn monday(d: NaiveDate) -> NaiveDate {
-    from_epoch_days(week_of(epoch_days(d)))
 }
 
 /// Which posts a run analyses, by their date: those inside `--since` /
@@ -162,7 +201,7 @@ pub struct TimeAxis {
 impl TimeAxis {
     /// The axis of posts counted per day (`days`: days since 1970-01-01 →
     /// posts), in periods of `g`; `None` without dated posts.
-    pub fn of(days: &std::collections::BTreeMap<i32, u64>, g: Granularity) -> Option<TimeAxis> {
+    pub fn of(days: &std::collections::BTreeMap<Day, u64>, g: Granularity) -> Option<TimeAxis> {
         let total: u64 = days.values().sum();
         if total == 0 {
             return None;
@@ -177,7 +216,7 @@ impl TimeAxis {
                 seen += n;
                 seen > tail
             })
-            .map(|(&d, _)| d)?;
+            .map(|(&d, _)| d.0)?;
         seen = 0;
         let p99 = days
             .iter()
@@ -186,11 +225,11 @@ impl TimeAxis {
                 seen += n;
                 seen > tail
             })
-            .map(|(&d, _)| d)?;
+            .map(|(&d, _)| d.0)?;
         let (lo, hi) = (p1 - AXIS_MARGIN_DAYS, p99 + AXIS_MARGIN_DAYS);
         let on: Vec<i32> = days
             .keys()
-            .copied()
+            .map(|d| d.0)
             .filter(|d| (lo..=hi).contains(d))
             .collect();
         let first_period = g.period_start(from_epoch_days(*on.first()?));
@@ -202,7 +241,7 @@ impl TimeAxis {
         let mut off = 0u64;
         let mut span: Option<(i32, i32)> = None;
         let mut off_span: Option<(i32, i32)> = None;
-        for (&d, &n) in days {
+        for (&Day(d), &n) in days {
             let slot = if holds(d) {
                 &mut span
             } else {
@@ -221,15 +260,15 @@ impl TimeAxis {
         })
     }
 
-    /// Whether the period starting on `period` (days since 1970-01-01) is
-    /// on the axis.
-    pub fn holds_period(&self, period: i32) -> bool {
-        period >= epoch_days(self.first_period) && period <= epoch_days(self.last_period)
+    /// Whether `period` (a period's first day; `None` for undated posts)
+    /// is on the axis.
+    pub fn holds_period(&self, period: Period) -> bool {
+        period.is_some_and(|p| p.date() >= self.first_period && p.date() <= self.last_period)
     }
 
-    /// Whether `day` (days since 1970-01-01) falls in a period on the axis.
-    pub fn holds_day(&self, day: i32, g: Granularity) -> bool {
-        self.holds_period(epoch_days(g.period_start(from_epoch_days(day))))
+    /// Whether `day` falls in a period on the axis.
+    pub fn holds_day(&self, day: Day, g: Granularity) -> bool {
+        self.holds_period(Some(day.period(g)))
     }
 }
 
@@ -252,6 +291,9 @@ mod tests {
         assert_eq!(week_of(10), 4);
         assert_eq!(week_of(3), -3);
         let d = NaiveDate::from_ymd_opt(2024, 7, 18).unwrap();
-        assert_eq!(monday(d), NaiveDate::from_ymd_opt(2024, 7, 15).unwrap());
+        assert_eq!(
+            Day::of(d).week().date(),
+            NaiveDate::from_ymd_opt(2024, 7, 15).unwrap()
+        );
     }
 }

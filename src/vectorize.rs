@@ -1,4 +1,4 @@
-//! Stage 3, vectorize: words → sparse TF-IDF rows.
+//! Vectorize (an algorithm of `fit` and `assign`, layer 7): words → sparse TF-IDF rows.
 //!
 //! Weights follow the usual LSA recipe: sublinear term frequency
 //! `1 + ln(tf)`, smoothed inverse document frequency

@@ -135,6 +135,20 @@ fn a_corrupt_cache_is_discarded_with_a_warning() {
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(stderr(&again).contains("damaged"), "{}", stderr(&again));
     assert_eq!(run_json(&out)["counts"]["new_or_changed"], 60);
+    // A damaged model: fitted anew, with a warning naming it.
+    let model = out.join(".cache/model.bin");
+    let mut bytes = std::fs::read(&model).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&model, bytes).unwrap();
+    let again = tool(&["run", "--input", p, "--out", o, "--k", "4", "-q"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("model.bin") && stderr(&again).contains("fitted anew"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(run_json(&out)["model"]["source"], "fitted");
 
     // --no-cache neither reads nor writes it, and leaves an existing one as
     // it was.

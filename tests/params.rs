@@ -122,7 +122,10 @@ fn every_parameter_round_trips_through_flags_run_json_and_the_config_file() {
     let record = checked.record(&job);
     let back: Params = serde_json::from_value(record.clone()).unwrap();
     assert_eq!(back.clone().check().unwrap(), checked);
-    assert_eq!(back.clone().check().unwrap().fit().key(), checked.fit().key());
+    assert_eq!(
+        back.clone().check().unwrap().fit().key(),
+        checked.fit().key()
+    );
     assert_eq!(back.check().unwrap().assign().key(), checked.assign().key());
 
     // A config file with the same settings, as `init-config` keys them.
@@ -179,7 +182,10 @@ fn error_messages_name_flags_that_exist() {
         for part in name.split('/') {
             let part = part.trim();
             if part.starts_with("--") {
-                assert!(flags.contains(part), "{file} names {part}, which is no flag");
+                assert!(
+                    flags.contains(part),
+                    "{file} names {part}, which is no flag"
+                );
             }
         }
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-#[path = "../benches/archive/mod.rs"]
+#[path = "support/archive.rs"]
 mod archive;
 
 use std::path::Path;

@@ -185,3 +185,34 @@ fn terms_names_what_is_missing() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("nowhere") && err.contains("run.json"), "{err}");
 }
+
+/// A reader that stops reading (`terms … | head -1`) is no failure: the
+/// command ends quietly with exit 0, not with the usage code.
+#[test]
+fn terms_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("_posts");
+    common::write_subject(&input, "space", 0, 60, "2022-01-01", 7);
+    common::write_subject(&input, "farm", 100, 60, "2022-01-03", 7);
+    let out = dir.path().join("out");
+    analyse(&input, &out, &["--granularity", "day"]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_theme-trends"))
+        .args([
+            "terms",
+            "--out",
+            out.to_str().unwrap(),
+            "火箭",
+            "小麦",
+            "卫星",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the first line arrives.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("error"), "{err}");
+}

@@ -1,4 +1,4 @@
-//! Stage 8, chart: draw the themes and their trends with plotters.
+//! Charts (presentation, layer 14): draw the themes and their trends with plotters.
 //!
 //! Charts, each written as PNG and SVG into the charts folder:
 //! `theme_share_area` (stacked share per period of at most twelve bands:

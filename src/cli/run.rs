@@ -155,7 +155,7 @@ pub fn summary_text(out: &std::path::Path, s: &RunSummary) -> String {
             .iter()
             .filter_map(|f| {
                 c.tolerated
-                    .get(f.key())
+                    .get(f)
                     .map(|n| format!("{n} with {}", f.describe()))
             })
             .collect();

@@ -266,7 +266,7 @@ pub fn report(args: &ReportArgs) -> Result<i32> {
     let params = args.params.clone().check()?;
     let started = Instant::now();
     let cache = CacheDir::at(&args.cache);
-    let (analysis, _) = args.common.pool(|| {
+    let analysis = args.common.pool(|| {
         let store = store_of(&cache, &params)?;
         let model = Model::require(cache.model())?;
         let aggregates = pipeline::collected(&store, &cache, &model)?;

@@ -125,6 +125,28 @@ impl Report {
     }
 }
 
+/// Writes `rows` as CSV to standard output; an error is the system's.
+fn write_rows(rows: &[terms::TermRow]) -> std::io::Result<()> {
+    let io = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    };
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record(["term", "period", "count", "share", "top_themes"])
+        .map_err(io)?;
+    for r in rows {
+        out.write_record([
+            r.term.clone(),
+            r.period.to_string(),
+            r.count.to_string(),
+            format!("{:.6}", r.share),
+            terms::themes_field(&r.top_themes),
+        ])
+        .map_err(io)?;
+    }
+    out.flush()
+}
+
 /// Runs `theme-trends terms`.
 pub fn execute(args: &TermsArgs) -> Result<i32> {
     let log = args.common.log();
@@ -181,22 +203,12 @@ pub fn execute(args: &TermsArgs) -> Result<i32> {
         .common
         .pool(|| terms::term_trends(&source, &matches, granularity))?;
     drop(reading);
-    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
-    let csv_err = |e: csv::Error| Error::param("stdout", e.to_string());
-    out.write_record(["term", "period", "count", "share", "top_themes"])
-        .map_err(csv_err)?;
-    for r in &rows {
-        out.write_record([
-            r.term.clone(),
-            r.period.to_string(),
-            r.count.to_string(),
-            format!("{:.6}", r.share),
-            terms::themes_field(&r.top_themes),
-        ])
-        .map_err(csv_err)?;
+    match write_rows(&rows) {
+        Ok(()) => {}
+        // The reader went away (`| head`): it has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Error::write("standard output", e)),
     }
-    out.flush()
-        .map_err(|e| Error::param("stdout", e.to_string()))?;
     if let Some(path) = &args.chart {
         crate::chart::terms::draw_term_trends(
             path,

@@ -1,4 +1,4 @@
-//! Stage 5, cluster: group the reduced posts into `k` themes with
+//! Cluster (an algorithm of `fit`, layer 8): group the reduced posts into `k` themes with
 //! linfa-clustering's k-means (k-means++ initialisation).
 //!
 //! The rows are unit vectors, so Euclidean k-means here ranks posts by
@@ -220,11 +220,6 @@ impl KMeans {
         Ok(self)
     }
 
-    /// Posts the centres are fitted on.
-    pub fn get_fit_sample(&self) -> usize {
-        self.sample
-    }
-
     /// Requested number of themes.
     pub fn get_k(&self) -> usize {
         self.k
@@ -232,10 +227,6 @@ impl KMeans {
     /// The seed.
     pub fn get_seed(&self) -> u64 {
         self.seed
-    }
-    /// Runs.
-    pub fn get_n_runs(&self) -> usize {
-        self.n_runs
     }
     /// Iteration cap.
     pub fn get_max_iter(&self) -> u64 {
@@ -257,18 +248,6 @@ pub struct Clustering {
 }
 
 impl Clustering {
-    /// Renumbers the themes: theme `order[i]` becomes theme `i`.
-    pub fn permute(&mut self, order: &[usize]) {
-        let mut new_of = vec![0usize; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_of[old] = new;
-        }
-        for l in &mut self.labels {
-            *l = new_of[*l];
-        }
-        self.centroids = self.centroids.select(Axis(0), order);
-    }
-
     /// Number of themes.
     pub fn k(&self) -> usize {
         self.centroids.nrows()

@@ -87,13 +87,6 @@ impl SelectParams {
         Ok(self)
     }
 
-    /// Candidates in a row without improvement before the search stops
-    /// (at least 1; not a flag).
-    pub fn patience(mut self, n: usize) -> Self {
-        self.patience = n.max(1);
-        self
-    }
-
     /// The inclusive range.
     pub fn get_range(&self) -> (usize, usize) {
         (self.min, self.max)
@@ -447,7 +440,10 @@ mod tests {
         assert!(p.search_done(&[0.5, 0.4, 0.6, 0.4, 0.4, 0.59]));
         // Improving on the last candidate is not enough: the best counts.
         assert!(p.search_done(&[0.5, 0.1, 0.2, 0.3]));
-        let patient = SelectParams::default().patience(5);
+        let patient = SelectParams {
+            patience: 5,
+            ..SelectParams::default()
+        };
         assert!(!patient.search_done(&[0.5, 0.4, 0.4, 0.4]));
     }
 

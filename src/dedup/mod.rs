@@ -157,7 +157,7 @@ mod tests {
                             stat: None,
                             hash: 0,
                             outcome: Ok(Features {
-                                date: Some(crate::time::epoch_days(day)),
+                                date: Some(crate::time::Day::of(day)),
                                 title: title.into(),
                                 ..Default::default()
                             }),

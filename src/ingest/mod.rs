@@ -1,4 +1,4 @@
-//! Stage 1, ingest: read the archive and turn every post into clean text.
+//! Ingest (the input of `prepare`, layer 3): read the archive and turn every post into clean text.
 //!
 //! The input is either a folder of Jekyll posts (`*.md`, `*.markdown`,
 //! `*.html`, searched recursively in sorted path order, symlinks followed
@@ -101,15 +101,7 @@ pub struct Post {
     pub warnings: Vec<String>,
 }
 
-impl Post {
-    /// The values of the field `name` for `--facet`: `source` is the
-    /// outlet's credit; otherwise a front-matter field, or else a carried
-    /// table column (`columns` names [`Post::extra`]). Empty when the post
-    /// has none.
-    pub fn facet_values(&self, name: &str, columns: &[String]) -> Vec<String> {
-        facet_values(name, &self.source, &self.fields, &self.extra, columns)
-    }
-}
+impl Post {}
 
 /// [`Post::facet_values`] on the parts of a post.
 pub fn facet_values(

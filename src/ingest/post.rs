@@ -27,6 +27,7 @@ pub type Field = (String, Vec<String>);
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[serde(rename_all = "snake_case")]
 pub enum Tolerated {
     /// Blank lines or spaces before the opening `---`.
     BlankBeforeFrontMatter,
@@ -43,15 +44,6 @@ impl Tolerated {
         Tolerated::ByteOrderMark,
         Tolerated::DateWithoutDay,
     ];
-
-    /// The key in `run.json`'s `tolerated` map.
-    pub fn key(self) -> &'static str {
-        match self {
-            Tolerated::BlankBeforeFrontMatter => "blank_before_front_matter",
-            Tolerated::ByteOrderMark => "byte_order_mark",
-            Tolerated::DateWithoutDay => "date_without_day",
-        }
-    }
 
     /// What the summary says of it.
     pub fn describe(self) -> &'static str {

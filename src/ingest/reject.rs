@@ -113,35 +113,6 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    /// A short, stable keyword for the reason (the first column a script
-    /// would filter on).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            RejectReason::Unreadable(_) => "unreadable",
-            RejectReason::BadRow(_) => "bad-row",
-            RejectReason::Empty => "empty",
-            RejectReason::Binary => "binary",
-            RejectReason::Encoding(_) => "encoding",
-            RejectReason::NoFrontMatter => "no-front-matter",
-            RejectReason::UnterminatedFrontMatter => "unterminated-front-matter",
-            RejectReason::InvalidYaml(_) => "invalid-yaml",
-            RejectReason::FrontMatterNotMapping => "invalid-front-matter",
-            RejectReason::BadField { .. } => "bad-field",
-            RejectReason::NoDate => "no-date",
-            RejectReason::DateWithoutDay(_) => "date-without-day",
-            RejectReason::BadDate { .. } => "bad-date",
-            RejectReason::ImplausibleDate { .. } => "implausible-date",
-            RejectReason::DatedInFuture { .. } => "future-date",
-            RejectReason::Internal(_) => "internal-error",
-            RejectReason::TooDeep(_) => "too-deep",
-            RejectReason::NoText => "no-text",
-            RejectReason::Duplicate { .. } => "duplicate",
-            RejectReason::NearDuplicate { .. } => "near-duplicate",
-            RejectReason::NoWords => "no-words",
-            RejectReason::NoTerms => "no-terms",
-        }
-    }
-
     /// Whether the post is a copy of one that was kept.
     pub fn is_duplicate(&self) -> bool {
         matches!(

@@ -20,7 +20,6 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub struct OutLock {
     file: File,
-    path: PathBuf,
 }
 
 /// The lock file of `out`: beside it, so that the swap of `out` itself
@@ -71,12 +70,7 @@ impl OutLock {
             .and_then(|()| writeln!(file, "{}", std::process::id()))
             .and_then(|()| file.flush())
             .map_err(|e| Error::write(&path, e))?;
-        Ok(OutLock { file, path })
-    }
-
-    /// The lock file.
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(OutLock { file })
     }
 }
 
@@ -194,7 +188,8 @@ mod tests {
         let out = dir.path().join("reports");
         std::fs::write(lock_path(&out).unwrap(), "4194303\n").unwrap();
         let lock = OutLock::acquire(&out, false, |_| {}).unwrap();
-        let text = std::fs::read_to_string(lock.path()).unwrap();
+        let text = std::fs::read_to_string(lock_path(&out).unwrap()).unwrap();
+        drop(lock);
         assert_eq!(text.trim(), std::process::id().to_string());
     }
 }

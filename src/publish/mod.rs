@@ -17,7 +17,6 @@ mod lock;
 pub use lock::{lock_path, OutLock, ReadersLock};
 
 use std::collections::BTreeSet;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -320,9 +319,10 @@ fn relative_files(root: &Path) -> BTreeSet<PathBuf> {
         .collect()
 }
 
-/// The staging-folder name prefix for `out`, for tests and diagnostics.
-pub fn staging_name_prefix(out: &Path) -> Option<OsString> {
-    staging_prefix(out).map(|(_, p)| OsString::from(p))
+/// The staging-folder name prefix for `out`.
+#[cfg(test)]
+fn staging_name_prefix(out: &Path) -> Option<std::ffi::OsString> {
+    staging_prefix(out).map(|(_, p)| std::ffi::OsString::from(p))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::ids::ThemeIdx;
 use crate::label;
 use crate::log::Timings;
 use crate::model::Model;
-use crate::time::{epoch_days, from_epoch_days, TimeAxis};
+use crate::time::{Day, TimeAxis};
 use crate::trend::TrendParams;
 use crate::trend::{self, TrendMatrix};
 
@@ -67,7 +67,7 @@ pub fn build(
         off_axis: 0,
     };
     let mut sizes = vec![0u64; k];
-    for (&(_, t), &n) in &agg.themes {
+    for (&(t, _), &n) in &agg.themes {
         sizes[t.get()] += n;
     }
     let themes: Vec<Theme> = model
@@ -120,8 +120,6 @@ pub fn build(
     );
     let mut counts = counts;
     counts.off_axis = axis.as_ref().map_or(0, |a| a.off);
-    let mut warnings = notes.warnings.clone();
-    warnings.extend(agg.warnings.iter().cloned());
     Ok(Analysis {
         run_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         counts,
@@ -135,7 +133,6 @@ pub fn build(
         label_scores,
         columns: notes.columns.clone(),
         model: info,
-        warnings,
         timings: Timings::default(),
         happenings: Default::default(),
         groups,
@@ -146,13 +143,15 @@ pub fn build(
 /// The trend table and what is derived from it.
 fn trends(model: &Model, agg: &Aggregates, tp: &TrendParams, axis: &TimeAxis) -> Result<Trends> {
     let ids: Vec<u32> = model.themes.iter().map(|t| t.id.0).collect();
-    // Undated posts (period i32::MIN) and posts off the time axis have no
-    // place in the trends.
+    // Undated posts and posts off the time axis have no place in the
+    // trends.
     let counts: Vec<(i32, u32, u64)> = agg
         .themes
         .iter()
-        .filter(|(&(p, _), _)| p != i32::MIN && axis.holds_period(p))
-        .map(|(&(p, t), &n)| (p, ids[t.get()], n))
+        .filter_map(|(&(t, p), &n)| {
+            let p = p.filter(|_| axis.holds_period(p))?;
+            Some((p.0, ids[t.get()], n))
+        })
         .collect();
     let table = trend::trend_table(&counts, &ids, Some(axis.span), tp)?;
     let matrix = TrendMatrix::from_table(&table, &ids)?;
@@ -165,8 +164,10 @@ fn trends(model: &Model, agg: &Aggregates, tp: &TrendParams, axis: &TimeAxis) ->
         let rows: Vec<(u16, &str, i32, u32, u64)> = agg
             .facets
             .iter()
-            .filter(|(k, _)| k.2 != i32::MIN && axis.holds_period(k.2))
-            .map(|((f, v, p, t), &n)| (*f, v.as_str(), *p, ids[t.get()], n))
+            .filter_map(|((f, v, t, p), &n)| {
+                let p = p.filter(|_| axis.holds_period(*p))?;
+                Some((*f, v.as_str(), p.0, ids[t.get()], n))
+            })
             .collect();
         let table = trend::facet::facet_table(names, &rows)?;
         let views = trend::facet::views(&table, names, &ids, &matrix.periods, FACET_VALUES_SHOWN)?;
@@ -184,13 +185,18 @@ fn trends(model: &Model, agg: &Aggregates, tp: &TrendParams, axis: &TimeAxis) ->
     })
 }
 
-/// The sampled posts of each theme and period, as the page lists them.
-fn samples(agg: &Aggregates, periods: &[NaiveDate]) -> Vec<PeriodPosts> {
-    let period_index: HashMap<i32, usize> = periods
+/// Each period's place among `periods` (their first days).
+fn index_of_periods(periods: &[NaiveDate]) -> HashMap<Day, usize> {
+    periods
         .iter()
         .enumerate()
-        .map(|(i, d)| (epoch_days(*d), i))
-        .collect();
+        .map(|(i, d)| (Day::of(*d), i))
+        .collect()
+}
+
+/// The sampled posts of each theme and period, as the page lists them.
+fn samples(agg: &Aggregates, periods: &[NaiveDate]) -> Vec<PeriodPosts> {
+    let period_index = index_of_periods(periods);
     agg.samples
         .iter()
         .filter_map(|(&(t, p), list)| {
@@ -204,7 +210,7 @@ fn samples(agg: &Aggregates, periods: &[NaiveDate]) -> Vec<PeriodPosts> {
                             title: c.title.clone(),
                             path: c.path.clone(),
                         },
-                        date: c.date.map(from_epoch_days),
+                        date: c.date.map(Day::date),
                         score: c.score,
                     })
                     .collect(),
@@ -223,19 +229,15 @@ fn period_terms(model: &Model, agg: &Aggregates, periods: &[NaiveDate]) -> Vec<P
         }
     }
     let idf = label::class_idf_of_totals(&total, model.k());
-    let period_index: HashMap<i32, usize> = periods
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (epoch_days(*d), i))
-        .collect();
+    let period_index = index_of_periods(periods);
     agg.words
         .iter()
         .filter_map(|(&(t, p), cell)| {
-            let period = *period_index.get(&p)?;
+            let period = *period_index.get(&p?)?;
             Some(PeriodTerms {
                 theme: t,
                 period,
-                posts: agg.themes.get(&(p, t)).copied().unwrap_or(0) as usize,
+                posts: agg.themes.get(&(t, p)).copied().unwrap_or(0) as usize,
                 terms: label::cell_terms(cell, &idf, &model.lexicon, PERIOD_TERMS),
             })
         })

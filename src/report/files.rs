@@ -174,7 +174,7 @@ fn assignments_frame(
         Column::new("path".into(), text(&|x| x.path.as_str())),
         Column::new(
             "date".into(),
-            rows.iter().map(|x| x.date).collect::<Vec<_>>(),
+            rows.iter().map(|x| x.date.map(|d| d.0)).collect::<Vec<_>>(),
         )
         .cast(&DataType::Date)
         .map_err(|e| Error::polars("assignments date column", e))?,

@@ -359,7 +359,7 @@ pub fn write_event_pages(
         for r in &res.rows {
             if let Some(i) = membership.event_id(r).and_then(|id| index.get(&id)) {
                 if posts[*i].len() < MAX_EVENT_POSTS {
-                    posts[*i].push((r.date, r.title.clone(), r.path.clone()));
+                    posts[*i].push((r.date.map(|d| d.0), r.title.clone(), r.path.clone()));
                 }
             }
         }
@@ -465,7 +465,7 @@ fn summary(h: &mut String, input: &Path, a: &Analysis, g: Granularity) {
         .iter()
         .filter_map(|f| {
             c.tolerated
-                .get(f.key())
+                .get(f)
                 .map(|n| format!("{n} with {}", f.describe()))
         })
         .collect();

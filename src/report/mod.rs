@@ -15,7 +15,7 @@ pub mod files;
 mod html;
 mod interactive;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use crate::aggregate::Aggregates;
@@ -29,7 +29,7 @@ use crate::log::{Log, Timings};
 use crate::model::{Model, ModelSource};
 use crate::results::{Kept, Results};
 use crate::store::Store;
-use crate::time::epoch_days;
+use crate::time::{epoch_days, Day};
 use crate::trend::TrendParams;
 
 pub use build::StoreNotes;
@@ -66,7 +66,7 @@ pub struct ReportInput<'a> {
     /// The input, as the reports name it.
     pub input: &'a Path,
     /// The output folder as published: the previous run's states and
-    /// history are read there, and the files returned are named there.
+    /// history are read there.
     pub out: &'a Path,
     /// Where the reports are written.
     pub staging: &'a Path,
@@ -77,13 +77,8 @@ pub struct ReportInput<'a> {
 }
 
 /// Builds the analysis and writes every report, chart and state into the
-/// staging folder. Returns the analysis and the files (named as they will
-/// be once published).
-pub fn run(
-    input: ReportInput,
-    params: ReportParams,
-    log: &Log,
-) -> Result<(Analysis, Vec<PathBuf>)> {
+/// staging folder.
+pub fn run(input: ReportInput, params: ReportParams, log: &Log) -> Result<Analysis> {
     let ReportInput {
         store,
         model,
@@ -133,9 +128,9 @@ pub fn run(
     let g = params.trend.granularity;
     let span = match &analysis.axis {
         Some(axis) => {
-            aggregates
-                .weekly
-                .retain(|&monday, _| axis.holds_day(monday, g) || axis.holds_day(monday + 6, g));
+            aggregates.weekly.retain(|&monday, _| {
+                axis.holds_day(Day(monday), g) || axis.holds_day(Day(monday + 6), g)
+            });
             (epoch_days(axis.span.0), epoch_days(axis.span.1))
         }
         None => (0, 0),
@@ -195,14 +190,7 @@ pub fn run(
     log.stage_done("report", secs);
     analysis.timings = timings;
     files.extend(written);
-    let files = files
-        .into_iter()
-        .map(|f| {
-            f.strip_prefix(staging)
-                .map_or(f.clone(), |rel| input.out.join(rel))
-        })
-        .collect();
-    Ok((analysis, files))
+    Ok(analysis)
 }
 
 /// What this run leaves for the next one's theme ids.

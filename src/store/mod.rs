@@ -19,7 +19,6 @@
 //! index entry per post file (about 80 bytes) for folder input, none for
 //! tables.
 
-
 mod manifest;
 mod resident;
 mod segment;
@@ -229,7 +228,7 @@ mod tests {
                 stat: None,
                 hash: doc,
                 outcome: Ok(Features {
-                    date: Some(19_800),
+                    date: Some(crate::time::Day(19_800)),
                     title: format!("标题{doc}"),
                     title_words: words_title,
                     words: vec![0, 1, 1],

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::ids::DocId;
-use crate::ingest::{Field, FileStat, RejectReason, Rejection, Tolerated};
-use crate::time::{epoch_days, from_epoch_days};
+use crate::ingest::{Field, FileStat, RejectReason, Tolerated};
+use crate::time::{epoch_days, from_epoch_days, Day};
 
 /// Posts per segment, at most.
 pub const SEGMENT_POSTS: usize = 16_384;
@@ -62,8 +62,8 @@ impl Partition {
 /// What prepare made of an accepted post.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Features {
-    /// Days since 1970-01-01; `None` for undated table rows.
-    pub date: Option<i32>,
+    /// Its date; `None` for undated table rows.
+    pub date: Option<Day>,
     /// Title.
     pub title: String,
     /// The outlet credited in the text.
@@ -101,7 +101,7 @@ pub struct Keys {
 impl Features {
     /// The date as a calendar date.
     pub fn day(&self) -> Option<NaiveDate> {
-        self.date.map(from_epoch_days)
+        self.date.map(Day::date)
     }
 }
 
@@ -122,16 +122,7 @@ pub struct PostRecord {
     pub outcome: std::result::Result<Features, RejectReason>,
 }
 
-impl PostRecord {
-    /// The rejection, if the post cannot be used.
-    pub fn rejection(&self) -> Option<Rejection> {
-        self.outcome.as_ref().err().map(|reason| Rejection {
-            doc_id: Some(self.doc),
-            path: self.path.clone(),
-            reason: reason.clone(),
-        })
-    }
-}
+impl PostRecord {}
 
 /// A segment's vocabulary: sorted words and how many of the segment's
 /// accepted posts contain each.

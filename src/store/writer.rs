@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::resident::Resident;
-use super::segment::{write_segment, Keys, Partition, PostRecord, Segment, Vocabulary, SEGMENT_POSTS};
+use super::segment::{
+    write_segment, Keys, Partition, PostRecord, Segment, Vocabulary, SEGMENT_POSTS,
+};
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 use crate::text::Interner;
@@ -217,6 +219,7 @@ impl SegmentWriter {
     }
 
     /// Writes what is left and returns the segments written.
+    #[cfg(test)]
     pub fn finish(self) -> Result<Vec<SegmentEntry>> {
         Ok(self
             .finish_with_docs()?

@@ -1,4 +1,4 @@
-//! Stage 7, trend: how many posts each theme has per period, and its share.
+//! Trend (an algorithm of the report stage, layer 7): how many posts each theme has per period, and its share.
 //!
 //! A period is a calendar day, an ISO week (starting Monday) or a calendar
 //! month, written as its first date. The table has one row per (period,
@@ -115,18 +115,9 @@ impl TrendParams {
         Ok(())
     }
 
-    /// The facets.
-    pub fn get_facets(&self) -> &[String] {
-        &self.facets
-    }
-
     /// Period length.
     pub fn get_granularity(&self) -> Granularity {
         self.granularity
-    }
-    /// Smoothing window.
-    pub fn get_smooth(&self) -> usize {
-        self.smooth
     }
     /// Recent window.
     pub fn get_recent(&self) -> usize {

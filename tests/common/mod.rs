@@ -18,19 +18,26 @@ pub fn stderr(o: &Output) -> String {
 }
 
 /// The shared corpus folder beside the checkout (`../shared/corpus`).
+/// `None` means skip; with `CI` set an absent corpus is a failure instead
+/// (CI has it beside the clone).
 pub fn corpus(rel: &str) -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpus")
         .join(rel);
     if p.exists() {
-        Some(p)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent (the shared corpus is expected beside the checkout)",
+        return Some(p);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "{} is absent and CI is set: the shared corpus must lie beside the checkout",
             p.display()
         );
-        None
     }
+    eprintln!(
+        "SKIPPED: {} is absent (the shared corpus is expected beside the checkout)",
+        p.display()
+    );
+    None
 }
 
 /// The demo archive shipped in `data/demo`.

@@ -18,7 +18,8 @@
 //! The text comes from built-in theme templates (no data needed), or from
 //! sentences of a corpus folder (`../shared/corpus/xwlb/_posts`) for
 //! benchmarks. Used by `tests/real_archive.rs` and by
-//! `cargo bench --bench gen_archive` (see `benches/README.md`).
+//! `cargo bench --bench gen_archive` (see `benches/README.md`), and by the
+//! determinism and stage tests.
 #![allow(dead_code)]
 
 use std::fmt::Write as _;
