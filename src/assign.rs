@@ -20,12 +20,12 @@ use crate::aggregate::{Aggregates, Candidate, PostCounts};
 use crate::dedup::Duplicates;
 use crate::error::{Error, Result};
 use crate::flags::Checked;
-use crate::ids::DocId;
+use crate::ids::{DocId, ThemeIdx};
 use crate::ingest::{self, RejectReason, Rejection};
 use crate::log::Log;
 use crate::model::Model;
 use crate::results::{self, output_path, Assigned, Assignment, Kept, ResultKey, POST_TERMS};
-use crate::store::SegmentRef;
+use crate::store::{Features, PostRecord, SegmentRef};
 use crate::time::Verdict;
 use crate::time::{epoch_days, Period};
 use crate::time::{Granularity, Window};
@@ -91,87 +91,104 @@ pub struct AssignInput<'a> {
     pub columns: &'a [String],
 }
 
+/// A segment's vocabulary as assigning sees it: each word's feature in the
+/// model's lexicon, its key in the sums, and its weight among a post's
+/// event words.
+struct SegmentWords {
+    /// The lexicon feature of each word, if it has one.
+    map: Vec<Option<u32>>,
+    /// Each word's key ([`crate::text::word_key`]).
+    keys: Vec<u32>,
+    /// A word of the lexicon weighs its idf; a word left out for being too
+    /// common (boilerplate) nothing; any other (too rare for the lexicon,
+    /// or new since the fit) as the rarest feature: new words are what
+    /// events are made of.
+    weight: Vec<f32>,
+}
+
+impl SegmentWords {
+    fn of(words: &[String], model: &Model) -> Self {
+        let map = model.lexicon.map_sorted(words);
+        let keys = words.iter().map(|w| crate::text::word_key(w)).collect();
+        let rarest = model.lexicon.idf.iter().copied().fold(1.0f32, f32::max);
+        let common = &model.lexicon.common;
+        let weight = map
+            .iter()
+            .zip(words)
+            .map(|(f, w)| match f {
+                Some(f) => model.lexicon.idf[*f as usize],
+                None if common.binary_search(w).is_ok() => 0.0,
+                None => rarest,
+            })
+            .collect();
+        SegmentWords { map, keys, weight }
+    }
+}
+
+/// Whether a post of the segment is analysed: its features, or why not
+/// (`None`: outside the window, only counted).
+fn analysed<'a>(
+    rec: &'a PostRecord,
+    input: &AssignInput,
+    counts: &mut PostCounts,
+) -> std::result::Result<&'a Features, Option<RejectReason>> {
+    let f = rec.outcome.as_ref().map_err(|r| Some(r.clone()))?;
+    for t in &f.tolerated {
+        *counts.tolerated.entry(*t).or_default() += 1;
+    }
+    if let Some(reason) = input.duplicates.of(rec.doc) {
+        return Err(Some(reason.clone()));
+    }
+    let window = &input.params.window;
+    match window.verdict(f.day()) {
+        Verdict::Analysed => Ok(f),
+        Verdict::OutsideWindow => {
+            counts.outside_window += 1;
+            Err(None)
+        }
+        Verdict::Future => Err(Some(RejectReason::DatedInFuture {
+            date: f.day().unwrap_or_default(),
+            now: window.now.unwrap_or_default(),
+        })),
+    }
+}
+
 /// Assigns one segment; also returns the docs of all its posts.
 pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned, Vec<DocId>)> {
     let read = seg.read(crate::store::Want::RECORDS)?;
     let docs: Vec<DocId> = read.records.iter().map(|r| r.doc).collect();
     let model = input.model;
     let params = input.params;
-    let map = model.lexicon.map_sorted(&read.vocab.words);
-    let g = params.granularity;
-    let label_col = input.columns.iter().position(|c| c == "label");
+    let words = SegmentWords::of(&read.vocab.words, model);
     let mut out = Assigned {
         rows: Vec::new(),
         rejected: Vec::new(),
         aggregates: Aggregates::default(),
     };
     let agg = &mut out.aggregates;
-    // Event words: every word of the segment by key, its weight, and the
-    // posts it occurs in.
-    let keys: Vec<u32> = read
-        .vocab
-        .words
-        .iter()
-        .map(|w| crate::text::word_key(w))
-        .collect();
-    // A word of the lexicon weighs its idf; a word left out for being too
-    // common (boilerplate) nothing; any other (too rare for the lexicon, or
-    // new since the fit) as the rarest feature: new words are what events
-    // are made of.
-    let rarest = model.lexicon.idf.iter().copied().fold(1.0f32, f32::max);
-    let common = &model.lexicon.common;
-    let weight: Vec<f32> = map
-        .iter()
-        .zip(&read.vocab.words)
-        .map(|(f, w)| match f {
-            Some(f) => model.lexicon.idf[*f as usize],
-            None if common.binary_search(w).is_ok() => 0.0,
-            None => rarest,
-        })
-        .collect();
-    let mut seen_in = vec![0u32; keys.len()];
+    let mut seen_in = vec![0u32; words.keys.len()];
     let mut distinct: Vec<u32> = Vec::new();
     for rec in &read.records {
         agg.counts.posts += 1;
-        let reject = |reason: RejectReason, out: &mut Vec<Rejection>, counts: &mut PostCounts| {
-            counts.rejected += 1;
+        let mut reject = |reason: RejectReason, agg: &mut Aggregates| {
+            agg.counts.rejected += 1;
             if reason.is_duplicate() {
-                counts.duplicates += 1;
+                agg.counts.duplicates += 1;
             }
-            out.push(Rejection {
+            out.rejected.push(Rejection {
                 doc_id: Some(rec.doc),
                 path: rec.path.clone(),
                 reason,
             });
         };
-        let f = match &rec.outcome {
-            Err(reason) => {
-                reject(reason.clone(), &mut out.rejected, &mut agg.counts);
-                continue;
-            }
+        let f = match analysed(rec, input, &mut agg.counts) {
             Ok(f) => f,
+            Err(Some(reason)) => {
+                reject(reason, agg);
+                continue;
+            }
+            Err(None) => continue,
         };
-        for t in &f.tolerated {
-            *agg.counts.tolerated.entry(*t).or_default() += 1;
-        }
-        if let Some(reason) = input.duplicates.of(rec.doc) {
-            reject(reason.clone(), &mut out.rejected, &mut agg.counts);
-            continue;
-        }
-        match params.window.verdict(f.day()) {
-            Verdict::Analysed => {}
-            Verdict::OutsideWindow => {
-                agg.counts.outside_window += 1;
-                continue;
-            }
-            Verdict::Future => {
-                let day = f.day().unwrap_or_default();
-                let now = params.window.now.unwrap_or_default();
-                let reason = RejectReason::DatedInFuture { date: day, now };
-                reject(reason, &mut out.rejected, &mut agg.counts);
-                continue;
-            }
-        }
         if !f.warnings.is_empty() {
             agg.counts.warned += 1;
             for w in &f.warnings {
@@ -181,7 +198,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
         let row = vectorize::tfidf_row(
             &f.words,
             f.title_words,
-            &map,
+            &words.map,
             &model.lexicon,
             params.title_weight,
         );
@@ -191,61 +208,17 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             } else {
                 RejectReason::NoTerms
             };
-            reject(reason, &mut out.rejected, &mut agg.counts);
+            reject(reason, agg);
             continue;
         };
-        agg.counts.assigned += 1;
-        let period: Period = f.date.map(|d| d.period(g));
-        match f.date {
-            Some(d) => agg.saw(d),
-            None => agg.undated += 1,
-        }
         distinct.clear();
         distinct.extend_from_slice(&f.words);
         distinct.sort_unstable();
-        let terms = post_terms(&mut distinct, &keys, &weight);
+        let terms = post_terms(&mut distinct, &words.keys, &words.weight);
         for &w in &distinct {
             seen_in[w as usize] += 1;
         }
-        if let Some(d) = f.date {
-            let week = agg.weekly.entry(d.week().0).or_default();
-            week.posts += 1;
-            for &w in &distinct {
-                *week.df.entry(keys[w as usize]).or_default() += 1;
-            }
-        }
-        *agg.themes.entry((theme, period)).or_default() += 1;
-        let cell = agg.words.entry((theme, period)).or_default();
-        for &w in &f.words {
-            if let Some(feat) = map[w as usize] {
-                *cell.entry(feat).or_default() += 1;
-            }
-        }
-        for (i, name) in params.facets.iter().enumerate() {
-            let mut values =
-                ingest::facet_values(name, &f.source, &f.fields, &f.extra, input.columns);
-            values.sort();
-            values.dedup();
-            for v in values.into_iter().filter(|v| !v.is_empty()) {
-                *agg.facets.entry((i as u16, v, theme, period)).or_default() += 1;
-            }
-        }
-        *agg.cohesion.entry(theme).or_default() += score as f64;
-        if let Some(col) = label_col {
-            let label = f.extra.get(col).cloned().unwrap_or_default();
-            *agg.labels.entry((theme, label)).or_default() += 1;
-        }
-        let candidate = || Candidate {
-            score,
-            doc: rec.doc,
-            title: f.title.clone(),
-            path: rec.path.clone(),
-            date: f.date,
-        };
-        if let Some(period) = period {
-            agg.sample_with(theme, period, score, rec.doc, candidate);
-        }
-        agg.offer(theme, candidate());
+        count(agg, rec, f, theme, score, &distinct, &words, input);
         out.rows.push(Assignment {
             doc: rec.doc,
             path: rec.path.clone(),
@@ -260,10 +233,71 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
     }
     for (w, &n) in seen_in.iter().enumerate() {
         if n >= 1 {
-            crate::aggregate::keep_name(&mut agg.names, keys[w], read.vocab.words[w].clone());
+            let name = read.vocab.words[w].clone();
+            crate::aggregate::keep_name(&mut agg.names, words.keys[w], name);
         }
     }
     Ok((out, docs))
+}
+
+/// Adds an analysed post (its `distinct` words, sorted) of theme `theme`
+/// to the sums.
+#[allow(clippy::too_many_arguments)]
+fn count(
+    agg: &mut Aggregates,
+    rec: &PostRecord,
+    f: &Features,
+    theme: ThemeIdx,
+    score: f32,
+    distinct: &[u32],
+    words: &SegmentWords,
+    input: &AssignInput,
+) {
+    let params = input.params;
+    agg.counts.assigned += 1;
+    let period: Period = f.date.map(|d| d.period(params.granularity));
+    match f.date {
+        Some(d) => agg.saw(d),
+        None => agg.undated += 1,
+    }
+    if let Some(d) = f.date {
+        let week = agg.weekly.entry(d.week().0).or_default();
+        week.posts += 1;
+        for &w in distinct {
+            *week.df.entry(words.keys[w as usize]).or_default() += 1;
+        }
+    }
+    *agg.themes.entry((theme, period)).or_default() += 1;
+    let cell = agg.words.entry((theme, period)).or_default();
+    for &w in &f.words {
+        if let Some(feat) = words.map[w as usize] {
+            *cell.entry(feat).or_default() += 1;
+        }
+    }
+    for (i, name) in params.facets.iter().enumerate() {
+        let mut values = ingest::facet_values(name, &f.source, &f.fields, &f.extra, input.columns);
+        values.sort();
+        values.dedup();
+        for v in values.into_iter().filter(|v| !v.is_empty()) {
+            *agg.facets.entry((i as u16, v, theme, period)).or_default() += 1;
+        }
+    }
+    *agg.cohesion.entry(theme).or_default() += score as f64;
+    if let Some(col) = input.columns.iter().position(|c| c == "label") {
+        let label = f.extra.get(col).cloned().unwrap_or_default();
+        *agg.labels.entry((theme, label)).or_default() += 1;
+    }
+    let candidate = || Candidate {
+        score,
+        doc: rec.doc,
+        title: f.title.clone(),
+        path: rec.path.clone(),
+        date: f.date,
+    };
+    if let Some(period) = period {
+        agg.sample_with(theme, period, score, rec.doc, candidate);
+    }
+    agg.offer(theme, candidate());
 }
 
 /// The keys of a post's heaviest words (at most [`POST_TERMS`]), ascending.

@@ -1,0 +1,409 @@
+//! The `fit` stage: the store → a [`Model`].
+//!
+//! One streamed pass over the store counts every word (in how many posts,
+//! how often) and draws a fixed sample of posts: the `--sample` posts with
+//! the lowest hash of (seed, doc id), whatever the order or the split the
+//! store was prepared in. Copies and posts outside `--since`/`--until` take
+//! no part. From the counts come the features and their idf; from the
+//! sample the LSA basis, the named themes' centres, the choice of k, the
+//! k-means centres, the theme words and the themes' ids (matched to the
+//! previous run's). Memory holds the word counts and the sample, never the
+//! archive: O(vocabulary + sample + themes × features).
+
+mod scan;
+mod themes;
+
+pub use scan::{scan, Scan};
+use themes::{find_themes, Found};
+
+use std::path::PathBuf;
+
+use ndarray::{Array2, Axis};
+use rayon::prelude::*;
+
+use crate::cluster::named::NamedTheme;
+use crate::cluster::ClusterParams;
+use crate::coherence::Postings;
+use crate::dedup::Duplicates;
+use crate::error::{Error, Result};
+use crate::flags::Checked;
+use crate::identity;
+use crate::ids::{DocId, ThemeId};
+use crate::label;
+use crate::label::LabelParams;
+use crate::log::{Log, Timings};
+use crate::model::{Model, ModelSource, ThemeModel};
+use crate::reduce;
+use crate::reduce::ReduceParams;
+use crate::segment::SegmentParams;
+use crate::store::{Partition, Store};
+use crate::time::Verdict;
+use crate::time::Window;
+use crate::vectorize::VectorizeParams;
+use crate::vectorize::{self, Lexicon, Row};
+use serde::Serialize;
+
+/// The parameters of `fit`: everything that shapes a model. Their serde
+/// form is the model's key ([`FitParams::key`]): another key, another
+/// model. Report settings (granularity, facets, charts) are no part of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitParams {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Which posts are analysed (`--since`/`--until`; the moment of the
+    /// run is not part of the key).
+    pub window: Window,
+    /// Word selection and weighting.
+    pub vectorize: VectorizeParams,
+    /// The LSA.
+    pub reduce: ReduceParams,
+    /// k-means and the choice of k.
+    pub cluster: ClusterParams,
+    /// Theme words.
+    pub label: LabelParams,
+    /// Segmenting the named themes' seed words (part of the store's
+    /// fingerprint, which the model also records, not of its key).
+    #[serde(skip)]
+    pub segment: SegmentParams,
+    /// The named themes (`--themes`), read.
+    pub named: Vec<NamedTheme>,
+}
+
+impl FitParams {
+    /// The key of the model these parameters fit.
+    pub fn key(&self) -> String {
+        crate::cache::key(self)
+    }
+}
+
+/// Change in the number of analysed posts from which the model is fitted
+/// anew (k chosen anew) instead of kept.
+pub const REFIT_GROWTH: f64 = 0.10;
+
+/// How a run comes by its model.
+pub enum Plan {
+    /// The previous model, as it is.
+    Keep(Box<Model>),
+    /// The previous model refined: its basis and centres as starting
+    /// points, k kept.
+    Refine(Box<Model>),
+    /// A model fitted anew.
+    Fit,
+}
+
+/// Chooses between keeping the previous model (`old`), refining it and
+/// fitting anew. A new model is fitted when there is none, when the
+/// settings that shape it changed (the store's fingerprint or the
+/// parameters' key), or when the number of analysed posts (`posts`)
+/// changed by [`REFIT_GROWTH`] or more since it was fitted; `refit`
+/// refines it (k kept) whatever the change. Otherwise it is kept: the new
+/// posts are assigned to the existing themes, and a re-run costs what the
+/// new posts cost plus writing the reports.
+pub fn plan(
+    old: Option<Model>,
+    refit: bool,
+    params: &FitParams,
+    store: &Store,
+    posts: u64,
+    log: &Log,
+) -> Plan {
+    let Some(old) = old else {
+        return Plan::Fit;
+    };
+    if old.fingerprint != store.parts[0].fingerprint || old.key != params.key() {
+        log.info("the settings that shape the themes changed: fitting anew");
+        return Plan::Fit;
+    }
+    let change = (posts as f64 - old.posts as f64).abs() / old.posts.max(1) as f64;
+    if change >= REFIT_GROWTH {
+        log.info(&format!(
+            "the archive changed by {:.1}% since the themes were fitted: fitting anew",
+            change * 100.0
+        ));
+        return Plan::Fit;
+    }
+    if refit {
+        return Plan::Refine(Box::new(old));
+    }
+    log.info(&format!(
+        "keeping the themes fitted {} (the archive changed by {:.1}%; --refit refines them, --fresh starts anew)",
+        old.fitted_at,
+        change * 100.0
+    ));
+    Plan::Keep(Box::new(old))
+}
+
+/// Posts that `fit` would analyse: accepted, not copies, in `window`.
+pub fn analysed_posts(store: &Store, dups: &Duplicates, window: &Window) -> Result<u64> {
+    // The manifests do not know dates at day precision; count from the
+    // segments' records (no texts) where the window cuts into a month.
+    let mut n = 0u64;
+    for seg in store.segments() {
+        if seg.entry.partition == Partition::Rejected {
+            continue;
+        }
+        // Undated posts, and those of a month wholly before the run's
+        // last day, are all analysed.
+        let whole_month_analysed = match seg.entry.partition.month() {
+            None => true,
+            Some(m) => window.last_day().is_some_and(|last| {
+                m.checked_add_months(chrono::Months::new(1))
+                    .is_some_and(|next| next <= last)
+            }),
+        };
+        if window.since.is_none() && window.until.is_none() && whole_month_analysed {
+            n += (seg.entry.records as usize - seg.entry.dead.len()) as u64;
+            continue;
+        }
+        let read = seg.read(crate::store::Want::RECORDS)?;
+        n += read
+            .records
+            .iter()
+            .filter(|r| {
+                r.outcome
+                    .as_ref()
+                    .is_ok_and(|f| window.verdict(f.day()) == Verdict::Analysed)
+            })
+            .count() as u64;
+    }
+    Ok(n.saturating_sub(dups.len() as u64))
+}
+
+/// Words per theme whose co-occurrence measures coherence.
+pub const COHERENCE_TERMS: usize = 10;
+/// k-means iterations from the previous model's centres.
+pub(crate) const WARM_ITERS: u64 = 10;
+
+/// What `fit` starts from.
+#[derive(Debug, Clone, Copy)]
+pub struct FitInput<'a> {
+    /// The prepared posts.
+    pub store: &'a Store,
+    /// The copies found in them.
+    pub duplicates: &'a Duplicates,
+    /// The previous run's themes, for stable ids (`None` with `--fresh`).
+    pub previous: Option<&'a identity::State>,
+    /// A model to refine instead of starting anew: its basis seeds the SVD
+    /// and its centres k-means (k is kept).
+    pub warm: Option<&'a Model>,
+}
+
+/// The fitting sample as TF-IDF rows, and as lists of features (with
+/// repeats, for word counts); posts with no feature are left out.
+pub(crate) struct SampleRows {
+    docs: Vec<DocId>,
+    rows: Vec<Row>,
+    features: Vec<Vec<u32>>,
+}
+
+fn sample_rows(scan: &Scan, lexicon: &Lexicon, title_weight: u32) -> SampleRows {
+    // The features of the scan's sorted word ids: one merge of two sorted
+    // lists.
+    let words: Vec<&str> = scan.counts.iter().map(|(w, _)| w.as_str()).collect();
+    let map = lexicon.map_sorted_str(&words);
+    let made: Vec<Option<(DocId, Row, Vec<u32>)>> = scan
+        .sample
+        .par_iter()
+        .map(|s| {
+            let row = vectorize::tfidf_row(&s.words, s.title_words, &map, lexicon, title_weight);
+            if row.0.is_empty() {
+                return None;
+            }
+            let feats: Vec<u32> = s.words.iter().filter_map(|&w| map[w as usize]).collect();
+            Some((s.doc, row, feats))
+        })
+        .collect();
+    let mut out = SampleRows {
+        docs: Vec::new(),
+        rows: Vec::new(),
+        features: Vec::new(),
+    };
+    for (d, r, f) in made.into_iter().flatten() {
+        out.docs.push(d);
+        out.rows.push(r);
+        out.features.push(f);
+    }
+    out
+}
+
+/// The previous model's basis mapped onto this lexicon's features: a
+/// word's row if the previous model had it, zeros otherwise.
+fn basis_start(previous: &Model, lexicon: &Lexicon) -> Array2<f32> {
+    let dims = previous.basis.dims();
+    let mut start = Array2::<f32>::zeros((lexicon.len(), dims));
+    for (f, w) in lexicon.words.iter().enumerate() {
+        if let Some(old) = previous.lexicon.feature(w) {
+            start
+                .row_mut(f)
+                .assign(&previous.basis.components.row(old as usize));
+        }
+    }
+    start
+}
+
+/// The error for a store with too few posts to fit themes on.
+fn too_few(store: &Store, detail: String) -> Error {
+    Error::NoPosts {
+        input: store
+            .parts
+            .first()
+            .map_or_else(PathBuf::new, |p| PathBuf::from(&p.input.path)),
+        detail,
+    }
+}
+
+/// Fits the model.
+pub fn fit(
+    input: &FitInput,
+    params: &Checked<FitParams>,
+    log: &Log,
+    timings: &mut Timings,
+) -> Result<Model> {
+    let scan = timings.time("scan", log, || {
+        scan(input.store, input.duplicates, params, log)
+    })?;
+    if scan.posts < 2 {
+        return Err(too_few(
+            input.store,
+            format!("{} posts to analyse, at least 2 needed", scan.posts),
+        ));
+    }
+    let lexicon = vectorize::select_features(&scan.counts, scan.posts as usize, &params.vectorize)?;
+    log.info(&format!(
+        "{} distinct words, {} kept as features; fitting on {} of {} posts",
+        scan.counts.len(),
+        lexicon.len(),
+        scan.sample.len(),
+        scan.posts
+    ));
+    if lexicon.len() < 2 {
+        return Err(too_few(
+            input.store,
+            format!(
+                "{} of the posts' words kept as features, at least 2 needed to tell themes apart (see --min-df/--max-df)",
+                lexicon.len()
+            ),
+        ));
+    }
+    let sample = sample_rows(&scan, &lexicon, params.vectorize.title_weight);
+    if sample.rows.len() < 2 {
+        return Err(too_few(
+            input.store,
+            format!(
+                "{} of the posts fitted on have words in the vocabulary, at least 2 needed (see --min-df/--max-df, and rejected.csv of a run with more posts)",
+                sample.rows.len()
+            ),
+        ));
+    }
+    let warm = input.warm;
+    // The sample's TF-IDF matrix, and its postings (which posts hold each
+    // feature) for coherence: made once, for the SVD, the choice of k and
+    // the themes' words.
+    let a = vectorize::matrix(&sample.rows, lexicon.len())?;
+    let postings = Postings::new(&a.transpose_view().to_csr(), sample.rows.len());
+    let basis = timings.time("reduce", log, || {
+        let start = warm.map(|m| basis_start(m, &lexicon));
+        reduce::fit_basis(&a, &params.reduce, params.seed, start.as_ref())
+    })?;
+    drop(a);
+    let x = basis.project_rows(&sample.rows);
+    let named = &params.named;
+    let themes = timings.time("cluster", log, || {
+        find_themes(
+            &sample,
+            &lexicon,
+            &postings,
+            &basis,
+            x.view(),
+            named,
+            params,
+            warm,
+            log,
+        )
+    })?;
+    let Found {
+        clustering,
+        k_selection,
+        thresholds,
+    } = themes;
+
+    // Words of each theme over the sample: labels, coherence, term vectors.
+    let k = clustering.k();
+    let counts = label::theme_term_counts(&sample.features, &clustering.labels, k, lexicon.len());
+    let labels = label::label_themes(&lexicon, &counts, &params.label);
+    let vectors = identity::term_vectors(&lexicon, &sample.rows, &clustering.labels, k);
+    let names: Vec<Option<String>> = (0..k)
+        .map(|t| named.get(t).map(|n| n.name.clone()))
+        .collect();
+    let keys: Vec<identity::ThemeKey> = names
+        .iter()
+        .zip(&vectors)
+        .map(|(n, v)| (n.as_deref(), v.as_slice()))
+        .collect();
+    let matching = identity::assign_ids(&keys, input.previous);
+    if input.previous.is_some() {
+        let kept = matching.continued.iter().filter(|c| c.is_some()).count();
+        log.info(&format!(
+            "{kept} of {k} themes continue a theme of the previous run; {} new, {} disappeared",
+            k - kept,
+            matching.disappeared.len()
+        ));
+    }
+    let sizes = clustering.sizes();
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by_key(|&t| matching.ids[t]);
+    let themes: Vec<ThemeModel> = order
+        .iter()
+        .map(|&t| {
+            let l = &labels[t];
+            let top: Vec<usize> = l.features.iter().copied().take(COHERENCE_TERMS).collect();
+            ThemeModel {
+                id: ThemeId(matching.ids[t]),
+                label: names[t].clone().unwrap_or_else(|| l.label.clone()),
+                named: names[t].clone(),
+                threshold: thresholds.get(t).copied(),
+                top_terms: l.top_terms.clone(),
+                features: l.features.iter().map(|&f| f as u32).collect(),
+                coherence: postings.coherence(&top),
+                terms: vectors[t].clone(),
+                sample_size: sizes[t] as u64,
+            }
+        })
+        .collect();
+    let centres = clustering.centroids.select(Axis(0), &order);
+    Ok(Model {
+        id: 0,
+        fingerprint: input.store.parts[0].fingerprint,
+        params: params.key(),
+        key: params.key(),
+        source: ModelSource::Fitted,
+        fitted_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        posts: scan.posts,
+        sample: sample.rows.len() as u64,
+        vocabulary: scan.counts.len() as u64,
+        lexicon,
+        basis,
+        centres,
+        themes,
+        next_id: matching.next_id,
+        disappeared: matching.disappeared,
+        k_selection,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sampling_order_does_not_depend_on_anything_but_seed_and_doc() {
+        use scan::priority;
+        assert_eq!(priority(42, DocId(7)), priority(42, DocId(7)));
+        assert_ne!(priority(42, DocId(7)), priority(43, DocId(7)));
+        // About half of the posts fall below the median.
+        let below = (0..10_000u64)
+            .filter(|&d| priority(42, DocId(d)) < u64::MAX / 2)
+            .count();
+        assert!((4_500..5_500).contains(&below), "{below}");
+    }
+}
