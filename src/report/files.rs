@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::html;
+use super::interactive::DailyCounts;
 
 use polars::prelude::*;
 use polars_io::prelude::{CsvWriter, ParquetWriter};
@@ -382,8 +383,25 @@ fn write_run_json(path: &Path, cx: &Context, analysis: &Analysis) -> Result<()> 
     })
 }
 
-fn write_index(path: &Path, cx: &Context, analysis: &Analysis, charts: &[PathBuf]) -> Result<()> {
-    let page = html::render(cx.dir, cx.trend, cx.input, analysis, charts);
+/// `index.html`; its interactive charts take the posts of each theme per
+/// day, counted here in one more pass over the results.
+fn write_index(
+    path: &Path,
+    cx: &Context,
+    analysis: &Analysis,
+    rows: &Results,
+    charts: &[PathBuf],
+) -> Result<()> {
+    let daily = match (&analysis.trends, &analysis.axis) {
+        (Some(_), Some(axis)) => Some(DailyCounts::count(
+            rows,
+            analysis.themes.len(),
+            axis,
+            cx.trend.get_granularity(),
+        )?),
+        _ => None,
+    };
+    let page = html::render(cx.dir, cx.trend, cx.input, analysis, charts, daily.as_ref());
     write_atomic(path, |w| {
         w.write_all(page.as_bytes())
             .map_err(|e| Error::write(path, e))
@@ -698,7 +716,7 @@ pub fn write_all(
     written.push(file("rejected.csv"));
     write_run_json(&file("run.json"), cx, analysis)?;
     written.push(file("run.json"));
-    write_index(&file("index.html"), cx, analysis, charts)?;
+    write_index(&file("index.html"), cx, analysis, rows, charts)?;
     written.push(file("index.html"));
     Ok(written)
 }

@@ -1,9 +1,10 @@
 //! `index.html`: the page the analyst opens each morning.
 //!
 //! A static file that opens from disk and fetches nothing from the network:
-//! styles and the one script are inline, charts are the PNG files beside
-//! it (each linked to its SVG), sparklines are inline SVG, and the
-//! interactive share chart is drawn from data embedded in the page
+//! styles and scripts are inline, charts are the PNG files beside it
+//! (each linked to its SVG), sparklines are inline SVG, and the
+//! interactive charts (the share chart, each theme's chart, the facet
+//! charts) are drawn by ECharts, inlined, from data embedded in the page
 //! ([`super::interactive`]). Order: a summary line, the rising themes
 //! (bursts, newest first, and the largest recent gains in share), the
 //! interactive chart with its filter box, the themes table, all charts,
@@ -28,6 +29,8 @@ use crate::results::Results;
 use crate::time::Granularity;
 use crate::trend::TrendParams;
 
+use super::interactive::{DailyCounts, Page};
+
 /// Bursts listed in the "rising" table.
 const MAX_BURSTS: usize = 15;
 /// Themes listed as gaining share.
@@ -39,7 +42,10 @@ th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}.sw{display:inlin
 img{max-width:100%;border:1px solid #ddd;margin:0.4em 0}.summary{font-size:1.1em;background:#f7f7f7;padding:0.6em 1em;border-left:4px solid #1f77b4}
 .badge{background:#d62728;color:#fff;border-radius:3px;padding:0 5px;font-size:0.85em}.muted{color:#777}section.theme{border-top:1px solid #ddd;margin-top:1.5em}
 ol.titles li{margin:0.2em 0}#tt-chart svg{width:100%;height:auto;max-width:1200px;display:block}
-#tt-tooltip{position:fixed;pointer-events:none;background:#fff;border:1px solid #999;padding:4px 8px;border-radius:3px;box-shadow:0 1px 4px rgba(0,0,0,.2);font-size:0.9em;z-index:10}
+.tt-main{height:560px;max-width:1400px}.tt-small{height:240px;max-width:1100px}.tt-facet{height:560px;max-width:1400px}
+.tt-controls button{font:inherit;font-size:0.9em;margin-right:2px;padding:2px 8px;border:1px solid #bbb;background:#f6f6f6;border-radius:3px;cursor:pointer}
+.tt-controls button[aria-pressed=true]{background:#1f77b4;border-color:#1f77b4;color:#fff}.tt-controls button:disabled{color:#aaa;cursor:default}
+.tt-tip .tt-row{white-space:nowrap}.tt-tip .tt-hit{font-weight:bold}.tt-tip .tt-sw{display:inline-block;width:9px;height:9px;margin-right:5px;border-radius:2px}
 #tt-posts{background:#fafafa;border-left:4px solid #999;padding:0 1em;margin:0.6em 0}#tt-posts:empty{display:none}";
 
 /// A path written relative to `from` (a folder) when both share a root,
@@ -123,15 +129,25 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-/// Builds the page.
+/// Builds the page; `daily` holds the posts of each theme per day, for
+/// the interactive charts (none without dated posts).
 pub fn render(
     out: &Path,
     trend: &TrendParams,
     input: &Path,
     a: &Analysis,
     charts: &[PathBuf],
+    daily: Option<&DailyCounts>,
 ) -> String {
     let g = trend.get_granularity();
+    let page = match (&a.trends, daily) {
+        (Some(trends), Some(daily)) => {
+            Some(Page::new(out, a, trends, daily, g, trend.smooth, |path| {
+                relative_to(Path::new(path), out).map(|rel| url_path(&rel))
+            }))
+        }
+        _ => None,
+    };
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     h.push_str("<title>theme-trends report</title>\n<style>\n");
@@ -142,17 +158,14 @@ pub fn render(
     if let Some(trends) = &a.trends {
         rising(&mut h, a, trends, g, trend.get_recent());
     }
-    let unit = a
-        .trends
-        .as_ref()
-        .map(|t| super::interactive::display_unit(g, &t.matrix.periods, a.themes.len()));
-    if let Some(unit) = unit {
-        h.push_str(&super::interactive::section(unit, g));
+    if let Some(page) = &page {
+        h.push_str(&page.section());
     }
     themes_table(&mut h, a);
     if let Some(trends) = &a.trends {
-        for f in &trends.facets {
-            facet_section(&mut h, out, a, trends, f, g);
+        for (i, f) in trends.facets.iter().enumerate() {
+            let chart = page.as_ref().map(|_| Page::facet_chart(i));
+            facet_section(&mut h, out, a, trends, f, g, chart.as_deref());
         }
     }
     h.push_str("<h2 id=\"charts\">图表 · Charts</h2>\n");
@@ -177,7 +190,7 @@ pub fn render(
     }
     h.push_str("<h2 id=\"themes-detail\">各主题 · Each theme</h2>\n");
     for t in 0..a.themes.len() {
-        theme_section(&mut h, out, a, t, g);
+        theme_section(&mut h, out, a, t, g, page.is_some());
     }
     h.push_str("<h2>文件 · Files</h2>\n<ul>\n");
     for f in [
@@ -199,14 +212,8 @@ pub fn render(
         }
     }
     h.push_str("</ul>\n");
-    if let (Some(trends), Some(unit)) = (&a.trends, unit) {
-        h.push_str(&super::interactive::data_and_script(
-            out,
-            a,
-            trends,
-            unit,
-            |path| relative_to(Path::new(path), out).map(|rel| url_path(&rel)),
-        ));
+    if let Some(page) = &page {
+        h.push_str(&page.script());
     }
     h.push_str("</body>\n</html>\n");
     h
@@ -579,7 +586,8 @@ fn top_themes(a: &Analysis, counts: &[u64], total: u64) -> String {
 
 /// A section per `--facet`: which themes each value (outlet, category…)
 /// carries overall and in its latest period, and the chart of how that
-/// changed.
+/// changed: `chart`, drawn in the page, when given (the PNG is then
+/// linked below it), else the PNG.
 fn facet_section(
     h: &mut String,
     out: &Path,
@@ -587,6 +595,7 @@ fn facet_section(
     trends: &Trends,
     f: &crate::trend::facet::FacetView,
     g: Granularity,
+    chart: Option<&str>,
 ) {
     let _ = writeln!(
         h,
@@ -618,7 +627,16 @@ fn facet_section(
     }
     h.push_str("</table>\n");
     let stem = crate::look::facet_stem(&f.facet);
-    if out.join(format!("charts/{stem}.png")).exists() {
+    if let Some(chart) = chart {
+        h.push_str(chart);
+    }
+    if chart.is_some() && out.join(format!("charts/{stem}.png")).exists() {
+        let _ = writeln!(
+            h,
+            "<p class=\"muted\">For e-mail: <a href=\"charts/{0}.png\">PNG</a> · <a href=\"charts/{0}.svg\">SVG</a></p>",
+            esc(&url_path(Path::new(&stem)))
+        );
+    } else if out.join(format!("charts/{stem}.png")).exists() {
         let _ = writeln!(
             h,
             "<p><a href=\"charts/{0}.svg\"><img src=\"charts/{0}.png\" alt=\"theme shares by {1}\" loading=\"lazy\"></a></p>",
@@ -628,7 +646,16 @@ fn facet_section(
     }
 }
 
-fn theme_section(h: &mut String, out: &Path, a: &Analysis, t: usize, g: Granularity) {
+/// A theme's section; with `interactive`, its chart is drawn in the page
+/// (the PNG stays linked).
+fn theme_section(
+    h: &mut String,
+    out: &Path,
+    a: &Analysis,
+    t: usize,
+    g: Granularity,
+    interactive: bool,
+) {
     let theme = &a.themes[t];
     let id = theme.id;
     let _ = writeln!(
@@ -645,7 +672,10 @@ fn theme_section(h: &mut String, out: &Path, a: &Analysis, t: usize, g: Granular
         theme.coherence,
         theme.cohesion
     );
-    if a.trends.is_some() && out.join(format!("charts/themes/theme_{id}.png")).exists() {
+    let png = a.trends.is_some() && out.join(format!("charts/themes/theme_{id}.png")).exists();
+    if interactive {
+        h.push_str(&Page::theme_chart(t, id, png));
+    } else if png {
         let _ = writeln!(h, "<p><img src=\"charts/themes/theme_{id}.png\" alt=\"T{id} share over time\" loading=\"lazy\"></p>");
     }
     let terms: Vec<String> = theme
