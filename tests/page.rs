@@ -588,6 +588,24 @@ fn check_page(browser: &Path, dir: &Path, out: &Path, g: &'static str) -> (Brows
             .collect();
     assert_eq!(page_bands, bands, "the bands are themes.csv's groups");
     assert!(bands.len() <= 12);
+    // Every legend item and the legend's buttons are drawn inside the chart.
+    let width = cdp
+        .eval("document.getElementById('tt-chart').clientWidth")
+        .as_f64()
+        .unwrap();
+    let items =
+        bands
+            .keys()
+            .map(String::as_str)
+            .chain(["事件 · events", "全选 · all", "反选 · invert"]);
+    for name in items {
+        let t = cdp.eval(&format!("ttPage.text({})", json!(name)));
+        let right = t["left"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name} not drawn"))
+            + t["w"].as_f64().unwrap();
+        assert!(right <= width, "{name} is cut off: {right} > {width}");
+    }
     let (x, series) = option_series(&mut cdp);
     assert_eq!(x, r.periods, "the chart draws trends.csv's periods");
     for (name, vals) in &series {

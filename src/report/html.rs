@@ -164,7 +164,11 @@ pub fn render(
     themes_table(&mut h, a);
     if let Some(trends) = &a.trends {
         for (i, f) in trends.facets.iter().enumerate() {
-            let chart = page.as_ref().map(|_| Page::facet_chart(i));
+            // A facet no post has a value of has no chart to draw.
+            let chart = page
+                .as_ref()
+                .filter(|_| !f.values.is_empty())
+                .map(|_| Page::facet_chart(i));
             facet_section(&mut h, out, a, trends, f, g, chart.as_deref());
         }
     }

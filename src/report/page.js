@@ -307,17 +307,22 @@
       },
       markArea: {
         silent: true, data: area, itemStyle: { color: "rgba(194,53,49,0.12)" },
-        label: { position: "insideTop", color: "#8b1a1a", fontSize: 12 }
+        label: { position: "insideTop", color: "#8b1a1a", fontSize: 12, backgroundColor: "rgba(255,255,255,0.85)", padding: [2, 4], borderRadius: 2 }
       }
     };
   }
 
+  // The legend's items wrap within this width (pixels); the "all" and
+  // "invert" buttons stand before them, beside the box (ECharts lays them
+  // out outside it).
+  var SELECTOR = 160;
+  function legendWidth() { return Math.max(300, chartEl.clientWidth - 8 - SELECTOR - 16); }
   // Lines the legend takes: every band is named in full (and in an
   // exported image).
   var measure = document.createElement("canvas").getContext("2d");
   function legendLines() {
     measure.font = "12px " + FONT;
-    var width = Math.max(300, chartEl.clientWidth - 8 - 150), lines = 1, x = 0;
+    var width = legendWidth(), lines = 1, x = 0;
     current.bands.map(function (b) { return b.name; }).concat([EVENTS]).forEach(function (n) {
       var w = measure.measureText(n).width + 25 + 10;
       if (x > 0 && x + w > width) { lines++; x = 0; }
@@ -351,7 +356,7 @@
         axisPointer: { type: "line" }, textStyle: { fontFamily: FONT, fontSize: 12 }
       },
       legend: {
-        top: 52, left: 8, right: 150,
+        top: 52, left: 8, width: legendWidth(), selectorPosition: "start",
         data: current.bands.map(function (b) { return b.name; }).concat([EVENTS]),
         selected: state.selected,
         selector: [{ type: "all", title: "全选 · all" }, { type: "inverse", title: "反选 · invert" }]
