@@ -683,6 +683,42 @@ mod tests {
     }
 
     #[test]
+    fn a_page_above_the_bound_offers_the_shortest_period_that_fits_and_says_so() {
+        let page = Page {
+            json: String::new(),
+            g: Granularity::Day,
+            base: Granularity::Week,
+            left_out: vec![(Granularity::Day, 2_600_000)],
+            posts: (100, Granularity::Month),
+            themes: 3,
+        };
+        let h = page.section();
+        let button = |u: &str| {
+            let at = h.find(&format!("data-unit=\"{u}\"")).unwrap();
+            h[at..at + h[at..].find('>').unwrap()].to_string()
+        };
+        assert!(button("day").contains(" disabled"), "{h}");
+        assert!(!button("week").contains(" disabled"), "{h}");
+        assert!(!button("month").contains(" disabled"), "{h}");
+        assert!(
+            h.contains("The page holds the counts by week, the shortest period within its 2 MB bound (by day 2.6 MB)."),
+            "{h}"
+        );
+        assert!(
+            h.contains("The report&#39;s periods are days: see trends.csv."),
+            "{h}"
+        );
+        let fits = Page {
+            base: Granularity::Day,
+            left_out: Vec::new(),
+            ..page
+        };
+        let h = fits.section();
+        assert!(!h.contains(" disabled"), "{h}");
+        assert!(!h.contains("bound"), "{h}");
+    }
+
+    #[test]
     fn links_share_their_folder_once() {
         let l = ["../a/_posts/x.md", "../a/_posts/y.md"].map(String::from);
         assert_eq!(common_folder(l.iter()), "../a/_posts/");
