@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Size of index.html and the time until its interactive chart is drawn in
-# headless Chromium, at two sizes:
+# Size of index.html and the time until its interactive share chart is
+# drawn by ECharts in headless Chromium, at two sizes:
 #   demo-45x48: 45 themes over 48 months (synthetic, --granularity month)
 #   200x1500:   200 themes over 1,500 days (synthetic, --granularity day)
 # Each archive is a CSV table (date,title,text) of made-up subjects, each
 # with its own words, written under ${TMPDIR:-/tmp}. The load time is the
 # page's own performance.now() when the chart is drawn (the data-drawn-ms
-# attribute of #tt-chart), median of 3 loads from disk.
+# attribute of #tt-chart), median of 3 loads from disk. "embedded" is the
+# period of the counts the page holds (days unless they pass its 2 MB
+# bound) and "data" the bytes of its embedded JSON (counts and posts).
 #
 #   benches/page_size.sh            # both sizes
 #   SIZES="45:48:month" benches/page_size.sh
@@ -51,7 +53,7 @@ with open(out, "w", newline="", encoding="utf-8") as f:
 PY
 }
 
-printf "%-12s %8s %9s %10s %12s %12s\n" size themes periods drawn page_bytes load_ms
+printf "%-12s %8s %9s %14s %12s %12s %10s\n" size themes periods embedded page_bytes data_bytes load_ms
 for spec in $SIZES; do
     IFS=: read -r k periods gran <<<"$spec"
     [ "$gran" = month ] && per=900 || per=24
@@ -62,7 +64,7 @@ for spec in $SIZES; do
     "$BIN" run --input "$csv" --out "$out" --k "$k" --granularity "$gran" --quiet >&2
     page="$out/index.html"
     bytes=$(stat -c %s "$page")
-    drawn=$(python3 -c "import json,re,sys;s=open(sys.argv[1],encoding='utf-8').read();d=json.loads(re.search(r'id=\"tt-data\">(.*?)</script>',s,re.S).group(1));print(f\"{len(d['periods'])}/{d['unit']}\")" "$page")
+    read -r embedded data < <(python3 -c "import json,re,sys;s=open(sys.argv[1],encoding='utf-8').read();j=re.search(r'id=\"tt-data\">(.*?)</script>',s,re.S).group(1);d=json.loads(j);print(f\"{d['n']}/{d['base']} {len(j.encode())}\")" "$page")
     times=()
     for run in 1 2 3; do
         prof="$WORK/profile_$run"; rm -rf "$prof"
@@ -72,5 +74,5 @@ for spec in $SIZES; do
         times+=("$ms")
     done
     load=$(printf "%s\n" "${times[@]}" | sort -n | sed -n 2p)
-    printf "%-12s %8s %9s %10s %12s %12s\n" "${k}x${periods}" "$k" "$periods" "$drawn" "$bytes" "$load"
+    printf "%-12s %8s %9s %14s %12s %12s %10s\n" "${k}x${periods}" "$k" "$periods" "$embedded" "$bytes" "$data" "$load"
 done
