@@ -305,8 +305,10 @@
         itemStyle: { color: "#c23531" },
         tooltip: { formatter: function (q) { var e = eventById[q.data.eid]; return e ? esc(eventName(e)) + "<br>" + esc(dateRange(e.start, e.end)) + " · " + e.posts + " posts" : ""; } }
       },
+      // z: above the bands (a mark area is drawn below its series' lines by
+      // default, and so under the other bands), its label readable.
       markArea: {
-        silent: true, data: area, itemStyle: { color: "rgba(194,53,49,0.12)" },
+        silent: true, z: 10, data: area, itemStyle: { color: "rgba(194,53,49,0.12)" },
         label: { position: "insideTop", color: "#8b1a1a", fontSize: 12, backgroundColor: "rgba(255,255,255,0.85)", padding: [2, 4], borderRadius: 2 }
       }
     };
