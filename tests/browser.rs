@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,6 +29,14 @@ fn headless(browser: &Path, profile: &Path, args: &[String]) -> String {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromium starts");
+    // Read while it runs: a page's DOM (ECharts inlined, over a megabyte)
+    // is more than a pipe holds, and Chromium waits until it is read.
+    let mut stdout = child.stdout.take().expect("chromium's stdout");
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.read_to_end(&mut out);
+        out
+    });
     let started = Instant::now();
     loop {
         if child.try_wait().expect("wait for chromium").is_some() {
@@ -39,8 +48,8 @@ fn headless(browser: &Path, profile: &Path, args: &[String]) -> String {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = child.wait_with_output().expect("chromium output");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let out = reader.join().expect("chromium's output");
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[test]
