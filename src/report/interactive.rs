@@ -377,10 +377,10 @@ impl Page {
                     "label": e.label,
                     "start": day(e.start),
                     "end": day(e.end),
-                    "peak": day(e.peak_period),
+                    "peak": day(e.peak),
                     "posts": e.posts,
                     "theme": e.theme.map(|t| t.get()),
-                    "strength": (e.strength * 1000.0).round() / 1000.0,
+                    "score": (e.score * 1000.0).round() / 1000.0,
                     "reps": reps,
                 })
             })

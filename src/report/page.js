@@ -137,7 +137,8 @@
   D.posts.forEach(function (p) { (postsOf[p[0]] = postsOf[p[0]] || []).push(p); });
   var eventById = {};
   D.events.forEach(function (e) { eventById[e.id] = e; });
-  var byStrength = D.events.slice().sort(function (a, b) { return b.strength - a.strength || a.id - b.id; });
+  // Strongest first: the highest score (how surprising the event is).
+  var byStrength = D.events.slice().sort(function (a, b) { return b.score - a.score || a.id - b.id; });
   function eventName(e) { return "E" + e.id + " " + e.label; }
   function dateRange(a, z) { return a === z ? ymd(a) : ymd(a) + " – " + ymd(z); }
   function link(parent, text, href) {
