@@ -97,11 +97,12 @@ pub struct Aggregates {
     /// Analysed posts per day: where the time axis lies
     /// ([`crate::time::TimeAxis`]). Memory: the archive's days.
     pub days: BTreeMap<Day, u64>,
-    /// Per week (its Monday, days since 1970-01-01): posts, and in how
-    /// many of them each word occurs (by [`crate::text::word_key`]); what
-    /// rising words and events are found from.
-    pub weekly: BTreeMap<i32, Weekly>,
-    /// The words behind the keys of `weekly`: every word of an analysed
+    /// Per day: posts, and in how many of them each word occurs (by
+    /// [`crate::text::word_key`]); what rising words and events are found
+    /// from, by the day or by the week. Memory: days × distinct words of a
+    /// day, 8 bytes each.
+    pub daily: BTreeMap<Day, Daily>,
+    /// The words behind the keys of `daily`: every word of an analysed
     /// post. (Keeping only words seen twice in a segment made the events
     /// depend on how the archive was split into parts.) Memory: the
     /// archive's distinct words.
@@ -112,13 +113,53 @@ pub struct Aggregates {
     pub warnings: Vec<String>,
 }
 
-/// One week's posts and word counts.
+/// One day's posts and word counts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Weekly {
-    /// Dated posts analysed in the week.
+pub struct Daily {
+    /// Dated posts analysed on the day.
     pub posts: u32,
-    /// Posts of the week containing each word (by key).
-    pub df: HashMap<u32, u32>,
+    /// Posts of the day containing each word, by key, sorted by key.
+    pub df: Vec<(u32, u32)>,
+}
+
+impl Daily {
+    /// Adds `other`'s counts (both sorted by key; the result too).
+    pub fn add(&mut self, other: &Daily) {
+        self.posts += other.posts;
+        if self.df.is_empty() {
+            self.df = other.df.clone();
+            return;
+        }
+        let mut out = Vec::with_capacity(self.df.len().max(other.df.len()));
+        let (mut a, mut b) = (self.df.iter().peekable(), other.df.iter().peekable());
+        loop {
+            match (a.peek(), b.peek()) {
+                (Some(&&(ka, ca)), Some(&&(kb, cb))) => {
+                    if ka == kb {
+                        out.push((ka, ca + cb));
+                        a.next();
+                        b.next();
+                    } else if ka < kb {
+                        out.push((ka, ca));
+                        a.next();
+                    } else {
+                        out.push((kb, cb));
+                        b.next();
+                    }
+                }
+                (Some(&&x), None) => {
+                    out.push(x);
+                    a.next();
+                }
+                (None, Some(&&y)) => {
+                    out.push(y);
+                    b.next();
+                }
+                (None, None) => break,
+            }
+        }
+        self.df = out;
+    }
 }
 
 /// Warnings kept for the log.
@@ -164,15 +205,12 @@ impl Aggregates {
         for (d, n) in other.days {
             *self.days.entry(d).or_default() += n;
         }
-        for (week, w) in other.weekly {
-            let mine = self.weekly.entry(week).or_default();
-            mine.posts += w.posts;
-            if mine.df.is_empty() {
-                mine.df = w.df;
-            } else {
-                for (k, c) in w.df {
-                    *mine.df.entry(k).or_default() += c;
+        for (day, d) in other.daily {
+            match self.daily.entry(day) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(d);
                 }
+                std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().add(&d),
             }
         }
         if self.names.is_empty() {
@@ -254,6 +292,21 @@ impl Aggregates {
             Some((a, b)) => (a.min(day), b.max(day)),
             None => (day, day),
         });
+    }
+}
+
+/// Records `name` for word key `key`: when two words share a key, the
+/// smaller name is kept, whatever order the parts arrive in.
+pub fn keep_name(names: &mut HashMap<u32, String>, key: u32, name: String) {
+    match names.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut e) => {
+            if name < *e.get() {
+                e.insert(name);
+            }
+        }
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(name);
+        }
     }
 }
 
@@ -344,20 +397,5 @@ mod tests {
             })
             .collect();
         merged_both_ways(parts);
-    }
-}
-
-/// Records `name` for word key `key`: when two words share a key, the
-/// smaller name is kept, whatever order the parts arrive in.
-pub fn keep_name(names: &mut HashMap<u32, String>, key: u32, name: String) {
-    match names.entry(key) {
-        std::collections::hash_map::Entry::Occupied(mut e) => {
-            if name < *e.get() {
-                e.insert(name);
-            }
-        }
-        std::collections::hash_map::Entry::Vacant(e) => {
-            e.insert(name);
-        }
     }
 }

@@ -155,46 +155,70 @@ pub struct SampledPost {
 pub struct RisingTerm {
     /// The word.
     pub term: String,
-    /// First day of the burst's first week (not before the first post).
+    /// First day of the burst (not before the first post).
     pub start: NaiveDate,
-    /// Last day of the burst's last week (not after the last post).
+    /// Last day of the burst (not after the last post).
     pub end: NaiveDate,
-    /// The report period of the burst's busiest week.
-    pub peak_period: NaiveDate,
+    /// The burst's busiest day (or the Monday of its busiest week).
+    pub peak: NaiveDate,
     /// Log-likelihood gained over the word's usual rate.
     pub strength: f64,
     /// Posts containing the word during the burst.
     pub posts: u64,
-    /// Whether the burst runs into the last week.
+    /// Whether the burst runs into the last day (week) of the archive.
     pub ongoing: bool,
 }
 
-/// An event: posts confined in time that share words which burst
-/// together.
+/// The time unit events are found and dated in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventUnit {
+    /// Days: archives with enough posts a day (a flash feed).
+    #[default]
+    Day,
+    /// ISO weeks from Monday: sparser archives.
+    Week,
+}
+
+/// An event: a story confined in time, told by posts that share words
+/// which burst together.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     /// Its id, stable across runs.
     pub id: u32,
+    /// The longer story it is part of (a match of a tournament), if any.
+    pub parent: Option<u32>,
     /// The theme most of its posts belong to, `None` when no theme holds
     /// half of them.
     pub theme: Option<ThemeIdx>,
-    /// Its label: its top words joined by `·`.
+    /// Its label: the words that name the story, joined by `·`.
     pub label: String,
-    /// Its words, most posts first.
+    /// Its words, most telling first.
     pub terms: Vec<String>,
-    /// Date of its first post.
+    /// First day of its core (where its posts are).
     pub start: NaiveDate,
-    /// Date of its last post.
+    /// Last day of its core.
     pub end: NaiveDate,
-    /// The report period with most of its posts.
+    /// Its busiest day (with weeks: the Monday of its busiest week).
+    pub peak: NaiveDate,
+    /// The report period of its peak.
     pub peak_period: NaiveDate,
-    /// Its posts.
+    /// When its first post of the core came out, when posts have a time.
+    pub broke: Option<chrono::NaiveDateTime>,
+    /// Hours from its first to its last post, when posts have a time.
+    pub hours: Option<f64>,
+    /// Its posts (its children's included).
     pub posts: u64,
-    /// The bursts' log-likelihood gain, summed over its words.
-    pub strength: f64,
-    /// Its posts that share most of its words.
+    /// The outlets its posts came from, with their posts, most first.
+    pub outlets: Vec<(String, u64)>,
+    /// How surprising it is: twice the log-likelihood ratio of its posts
+    /// per day against its lead word's usual rate (a G statistic).
+    pub score: f64,
+    /// Its posts per day (per week) over its core and a little around.
+    pub series: Vec<(NaiveDate, u64)>,
+    /// Its posts that share most of its words (no roundup among them).
     pub representatives: Vec<PostRef>,
-    /// Whether it runs into the last week of the archive.
+    /// Whether it runs into the last day (week) of the archive.
     pub ongoing: bool,
     /// Whether it is new since the previous run (no earlier id).
     pub new: bool,
@@ -203,12 +227,100 @@ pub struct Event {
 /// What happened: events and rising words.
 #[derive(Debug, Clone, Default)]
 pub struct Happenings {
-    /// Events, earliest first.
+    /// The reported events, earliest first.
     pub events: Vec<Event>,
     /// Word bursts, newest first.
     pub rising: Vec<RisingTerm>,
-    /// Posts in events.
+    /// Posts in reported events.
     pub posts_in_events: u64,
+    /// The unit events are found in.
+    pub unit: EventUnit,
+    /// The median of analysed posts per day with posts: what chose the
+    /// unit.
+    pub posts_per_day: f64,
+    /// The rule that chose the unit, in words.
+    pub unit_rule: String,
+    /// Candidates found before the evidence rule (`--all-events` reports
+    /// them all).
+    pub candidates: usize,
+    /// Posts recognised as roundups (digests of many stories): in no event.
+    pub roundups: u64,
+    /// Where posts' outlets were read from.
+    pub outlet_field: String,
+    /// Reported events that rest on a single bursting word.
+    pub single_word: usize,
+    /// The latest day with analysed posts.
+    pub latest: Option<NaiveDate>,
+    /// Whether that day was not over when the run took place (its events
+    /// are partial).
+    pub partial: bool,
+    /// The latest day with posts that was over: the morning page's
+    /// "yesterday".
+    pub complete: Option<NaiveDate>,
+}
+
+/// The most events a morning list shows.
+pub const MORNING_EVENTS: usize = 10;
+
+/// What the morning page, the digest and the run's summary tell first:
+/// the events of the latest complete day and of the week up to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Morning<'a> {
+    /// The latest day that was over when the run took place.
+    pub day: NaiveDate,
+    /// Its events, strongest first (at most [`MORNING_EVENTS`]): those
+    /// whose core holds the day. A story with parts shows the part of the
+    /// day rather than the whole.
+    pub day_events: Vec<&'a Event>,
+    /// The day after, still under way, when the archive reaches it.
+    pub partial: Option<NaiveDate>,
+    /// Events of the partial day that began on it, strongest first.
+    pub partial_events: Vec<&'a Event>,
+    /// The week: seven days ending on `day`.
+    pub week: (NaiveDate, NaiveDate),
+    /// Its events, strongest first (at most [`MORNING_EVENTS`]): stories
+    /// rather than their parts.
+    pub week_events: Vec<&'a Event>,
+}
+
+impl Happenings {
+    /// The morning lists, or `None` when the archive has no complete day.
+    pub fn morning<'a>(&'a self) -> Option<Morning<'a>> {
+        let day = self.complete?;
+        let week = (day - chrono::Days::new(6), day);
+        let overlaps = |e: &Event, (a, b): (NaiveDate, NaiveDate)| e.start <= b && e.end >= a;
+        let strongest = |mut v: Vec<&'a Event>| {
+            v.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+            v.truncate(MORNING_EVENTS);
+            v
+        };
+        // A day: the parts active on it, and the stories with none.
+        let on = |d: NaiveDate| -> Vec<&Event> {
+            let active: Vec<&Event> = self.events.iter().filter(|e| overlaps(e, (d, d))).collect();
+            active
+                .iter()
+                .copied()
+                .filter(|e| !active.iter().any(|c| c.parent == Some(e.id)))
+                .collect()
+        };
+        let partial = self.latest.filter(|&l| self.partial && l > day);
+        let partial_events = partial.map_or(Vec::new(), |p| {
+            on(p).into_iter().filter(|e| e.start == p).collect()
+        });
+        Some(Morning {
+            day,
+            day_events: strongest(on(day)),
+            partial,
+            partial_events: strongest(partial_events),
+            week,
+            week_events: strongest(
+                self.events
+                    .iter()
+                    .filter(|e| e.parent.is_none() && overlaps(e, week))
+                    .collect(),
+            ),
+        })
+    }
 }
 
 /// What the analysis found.

@@ -16,11 +16,12 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::aggregate::{Aggregates, Candidate, PostCounts};
+use crate::aggregate::{Aggregates, Candidate, Daily, PostCounts};
 use crate::dedup::Duplicates;
 use crate::error::{Error, Result};
 use crate::flags::Checked;
 use crate::ids::{DocId, ThemeIdx};
+use crate::ingest::ResolvedOutlet;
 use crate::ingest::{self, RejectReason, Rejection};
 use crate::log::Log;
 use crate::model::Model;
@@ -45,6 +46,8 @@ pub struct AssignParams {
     pub facets: Vec<String>,
     /// How many times a title word counts (as the model was fitted).
     pub title_weight: u32,
+    /// The field of each post's outlet.
+    pub outlet: crate::ingest::OutletField,
 }
 
 impl AssignParams {
@@ -172,6 +175,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
     let model = input.model;
     let params = input.params;
     let words = SegmentWords::of(&read.vocab.words, model);
+    let outlet = params.outlet.resolve(input.columns);
     let mut out = Assigned {
         rows: Vec::new(),
         rejected: Vec::new(),
@@ -179,6 +183,7 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
     };
     let agg = &mut out.aggregates;
     let mut seen_in = vec![0u32; words.keys.len()];
+    let mut days = DayCounts::default();
     let mut distinct: Vec<u32> = Vec::new();
     for rec in &read.records {
         agg.counts.posts += 1;
@@ -238,7 +243,9 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
         for &w in &distinct {
             seen_in[w as usize] += 1;
         }
-        count(agg, rec, f, theme, score, &distinct, &words, input);
+        count(
+            agg, rec, f, theme, score, &distinct, &words, &outlet, &mut days, input,
+        );
         out.rows.push(Assignment {
             doc: rec.doc,
             path: rec.path.clone(),
@@ -246,11 +253,21 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             title: f.title.clone(),
             theme,
             score,
-            source: f.source.clone(),
+            credit: f.source.clone(),
+            outlet: outlet.of(&f.fields, &f.extra, input.columns),
+            minute: f.minute,
             extra: f.extra.clone(),
             terms,
         });
     }
+    agg.daily = days
+        .into_iter()
+        .map(|(day, (posts, df))| {
+            let mut df: Vec<(u32, u32)> = df.into_iter().collect();
+            df.sort_unstable();
+            (day, Daily { posts, df })
+        })
+        .collect();
     for (w, &n) in seen_in.iter().enumerate() {
         if n >= 1 {
             let name = read.vocab.words[w].clone();
@@ -259,6 +276,11 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
     }
     Ok((out, docs))
 }
+
+/// A segment's posts and word counts per day, before they are sorted into
+/// [`Daily`] sums.
+type DayCounts =
+    std::collections::BTreeMap<crate::time::Day, (u32, rustc_hash::FxHashMap<u32, u32>)>;
 
 /// Adds an analysed post (its `distinct` words, sorted) of theme `theme`
 /// to the sums.
@@ -271,6 +293,8 @@ fn count(
     score: f32,
     distinct: &[u32],
     words: &SegmentWords,
+    outlet: &ResolvedOutlet,
+    days: &mut DayCounts,
     input: &AssignInput,
 ) {
     let params = input.params;
@@ -281,10 +305,10 @@ fn count(
         None => agg.undated += 1,
     }
     if let Some(d) = f.date {
-        let week = agg.weekly.entry(d.week().0).or_default();
-        week.posts += 1;
+        let day = days.entry(d).or_default();
+        day.0 += 1;
         for &w in distinct {
-            *week.df.entry(words.keys[w as usize]).or_default() += 1;
+            *day.1.entry(words.keys[w as usize]).or_default() += 1;
         }
     }
     *agg.themes.entry((theme, period)).or_default() += 1;
@@ -295,7 +319,14 @@ fn count(
         }
     }
     for (i, name) in params.facets.iter().enumerate() {
-        let mut values = ingest::facet_values(name, &f.source, &f.fields, &f.extra, input.columns);
+        let mut values = match name.as_str() {
+            ingest::CREDIT => f.source.iter().cloned().collect(),
+            ingest::OUTLET => outlet
+                .of(&f.fields, &f.extra, input.columns)
+                .into_iter()
+                .collect(),
+            _ => ingest::field_values(name, &f.fields, &f.extra, input.columns),
+        };
         values.sort();
         values.dedup();
         for v in values.into_iter().filter(|v| !v.is_empty()) {

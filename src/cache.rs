@@ -29,7 +29,7 @@ use crate::segment::SegmentParams;
 /// The cache folder inside the output folder, unless `--cache` moves it.
 pub const IN_OUT: &str = ".cache";
 /// Store format version: part of the fingerprint.
-const STORE_FORMAT: u32 = 1;
+const STORE_FORMAT: u32 = 2;
 
 /// A cache folder and the places of its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -243,7 +243,13 @@ impl Checked<Params> {
             granularity: self.trend.granularity,
             facets: self.trend.facets.clone(),
             title_weight: self.vectorize.title_weight,
+            outlet: self.events.outlet.clone(),
         })
+    }
+
+    /// The moment the run takes for now (resolved by `check`).
+    pub fn now(&self) -> NaiveDateTime {
+        self.now.unwrap_or_default()
     }
 
     /// The events stage.

@@ -258,6 +258,7 @@ fn analyse(
             events: &events,
             chart: &chart,
             record: &record,
+            now: params.now(),
         },
         log,
     )

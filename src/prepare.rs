@@ -592,6 +592,7 @@ fn make_post(
             );
             record.outcome = Ok(Features {
                 date: post.date.map(crate::time::Day::of),
+                minute: post.time.map(crate::time::minute_of_day),
                 title: post.title,
                 source: post.source,
                 fields: post.fields,

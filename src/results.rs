@@ -22,7 +22,7 @@ use crate::store::SegmentRef;
 use crate::time::Day;
 
 /// Assignment output magic.
-pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x06";
+pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x07";
 
 /// One analysed post, as `assignments.csv` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,8 +39,12 @@ pub struct Assignment {
     pub theme: ThemeIdx,
     /// Cosine similarity to the theme's centre.
     pub score: f32,
-    /// The outlet credited.
-    pub source: Option<String>,
+    /// The outlet credited in the text.
+    pub credit: Option<String>,
+    /// The post's outlet (`--outlet`).
+    pub outlet: Option<String>,
+    /// Its time of day as written, minutes after midnight.
+    pub minute: Option<u16>,
     /// Carried table columns.
     pub extra: Vec<String>,
     /// Keys ([`crate::text::word_key`]) of the post's most telling words,
@@ -160,10 +164,10 @@ impl Kept {
     pub fn offer(&self, file: &str, a: &Assigned) -> bool {
         use std::sync::atomic::Ordering;
         let terms: usize = a.rows.iter().map(|r| r.terms.len() * 4).sum();
-        let weekly: usize = a.aggregates.weekly.values().map(|w| w.df.len() * 12).sum();
+        let daily: usize = a.aggregates.daily.values().map(|d| d.df.len() * 8).sum();
         let names: usize = a.aggregates.names.values().map(|n| n.len() + 32).sum();
         let bytes =
-            (a.rows.len() * 200 + a.rejected.len() * 200 + terms + weekly + names) as i64 + 4096;
+            (a.rows.len() * 200 + a.rejected.len() * 200 + terms + daily + names) as i64 + 4096;
         if self.left.fetch_sub(bytes, Ordering::Relaxed) < bytes {
             self.left.fetch_add(bytes, Ordering::Relaxed);
             return false;

@@ -57,7 +57,7 @@ impl Interner {
     }
 }
 
-/// The key of a word in the weekly counts and in a post's terms: 32 bits
+/// The key of a word in the daily counts and in a post's terms: 32 bits
 /// of its xxh3 hash. Two words sharing a key are counted together and
 /// named by the smaller (`aggregate::keep_name`); among a million distinct
 /// words about one in four thousand shares its key, almost always with a

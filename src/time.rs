@@ -97,6 +97,12 @@ impl Day {
     }
 }
 
+/// Minutes after midnight of a time of day.
+pub fn minute_of_day(t: chrono::NaiveTime) -> u16 {
+    use chrono::Timelike;
+    (t.hour() * 60 + t.minute()) as u16
+}
+
 /// A report period in the sums: its first day, or `None` for posts
 /// without a date (a table without a `date` column).
 pub type Period = Option<Day>;

@@ -5,43 +5,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// Runs headless Chromium with the flags this machine needs; returns stdout.
-fn headless(browser: &Path, profile: &Path, args: &[String]) -> String {
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromium starts");
-    let started = Instant::now();
-    loop {
-        if child.try_wait().expect("wait for chromium").is_some() {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("chromium did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let out = child.wait_with_output().expect("chromium output");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use std::process::Command;
 
 #[test]
 fn the_report_page_renders_in_headless_chromium() {
@@ -76,7 +40,7 @@ fn the_report_page_renders_in_headless_chromium() {
         );
     }
 
-    let dom = headless(
+    let dom = common::headless(
         &browser,
         &dir.path().join("p1"),
         &["--dump-dom".into(), page.clone()],
@@ -90,7 +54,7 @@ fn the_report_page_renders_in_headless_chromium() {
     assert!(dom.contains("charts/theme_share_area.png"));
 
     let shot = dir.path().join("shot.png");
-    headless(
+    common::headless(
         &browser,
         &dir.path().join("p2"),
         &[

@@ -72,12 +72,19 @@ fn archive(dir: &Path, until: &str) {
     }
 }
 
+#[allow(dead_code)]
 struct Event {
     id: String,
+    parent: String,
     start: NaiveDate,
     end: NaiveDate,
+    peak: NaiveDate,
+    broke: String,
     posts: usize,
+    outlets: usize,
+    score: f64,
     terms: Vec<String>,
+    titles: Vec<String>,
 }
 
 fn events(out: &Path) -> Vec<Event> {
@@ -86,13 +93,18 @@ fn events(out: &Path) -> Vec<Event> {
         h,
         [
             "event_id",
+            "parent_event_id",
             "theme_id",
             "label",
             "start",
             "end",
+            "peak_day",
             "peak_period",
+            "broke_at",
+            "hours",
             "posts",
-            "strength",
+            "outlets",
+            "score",
             "top_terms",
             "representative_titles"
         ]
@@ -100,10 +112,16 @@ fn events(out: &Path) -> Vec<Event> {
     rows.iter()
         .map(|r| Event {
             id: r[0].clone(),
-            start: day(&r[3]),
-            end: day(&r[4]),
-            posts: r[6].parse().unwrap(),
-            terms: r[8].split(';').map(str::to_string).collect(),
+            parent: r[1].clone(),
+            start: day(&r[4]),
+            end: day(&r[5]),
+            peak: day(&r[6]),
+            broke: r[8].clone(),
+            posts: r[10].parse().unwrap(),
+            outlets: r[11].split(';').filter(|o| !o.is_empty()).count(),
+            score: r[12].parse().unwrap(),
+            terms: r[13].split(';').map(str::to_string).collect(),
+            titles: r[14].split(" | ").map(str::to_string).collect(),
         })
         .collect()
 }
@@ -242,7 +260,15 @@ fn events_keep_their_ids_when_the_archive_grows() {
         with(events, word)
             .iter()
             .find(|e| e.start.format("%Y").to_string() == year)
-            .unwrap_or_else(|| panic!("no {word} event in {year}"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {word} event in {year}: {:?}",
+                    with(events, word)
+                        .iter()
+                        .map(|e| (e.start, e.end, e.posts, &e.terms))
+                        .collect::<Vec<_>>()
+                )
+            })
             .id
             .clone()
     };
@@ -304,4 +330,354 @@ fn xwlb_events_are_found_at_their_dates() {
         .map(|(words, _, _)| *words)
         .collect();
     assert!(missed.len() <= 3, "missed {missed:?}");
+}
+
+/// A post of a synthetic flash feed.
+struct Flash {
+    at: chrono::NaiveDateTime,
+    title: String,
+    text: String,
+    outlet: &'static str,
+}
+
+const OUTLETS: [&str; 3] = ["甲讯", "乙报", "丙社"];
+const BACKGROUND: [&str; 6] = ["travel", "flood", "trade", "space", "farm", "health"];
+/// A state visit on one day, told by three outlets over the morning.
+const VISIT: [&str; 3] = ["武契奇", "塞尔维亚", "国事访问"];
+/// An earthquake on the same day.
+const QUAKE: [&str; 3] = ["菲律宾", "强震", "震源"];
+/// A tournament of six weeks.
+const CUP: [&str; 2] = ["羽毛球", "锦标赛"];
+/// A common word, alone.
+const COMMON: &str = "调解";
+
+fn at(d: NaiveDate, minute: u32) -> chrono::NaiveDateTime {
+    d.and_hms_opt(minute / 60 % 24, minute % 60, 0).unwrap()
+}
+
+/// A dense feed: 120 background posts a day from 2026-03-02 for `days`
+/// days, by three outlets around the clock, and the stories of `stories`.
+fn feed(days: i64, stories: impl Fn(i64, NaiveDate, &mut Vec<Flash>, &mut usize)) -> Vec<Flash> {
+    let first = day("2026-03-02");
+    let mut rows = Vec::new();
+    let mut n = 0usize;
+    for i in 0..days {
+        let d = first + Duration::days(i);
+        for j in 0..120u32 {
+            n += 1;
+            let key = BACKGROUND[n % BACKGROUND.len()];
+            let (title, text) = common::subject_text(common::subject(key), n);
+            rows.push(Flash {
+                at: at(d, j * 12),
+                title,
+                text,
+                outlet: OUTLETS[n % 3],
+            });
+        }
+        stories(i, d, &mut rows, &mut n);
+    }
+    rows
+}
+
+/// A story's post: its words in the title and text, over background text.
+fn story(rows: &mut Vec<Flash>, n: &mut usize, at: chrono::NaiveDateTime, words: &[&str]) {
+    *n += 1;
+    let key = BACKGROUND[*n % BACKGROUND.len()];
+    let (title, text) = common::subject_text(common::subject(key), *n);
+    rows.push(Flash {
+        at,
+        title: format!("{}{title}", words.join("")),
+        text: format!("{}，{text}", words.join("，")),
+        outlet: OUTLETS[*n % 3],
+    });
+}
+
+/// Writes the feed's posts up to `until` (inclusive) as a flash table.
+fn write_feed(path: &Path, rows: &[Flash], until: chrono::NaiveDateTime) {
+    let mut t = String::from("date\ttitle\ttext\tsource\n");
+    for r in rows.iter().filter(|r| r.at <= until) {
+        t.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            r.at.format("%Y-%m-%d %H:%M:%S"),
+            r.title,
+            r.text,
+            r.outlet
+        ));
+    }
+    std::fs::write(path, t).unwrap();
+}
+
+/// The feed of the flash tests: 100 days; the visit and the quake on day
+/// 40 (2026-04-11), with three roundups that day holding both and the
+/// tournament; the tournament on days 20–61, three posts a day; the
+/// common word in 15 posts of day 80 from every outlet.
+fn flash_feed() -> Vec<Flash> {
+    feed(100, |i, d, rows, n| {
+        if i == 40 {
+            for k in 0..12 {
+                story(rows, n, at(d, 8 * 60 + k * 35), &VISIT);
+                story(rows, n, at(d, 9 * 60 + k * 30), &QUAKE);
+            }
+            for k in 0..3 {
+                // Titles that no list of roundup titles holds.
+                let mut words: Vec<&str> = vec!["晚间速览"];
+                words.extend(VISIT);
+                words.extend(QUAKE);
+                words.extend(CUP);
+                story(rows, n, at(d, 20 * 60 + k * 10), &words);
+            }
+        }
+        if (20..62).contains(&i) {
+            for k in 0..3 {
+                story(rows, n, at(d, 14 * 60 + k * 100), &CUP);
+            }
+        }
+        if i == 80 {
+            for k in 0..15 {
+                story(rows, n, at(d, 6 * 60 + k * 50), &[COMMON]);
+            }
+        }
+    })
+}
+
+/// The value of `column` in each row of a CSV file, by the header.
+fn column(out: &Path, file: &str, name: &str) -> Vec<String> {
+    let (h, rows) = common::read_csv(&out.join(file));
+    let i = h
+        .iter()
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("{file}: no {name}"));
+    rows.into_iter().map(|mut r| r.swap_remove(i)).collect()
+}
+
+#[test]
+fn a_flash_feed_has_its_stories_by_the_day_and_no_roundup_or_lone_word_is_an_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("feed.tsv");
+    write_feed(&input, &flash_feed(), at(day("2026-12-31"), 0));
+    let out = dir.path().join("out");
+    run_with(&input, &out, &["--k", "6"]);
+    let found = events(&out);
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["events"]["unit"], "day", "{}", run["events"]);
+
+    // The one-day stories: dated to their day, from three outlets, broke
+    // in the morning.
+    let visit_day = day("2026-04-11");
+    for words in [&VISIT[..], &QUAKE[..]] {
+        let e = with(&found, words[0]);
+        assert_eq!(
+            e.len(),
+            1,
+            "{words:?}: {:?}",
+            e.iter().map(|e| (&e.id, e.start)).collect::<Vec<_>>()
+        );
+        let e = e[0];
+        assert_eq!(
+            (e.start, e.end, e.peak),
+            (visit_day, visit_day, visit_day),
+            "{words:?}"
+        );
+        assert_eq!(e.posts, 12, "{words:?}");
+        assert_eq!(e.outlets, 3, "{words:?}");
+        assert!(
+            e.broke.starts_with("2026-04-11 0"),
+            "{words:?} broke {}",
+            e.broke
+        );
+        assert!(
+            e.titles.iter().all(|t| !t.contains("晚间速览")),
+            "{:?}",
+            e.titles
+        );
+    }
+
+    // The tournament: one event (parts of it may be its children), over
+    // its six weeks, holding nearly all its posts.
+    let cup: Vec<&Event> = with(&found, CUP[1])
+        .into_iter()
+        .chain(with(&found, CUP[0]))
+        .filter(|e| e.parent.is_empty())
+        .collect();
+    let ids: HashSet<&str> = cup.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), 1, "rival tournament events {ids:?}");
+    let e = cup[0];
+    assert!(
+        e.start <= day("2026-03-25") && e.end >= day("2026-04-28"),
+        "{}..{}",
+        e.start,
+        e.end
+    );
+    let cup_posts = 42 * 3;
+    assert!(
+        e.posts * 10 >= cup_posts * 8,
+        "{} of {cup_posts} posts",
+        e.posts
+    );
+
+    // The roundups join no event, and run.json counts them.
+    let titles = column(&out, "assignments.csv", "title");
+    let event_ids = column(&out, "assignments.csv", "event_id");
+    let roundups: Vec<&String> = titles
+        .iter()
+        .zip(&event_ids)
+        .filter(|(t, _)| t.starts_with("晚间速览"))
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(roundups.len(), 3);
+    assert!(
+        roundups.iter().all(|e| e.is_empty()),
+        "roundups in events {roundups:?}"
+    );
+    assert!(
+        run["events"]["roundups"].as_u64().unwrap() >= 3,
+        "{}",
+        run["events"]
+    );
+
+    // A common word that bursts alone is no event, and its posts are in
+    // none.
+    assert!(with(&found, COMMON).is_empty(), "{COMMON} is an event");
+    let lone: Vec<&String> = titles
+        .iter()
+        .zip(&event_ids)
+        .filter(|(t, e)| t.starts_with(COMMON) && !e.is_empty())
+        .map(|(_, e)| e)
+        .collect();
+    assert!(lone.is_empty(), "{COMMON} posts in events {lone:?}");
+
+    // The morning lists: digest.md names the latest day and the week.
+    let digest = std::fs::read_to_string(out.join("digest.md")).unwrap();
+    assert!(digest.contains("## 2026-06-09"), "{digest}");
+    assert!(
+        digest.contains("## The week 2026-06-03 – 2026-06-09"),
+        "{digest}"
+    );
+}
+
+#[test]
+fn a_flash_event_keeps_its_id_while_it_grows_over_three_nights() {
+    // A story that starts on day 30 (2026-04-01) with 6 posts, then 10 and
+    // 14: its peak moves by a day each night.
+    let rows = feed(34, |i, d, rows, n| {
+        let posts = match i {
+            30 => 6,
+            31 => 10,
+            32 => 14,
+            _ => 0,
+        };
+        for k in 0..posts {
+            story(rows, n, at(d, 7 * 60 + k * 40), &VISIT);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("feed.tsv");
+    let out = dir.path().join("out");
+    let mut seen = Vec::new();
+    for night in ["2026-04-01", "2026-04-02", "2026-04-03"] {
+        let now = format!("{night} 23:30");
+        write_feed(&input, &rows, at(day(night), 23 * 60));
+        run_with(&input, &out, &["--k", "6", "--now", &now]);
+        let found = events(&out);
+        let e = with(&found, VISIT[0]);
+        assert_eq!(e.len(), 1, "night {night}");
+        seen.push((e[0].id.clone(), e[0].posts, e[0].peak));
+    }
+    assert!(seen.iter().all(|s| s.0 == seen[0].0), "ids {seen:?}");
+    assert_eq!(
+        seen.iter().map(|s| (s.1, s.2)).collect::<Vec<_>>(),
+        [
+            (6, day("2026-04-01")),
+            (16, day("2026-04-02")),
+            (30, day("2026-04-03"))
+        ]
+    );
+}
+
+/// The text between the first `from` and the next `to` after it.
+fn between<'a>(s: &'a str, from: &str, to: &str) -> &'a str {
+    let a = s.find(from).unwrap_or_else(|| panic!("no {from}")) + from.len();
+    let b = s[a..].find(to).map_or(s.len(), |b| a + b);
+    &s[a..b]
+}
+
+#[test]
+fn the_morning_page_lists_the_latest_complete_day_and_week_in_chromium() {
+    let Some(browser) = common::chromium_or_skip() else {
+        return;
+    };
+    // The run takes place at 06:00 on the day after the visit.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("feed.tsv");
+    let now = at(day("2026-04-12"), 6 * 60);
+    write_feed(&input, &flash_feed(), now);
+    let out = dir.path().join("out");
+    run_with(&input, &out, &["--k", "6", "--now", "2026-04-12 06:00"]);
+    let page = out.join("index.html");
+    let dom = common::headless(
+        &browser,
+        &dir.path().join("profile"),
+        &["--dump-dom".into(), format!("file://{}", page.display())],
+    );
+    // The latest complete day, then the partial one, then the week.
+    let (d, p, w) = (
+        dom.find("id=\"latest-day\"").expect("a latest day"),
+        dom.find("id=\"partial-day\"").expect("a partial day"),
+        dom.find("id=\"latest-week\"").expect("a week"),
+    );
+    assert!(d < p && p < w);
+    assert!(between(&dom, "id=\"latest-day\">", "</h3>").contains("2026-04-11"));
+    assert!(between(&dom, "id=\"partial-day\">", "</h3>").contains("partial"));
+    let found = events(&out);
+    for (list, want) in [("day-events", 2), ("week-events", 2)] {
+        let html = between(&dom, &format!("id=\"{list}\""), "</ol>");
+        let items: Vec<&str> = html.split("<li data-event=").skip(1).collect();
+        assert!(
+            items.len() >= want && items.len() <= 10,
+            "{list}: {}",
+            items.len()
+        );
+        // Ranked by score, each linked to its page, with its sparkline.
+        let scores: Vec<f64> = items
+            .iter()
+            .map(|i| between(i, "data-score=\"", "\"").parse().unwrap())
+            .collect();
+        assert!(
+            scores.windows(2).all(|w| w[0] >= w[1]),
+            "{list}: {scores:?}"
+        );
+        for item in &items {
+            let id = between(item, "\"", "\"");
+            let href = format!("events/event_{id}.html");
+            assert!(item.contains(&format!("href=\"{href}\"")), "{item}");
+            assert!(out.join(&href).is_file(), "{href}");
+            assert!(
+                item.contains("<svg class=\"spark\""),
+                "no sparkline: {item}"
+            );
+            let e = found
+                .iter()
+                .find(|e| e.id == id)
+                .expect("listed event in events.csv");
+            assert!(item.contains(&format!("{} posts", e.posts)), "{item}");
+        }
+        for words in [&VISIT[..], &QUAKE[..]] {
+            let id = &with(&found, words[0])[0].id;
+            assert!(
+                items.iter().any(|i| i.starts_with(&format!("\"{id}\""))),
+                "{list} lacks {words:?}"
+            );
+        }
+    }
+    assert!(
+        dom.contains("href=\"events/index.html\""),
+        "no link to the full list"
+    );
+    let digest = std::fs::read_to_string(out.join("digest.md")).unwrap();
+    assert!(digest.contains("## 2026-04-11"), "{digest}");
+    assert!(
+        digest.contains("(partial: the day was not over)"),
+        "{digest}"
+    );
 }

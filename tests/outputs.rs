@@ -164,7 +164,7 @@ fn the_reports_agree_with_each_other_and_with_the_archive() {
         "--k",
         "4",
         "--facet",
-        "source",
+        "credit",
         "--no-charts",
         "-q",
     ]);
@@ -327,7 +327,7 @@ fn the_reports_agree_with_each_other_and_with_the_archive() {
             6
         );
         for r in rows {
-            assert_eq!(r["facet"], "source");
+            assert_eq!(r["facet"], "credit");
             let want = if r["theme_id"] == theme[key] {
                 1.0
             } else {
@@ -460,8 +460,8 @@ fn table_inputs_carry_their_extra_columns_into_the_assignments() {
         assert_eq!(
             header,
             [
-                "doc_id", "path", "date", "title", "theme_id", "score", "source", "event_id", "id",
-                "label", "channel"
+                "doc_id", "path", "date", "title", "theme_id", "score", "credit", "event_id",
+                "outlet", "time", "id", "label", "channel"
             ],
             "{name}"
         );
@@ -475,9 +475,17 @@ fn table_inputs_carry_their_extra_columns_into_the_assignments() {
             assert_eq!(a[1], format!("{}#{i}", input.display()), "{name}");
             assert_eq!(a[2], r.date, "{name}");
             assert_eq!(a[3], r.title, "{name}");
+            // `channel` is the outlet (`--outlet auto` takes it); these
+            // dates have no time of day.
             assert_eq!(
                 a[8..],
-                [r.id.clone(), r.label.clone(), r.channel.clone()],
+                [
+                    r.channel.clone(),
+                    String::new(),
+                    r.id.clone(),
+                    r.label.clone(),
+                    r.channel.clone()
+                ],
                 "{name} row {i}"
             );
         }

@@ -68,6 +68,9 @@ fn non_default(dir: &Path) -> Vec<(&'static str, Option<String>)> {
         ("facet", Some("tags".into())),
         ("event-min-posts", Some("7".into())),
         ("event-max-share", Some("0.4".into())),
+        ("event-min-score", Some("40".into())),
+        ("all-events", None),
+        ("outlet", Some("categories".into())),
         ("no-events", None),
         ("chart-size", Some("1200x700".into())),
         (

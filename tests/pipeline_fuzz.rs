@@ -63,7 +63,7 @@ fn params_for(seed: u64) -> Params {
     p.trend.granularity = [Granularity::Day, Granularity::Week, Granularity::Month][rng.below(3)];
     p.chart.no_charts = !rng.chance(0.2);
     if rng.chance(0.4) {
-        p.trend.facets = vec![["source", "categories", "tags"][rng.below(3)].to_string()];
+        p.trend.facets = vec![["credit", "categories", "tags"][rng.below(3)].to_string()];
     }
     if rng.chance(0.15) {
         p.events.no_events = true;

@@ -175,11 +175,12 @@ fn xwlb_events_get_their_own_themes_when_they_happened() {
         "no Gaza burst from 2023-10 or 2023-11: {gaza:?}"
     );
     let (h, events) = common::read_csv(&out.path().join("events.csv"));
-    assert_eq!(h[3..5], ["start", "end"]);
+    assert_eq!(h[4..6], ["start", "end"]);
+    assert_eq!(h[13], "top_terms");
     let outbreak: Vec<&Vec<String>> = events
         .iter()
-        .filter(|e| e[8].split(';').any(|w| w == "哈马斯" || w == "加沙"))
-        .filter(|e| ("2023-10-02".."2023-10-16").contains(&e[3].as_str()))
+        .filter(|e| e[13].split(';').any(|w| w == "哈马斯" || w == "加沙"))
+        .filter(|e| ("2023-10-02".."2023-10-16").contains(&e[4].as_str()))
         .collect();
     assert!(
         !outbreak.is_empty(),

@@ -76,7 +76,7 @@ fn every_form_of_the_real_feed_is_read_and_credits_become_the_source() {
         "--k",
         "6",
         "--facet",
-        "source",
+        "credit",
         "--facet",
         "categories",
         "--facet",
@@ -92,7 +92,7 @@ fn every_form_of_the_real_feed_is_read_and_credits_become_the_source() {
         col(&h, "path"),
         col(&h, "title"),
         col(&h, "date"),
-        col(&h, "source"),
+        col(&h, "credit"),
     );
     let by_path: HashMap<PathBuf, &Vec<String>> = rows
         .iter()
@@ -171,7 +171,7 @@ fn every_form_of_the_real_feed_is_read_and_credits_become_the_source() {
     let mut expected: BTreeMap<(String, String), u64> = BTreeMap::new();
     for p in &posts {
         if let Some(s) = p.source {
-            *expected.entry(("source".into(), s.into())).or_default() += 1;
+            *expected.entry(("credit".into(), s.into())).or_default() += 1;
         }
         *expected
             .entry(("categories".into(), p.category.into()))
@@ -197,7 +197,7 @@ fn every_form_of_the_real_feed_is_read_and_credits_become_the_source() {
     }
     let from_table: BTreeMap<(String, String, String), u64> = facet_rows
         .iter()
-        .filter(|r| r[0] == "source")
+        .filter(|r| r[0] == "credit")
         .map(|r| {
             (
                 (r[1].clone(), r[2].clone(), r[3].clone()),
@@ -207,9 +207,9 @@ fn every_form_of_the_real_feed_is_read_and_credits_become_the_source() {
         .collect();
     assert_eq!(from_table, from_assignments);
     let facets = &run_json(&out)["parameters"]["facet"];
-    assert_eq!(facets, &serde_json::json!(["source", "categories", "tags"]));
+    assert_eq!(facets, &serde_json::json!(["credit", "categories", "tags"]));
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
-    for f in ["source", "categories", "tags"] {
+    for f in ["credit", "categories", "tags"] {
         assert!(
             page.contains(&format!("id=\"facet-{f}\"")),
             "no section for {f}"
@@ -258,7 +258,7 @@ fn a_table_column_is_a_facet_too() {
         "--facet",
         "outlet",
         "--facet",
-        "source",
+        "credit",
         "--no-charts",
     ]);
     assert!(run.status.success(), "{}", stderr(&run));
@@ -272,12 +272,12 @@ fn a_table_column_is_a_facet_too() {
     };
     assert_eq!(total("outlet", "新华社"), 30);
     assert_eq!(total("outlet", "财联社"), 30);
-    // The credit in the text is the source; the uncredited posts have none.
-    assert_eq!(total("source", "新华社"), 30);
+    // The credit in the text is the `credit` facet; the uncredited posts have none.
+    assert_eq!(total("credit", "新华社"), 30);
     assert_eq!(
         facet_rows
             .iter()
-            .filter(|r| r[0] == "source")
+            .filter(|r| r[0] == "credit")
             .map(|r| r[1].as_str())
             .collect::<std::collections::HashSet<_>>()
             .len(),

@@ -41,7 +41,7 @@ fn prepare_fit_assign_report_on_parts_give_the_reports_of_run() {
     )
     .unwrap();
     let input = root.join("_posts");
-    let flags = ["--k", "6", "--facet", "source", "--no-charts", "-q"];
+    let flags = ["--k", "6", "--facet", "credit", "--no-charts", "-q"];
     let with = |args: &[&str]| -> Vec<String> {
         args.iter()
             .chain(flags.iter())

@@ -13,7 +13,7 @@ impl EventTimeline {
 
     pub(super) fn shown<'a>(input: &'a ChartInput) -> Vec<&'a crate::analysis::Event> {
         let mut ev: Vec<&crate::analysis::Event> = input.happenings.events.iter().collect();
-        ev.sort_by(|a, b| b.strength.total_cmp(&a.strength).then(a.id.cmp(&b.id)));
+        ev.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
         ev.truncate(Self::MAX);
         ev.sort_by(|a, b| a.start.cmp(&b.start).then(a.id.cmp(&b.id)));
         ev

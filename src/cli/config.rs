@@ -1,5 +1,5 @@
 //! `--config FILE`: a TOML file whose keys are the flags of the subcommand
-//! without `--` (`k = 30`, `granularity = "week"`, `facet = ["source",
+//! without `--` (`k = 30`, `granularity = "week"`, `facet = ["outlet",
 //! "tags"]`, `no_charts = true`). Its settings are put in front of the
 //! command line's flags, which therefore win. `theme-trends init-config`
 //! prints a file with every flag of `run` and its default.

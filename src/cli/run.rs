@@ -174,6 +174,10 @@ pub fn summary_text(out: &std::path::Path, s: &RunSummary) -> String {
             text.push_str(&format!(" Rising now: {}.", rising.join(", ")));
         }
     }
+    if let Some(line) = crate::report::morning::headline(a) {
+        text.push(' ');
+        text.push_str(&line);
+    }
     text.push_str(&format!(
         " Took {:.1} s. Reports in {} (open index.html).",
         s.seconds,

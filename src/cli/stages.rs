@@ -314,6 +314,7 @@ pub fn report(args: &ReportArgs) -> Result<i32> {
                 events: &events,
                 chart: &chart,
                 record: &record,
+                now: params.now(),
             },
             &log,
         )?;

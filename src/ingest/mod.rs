@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 pub use item::{BodyFormat, FileStat, Item, Part, What};
 pub use limits::{Limits, Years};
-pub use post::{parse_date, parse_post, Field, ParsedPost, Tolerated};
+pub use post::{parse_date, parse_post, parse_stamp, Field, ParsedPost, Tolerated};
 pub use reject::{RejectReason, Rejection};
 pub use source::Source;
 
@@ -85,6 +85,8 @@ impl IngestParams {
 pub struct Post {
     /// Calendar date; `None` only for a table without a `date` column.
     pub date: Option<NaiveDate>,
+    /// Time of day as written, when the date gives one.
+    pub time: Option<chrono::NaiveTime>,
     /// Title (may be empty).
     pub title: String,
     /// Body as clean text, one paragraph per line.
@@ -101,19 +103,21 @@ pub struct Post {
     pub warnings: Vec<String>,
 }
 
-impl Post {}
+/// The facet name of the outlet credited in the text (`（新华社）`).
+pub const CREDIT: &str = "credit";
+/// The facet name of the post's outlet (its feed, by `--outlet`).
+pub const OUTLET: &str = "outlet";
 
-/// [`Post::facet_values`] on the parts of a post.
-pub fn facet_values(
+/// The values of the field `name` of a post, from its parts: a
+/// front-matter field, or else a carried table column (`columns` names
+/// `extra`). Empty when the post has none. ([`CREDIT`] and [`OUTLET`]
+/// are not fields: the caller answers them.)
+pub fn field_values(
     name: &str,
-    source: &Option<String>,
     fields: &[Field],
     extra: &[String],
     columns: &[String],
 ) -> Vec<String> {
-    if name == "source" {
-        return source.iter().cloned().collect();
-    }
     if let Some((_, values)) = fields.iter().find(|(n, _)| n == name) {
         return values.clone();
     }
@@ -124,6 +128,99 @@ pub fn facet_values(
         .filter(|v| !v.trim().is_empty())
         .map(|v| vec![v.trim().to_string()])
         .unwrap_or_default()
+}
+
+/// Which field names a post's outlet (`--outlet`): a name, or `auto`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutletField {
+    /// The first of [`OutletField::TABLE_COLUMNS`] a table has; for a
+    /// folder of posts the front matter's `categories`, else its `tags`.
+    Auto,
+    /// This front-matter field or table column.
+    Named(String),
+}
+
+impl OutletField {
+    /// Table columns `auto` takes, in this order.
+    pub const TABLE_COLUMNS: [&'static str; 6] =
+        ["outlet", "source", "feed", "channel", "site", "media"];
+
+    /// The field the outlet is read from, given the table's carried
+    /// `columns` (empty for a folder): `None` when the input has none.
+    pub fn resolve(&self, columns: &[String]) -> ResolvedOutlet {
+        match self {
+            OutletField::Named(n) if columns.contains(n) => ResolvedOutlet::Column(n.clone()),
+            OutletField::Named(n) => ResolvedOutlet::Field(n.clone()),
+            OutletField::Auto if columns.is_empty() => ResolvedOutlet::CategoriesOrTags,
+            OutletField::Auto => Self::TABLE_COLUMNS
+                .iter()
+                .find(|c| columns.iter().any(|x| x == *c))
+                .map_or(ResolvedOutlet::None, |c| {
+                    ResolvedOutlet::Column(c.to_string())
+                }),
+        }
+    }
+}
+
+impl std::str::FromStr for OutletField {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim() {
+            "" => Err("an outlet field needs a name, or auto".into()),
+            "auto" => Ok(OutletField::Auto),
+            n => Ok(OutletField::Named(n.to_string())),
+        }
+    }
+}
+
+impl std::fmt::Display for OutletField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutletField::Auto => f.write_str("auto"),
+            OutletField::Named(n) => f.write_str(n),
+        }
+    }
+}
+
+crate::serde_as_text!(OutletField);
+
+/// Where an archive's outlets are read from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum ResolvedOutlet {
+    /// A table column.
+    Column(String),
+    /// A front-matter field.
+    Field(String),
+    /// The front matter's `categories`, or `tags` when a post has none.
+    CategoriesOrTags,
+    /// The input names no outlet.
+    None,
+}
+
+impl ResolvedOutlet {
+    /// The post's outlet (the first value of the field).
+    pub fn of(&self, fields: &[Field], extra: &[String], columns: &[String]) -> Option<String> {
+        let first = |name: &str| {
+            field_values(name, fields, extra, columns)
+                .into_iter()
+                .next()
+        };
+        match self {
+            ResolvedOutlet::Column(n) | ResolvedOutlet::Field(n) => first(n),
+            ResolvedOutlet::CategoriesOrTags => first("categories").or_else(|| first("tags")),
+            ResolvedOutlet::None => None,
+        }
+    }
+
+    /// How `run.json` and the summary name it.
+    pub fn describe(&self) -> String {
+        match self {
+            ResolvedOutlet::Column(n) => format!("{n} (table column)"),
+            ResolvedOutlet::Field(n) => format!("{n} (front matter)"),
+            ResolvedOutlet::CategoriesOrTags => "categories, else tags (front matter)".into(),
+            ResolvedOutlet::None => "none (the input names no outlet)".into(),
+        }
+    }
 }
 
 /// Hash of a post file's bytes, which decides whether a cached result still
@@ -171,6 +268,7 @@ pub fn read_item(item: &Item, params: &IngestParams) -> Outcome {
                 .unwrap_or_default();
             let post = parse_post(&name, &bytes, *format, &params.limits()).map(|p| Post {
                 date: Some(p.date),
+                time: p.time,
                 title: p.title,
                 body: p.body,
                 source: p.source,
@@ -223,8 +321,13 @@ fn read_row(row: &item::Row, params: &IngestParams) -> std::result::Result<Post,
     if title.is_empty() && body.is_empty() {
         return Err(RejectReason::NoText);
     }
+    let time = match &row.date {
+        Some(Some(raw)) => post::time_of(raw),
+        _ => None,
+    };
     Ok(Post {
         date,
+        time,
         title,
         body,
         source: cleaned.source,

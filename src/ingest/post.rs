@@ -7,7 +7,7 @@
 //! unusable is returned as a [`RejectReason`]; nothing here panics on bad
 //! input.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
@@ -62,6 +62,8 @@ pub struct ParsedPost {
     pub title: String,
     /// The post's calendar date as written (no time-zone shift).
     pub date: NaiveDate,
+    /// Its time of day as written, when the date field gives one.
+    pub time: Option<NaiveTime>,
     /// The body as plain text, boilerplate and the outlet's credit removed,
     /// paragraphs on lines.
     pub body: String,
@@ -135,6 +137,7 @@ pub fn parse_post(
         None => String::new(),
     };
     let years = limits.years;
+    let time = fields.date.as_deref().and_then(time_of);
     let date = match fields.date {
         Some(raw) if has_no_day(&raw) => match date_from_file_name(file_name, years) {
             Ok(d) => {
@@ -170,6 +173,7 @@ pub fn parse_post(
     Ok(ParsedPost {
         title,
         date,
+        time,
         body,
         source: cleaned.source,
         fields: fields.others,
@@ -481,12 +485,19 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
 }
 
 fn parse_any_date(raw: &str) -> Option<NaiveDate> {
+    parse_stamp(raw).map(|(d, _)| d)
+}
+
+/// The calendar date and, when written, the time of day of a date field
+/// (as written: a time zone is validated but not applied).
+pub fn parse_stamp(raw: &str) -> Option<(NaiveDate, Option<NaiveTime>)> {
     let s = raw.trim();
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Some(d);
+        return Some((d, None));
     }
+    let parts = |dt: NaiveDateTime| (dt.date(), Some(dt.time()));
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-        return Some(dt.naive_local().date());
+        return Some(parts(dt.naive_local()));
     }
     const WITH_ZONE: [&str; 4] = [
         "%Y-%m-%d %H:%M:%S%.f %z",
@@ -496,7 +507,7 @@ fn parse_any_date(raw: &str) -> Option<NaiveDate> {
     ];
     for fmt in WITH_ZONE {
         if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
-            return Some(dt.naive_local().date());
+            return Some(parts(dt.naive_local()));
         }
     }
     const LOCAL: [&str; 3] = [
@@ -507,7 +518,13 @@ fn parse_any_date(raw: &str) -> Option<NaiveDate> {
     LOCAL
         .iter()
         .find_map(|fmt| NaiveDateTime::parse_from_str(s, fmt).ok())
-        .map(|dt| dt.date())
+        .map(parts)
+}
+
+/// The time of day a date field names, if it names one (and its date is
+/// readable).
+pub fn time_of(raw: &str) -> Option<NaiveTime> {
+    parse_stamp(raw).and_then(|(_, t)| t)
 }
 
 /// The Jekyll `YYYY-MM-DD-` file-name prefix, when front matter has no date.

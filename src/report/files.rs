@@ -152,6 +152,12 @@ fn write_k_selection(path: &Path, analysis: &Analysis, chosen: usize) -> Result<
     })
 }
 
+/// The fixed columns of `assignments.csv`; a carried table column of the
+/// same name is written `input_NAME`.
+const ASSIGNMENT_COLUMNS: [&str; 10] = [
+    "doc_id", "path", "date", "title", "theme_id", "score", "credit", "event_id", "outlet", "time",
+];
+
 /// The assignments of one segment as a table; `for_csv` applies
 /// [`csv_safe`] to text. `ids[t]` is the id of theme index `t`.
 fn assignments_frame(
@@ -196,8 +202,8 @@ fn assignments_frame(
             rows.iter().map(|x| x.score).collect::<Vec<_>>(),
         ),
         Column::new(
-            "source".into(),
-            text(&|x| x.source.as_deref().unwrap_or("")),
+            "credit".into(),
+            text(&|x| x.credit.as_deref().unwrap_or("")),
         ),
         Column::new(
             "event_id".into(),
@@ -205,13 +211,19 @@ fn assignments_frame(
                 .map(|x| membership.event_id(x))
                 .collect::<Vec<Option<u32>>>(),
         ),
+        Column::new(
+            "outlet".into(),
+            text(&|x| x.outlet.as_deref().unwrap_or("")),
+        ),
+        Column::new(
+            "time".into(),
+            rows.iter()
+                .map(|x| x.minute.map(|m| format!("{:02}:{:02}", m / 60, m % 60)))
+                .collect::<Vec<Option<String>>>(),
+        ),
     ];
     for (j, name) in columns.iter().enumerate() {
-        let name = if [
-            "doc_id", "path", "date", "title", "theme_id", "score", "source", "event_id",
-        ]
-        .contains(&name.as_str())
-        {
+        let name = if ASSIGNMENT_COLUMNS.contains(&name.as_str()) {
             format!("input_{name}")
         } else {
             name.clone()
@@ -321,6 +333,30 @@ fn write_parquet_frame(path: &Path, df: &mut DataFrame) -> Result<()> {
     })
 }
 
+/// `run.json`'s `events`: how events were found and what came of it.
+fn events_json(analysis: &Analysis) -> serde_json::Value {
+    let h = &analysis.happenings;
+    let m = h.morning();
+    json!({
+        "unit": h.unit,
+        "unit_rule": h.unit_rule,
+        "posts_per_day": (h.posts_per_day * 10.0).round() / 10.0,
+        "outlet_field": h.outlet_field,
+        "candidates": h.candidates,
+        "reported": h.events.len(),
+        "parts": h.events.iter().filter(|e| e.parent.is_some()).count(),
+        "single_word": h.single_word,
+        "posts_in_events": h.posts_in_events,
+        "roundups": h.roundups,
+        "rising_terms": h.rising.len(),
+        "latest_day": h.latest.map(|d| d.to_string()),
+        "latest_day_partial": h.partial,
+        "latest_complete_day": h.complete.map(|d| d.to_string()),
+        "latest_complete_day_events": m.as_ref().map(|m| m.day_events.iter().map(|e| e.id).collect::<Vec<_>>()),
+        "week_events": m.as_ref().map(|m| m.week_events.iter().map(|e| e.id).collect::<Vec<_>>()),
+    })
+}
+
 fn write_run_json(path: &Path, cx: &Context, analysis: &Analysis) -> Result<()> {
     let c = &analysis.counts;
     let periods = analysis
@@ -380,6 +416,7 @@ fn write_run_json(path: &Path, cx: &Context, analysis: &Analysis) -> Result<()> 
             "off_axis": a.off,
             "off_axis_dates": a.off_span.map(|(x, y)| [x.to_string(), y.to_string()]),
         })),
+        "events": events_json(analysis),
         "seconds": seconds,
         "evaluation": analysis.label_scores,
     });
@@ -387,6 +424,13 @@ fn write_run_json(path: &Path, cx: &Context, analysis: &Analysis) -> Result<()> 
         serde_json::to_writer_pretty(&mut *w, &doc)
             .map_err(|e| Error::write(path, std::io::Error::other(e)))?;
         w.write_all(b"\n").map_err(|e| Error::write(path, e))
+    })
+}
+
+fn write_text(path: &Path, text: &str) -> Result<()> {
+    write_atomic(path, |w| {
+        w.write_all(text.as_bytes())
+            .map_err(|e| Error::write(path, e))
     })
 }
 
@@ -558,6 +602,10 @@ fn write_events(out: &Path, analysis: &Analysis) -> Result<()> {
                 ev.iter().map(|e| e.id).collect::<Vec<_>>(),
             ),
             Column::new(
+                "parent_event_id".into(),
+                ev.iter().map(|e| e.parent).collect::<Vec<Option<u32>>>(),
+            ),
+            Column::new(
                 "theme_id".into(),
                 ev.iter().map(theme_id).collect::<Vec<Option<u32>>>(),
             ),
@@ -574,17 +622,47 @@ fn write_events(out: &Path, analysis: &Analysis) -> Result<()> {
                 ev.iter().map(|e| day(e.end)).collect::<Vec<_>>(),
             ),
             Column::new(
+                "peak_day".into(),
+                ev.iter().map(|e| day(e.peak)).collect::<Vec<_>>(),
+            ),
+            Column::new(
                 "peak_period".into(),
                 ev.iter().map(|e| day(e.peak_period)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "broke_at".into(),
+                ev.iter()
+                    .map(|e| e.broke.map(|b| b.format("%Y-%m-%d %H:%M").to_string()))
+                    .collect::<Vec<Option<String>>>(),
+            ),
+            Column::new(
+                "hours".into(),
+                ev.iter()
+                    .map(|e| e.hours.map(|h| (h * 10.0).round() / 10.0))
+                    .collect::<Vec<Option<f64>>>(),
             ),
             Column::new(
                 "posts".into(),
                 ev.iter().map(|e| e.posts).collect::<Vec<_>>(),
             ),
             Column::new(
-                "strength".into(),
+                "outlets".into(),
+                text(
+                    ev.iter()
+                        .map(|e| {
+                            e.outlets
+                                .iter()
+                                .map(|(o, n)| format!("{o}:{n}"))
+                                .collect::<Vec<_>>()
+                                .join(";")
+                        })
+                        .collect(),
+                ),
+            ),
+            Column::new(
+                "score".into(),
                 ev.iter()
-                    .map(|e| (e.strength * 1000.0).round() / 1000.0)
+                    .map(|e| (e.score * 10.0).round() / 10.0)
                     .collect::<Vec<_>>(),
             ),
             Column::new(
@@ -598,7 +676,7 @@ fn write_events(out: &Path, analysis: &Analysis) -> Result<()> {
         ];
         let mut df =
             DataFrame::new(ev.len(), cols).map_err(|e| Error::polars("building events", e))?;
-        for name in ["start", "end", "peak_period"] {
+        for name in ["start", "end", "peak_day", "peak_period"] {
             let dates = df
                 .column(name)
                 .and_then(|c| c.cast(&DataType::Date))
@@ -617,13 +695,13 @@ fn write_rising_terms(path: &Path, analysis: &Analysis) -> Result<()> {
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     write_records(
         path,
-        &["term", "start", "end", "peak_period", "strength", "posts"],
+        &["term", "start", "end", "peak_day", "strength", "posts"],
         analysis.happenings.rising.iter().map(|r| {
             vec![
                 r.term.clone(),
                 day(r.start),
                 day(r.end),
-                day(r.peak_period),
+                day(r.peak),
                 format!("{:.3}", r.strength),
                 r.posts.to_string(),
             ]
@@ -672,6 +750,11 @@ pub fn write_all(
     write_rising_terms(&file("rising_terms.csv"), analysis)?;
     written.extend(["events.csv", "events.parquet", "rising_terms.csv"].map(file));
     written.extend(html::write_event_pages(out, analysis, rows, membership)?);
+    let list = out.join("events").join("index.html");
+    write_text(&list, &super::morning::list_page(analysis, html::STYLE))?;
+    written.push(list);
+    write_text(&file("digest.md"), &super::morning::digest(analysis))?;
+    written.push(file("digest.md"));
     if let Some(trends) = &analysis.trends {
         let mut t = trends.table.clone();
         write_csv_frame(&file("trends.csv"), &mut t)?;

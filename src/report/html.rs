@@ -33,14 +33,15 @@ const MAX_BURSTS: usize = 15;
 /// Themes listed as gaining share.
 const MAX_GAINERS: usize = 5;
 
-const STYLE: &str = "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;color:#222;max-width:1600px;padding:0 1em}
+pub(super) const STYLE: &str = "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em auto;color:#222;max-width:1600px;padding:0 1em}
 table{border-collapse:collapse;margin:0.6em 0 1.4em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}.sw{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle;border-radius:2px}
 img{max-width:100%;border:1px solid #ddd;margin:0.4em 0}.summary{font-size:1.1em;background:#f7f7f7;padding:0.6em 1em;border-left:4px solid #1f77b4}
 .badge{background:#d62728;color:#fff;border-radius:3px;padding:0 5px;font-size:0.85em}.muted{color:#777}section.theme{border-top:1px solid #ddd;margin-top:1.5em}
 ol.titles li{margin:0.2em 0}#tt-chart svg{width:100%;height:auto;max-width:1200px;display:block}
 #tt-tooltip{position:fixed;pointer-events:none;background:#fff;border:1px solid #999;padding:4px 8px;border-radius:3px;box-shadow:0 1px 4px rgba(0,0,0,.2);font-size:0.9em;z-index:10}
-#tt-posts{background:#fafafa;border-left:4px solid #999;padding:0 1em;margin:0.6em 0}#tt-posts:empty{display:none}";
+#tt-posts{background:#fafafa;border-left:4px solid #999;padding:0 1em;margin:0.6em 0}#tt-posts:empty{display:none}
+ol.events>li{margin:0.5em 0}ol.events ul.titles{margin:0.2em 0;font-size:0.92em}svg.spark{vertical-align:middle;margin-left:8px}.badge.partial{background:#888}";
 
 /// A path written relative to `from` (a folder) when both share a root,
 /// for links that survive moving the two together.
@@ -181,8 +182,10 @@ pub fn render(
     }
     h.push_str("<h2>文件 · Files</h2>\n<ul>\n");
     for f in [
+        "digest.md",
         "themes.csv",
         "events.csv",
+        "events/index.html",
         "rising_terms.csv",
         "assignments.csv",
         "trends.csv",
@@ -212,21 +215,10 @@ pub fn render(
     h
 }
 
-/// Events listed on the page (all are in events.csv).
-const MAX_EVENTS: usize = 40;
 /// Rising words listed as new in the latest period.
 const MAX_NEW_WORDS: usize = 30;
 /// Posts listed on an event's page.
 const MAX_EVENT_POSTS: usize = 500;
-
-fn event_link(e: &Event) -> String {
-    format!(
-        "<a href=\"events/event_{}.html\">E{} {}</a>",
-        e.id,
-        e.id,
-        esc(&e.label)
-    )
-}
 
 fn date_range(e: &Event) -> String {
     if e.start == e.end {
@@ -240,8 +232,9 @@ fn date_range(e: &Event) -> String {
     }
 }
 
-/// "What happened": the events on a time axis, what is new in the latest
-/// period, and the latest events, each linked to its posts.
+/// "What happened": the morning lists (the latest complete day's events
+/// and the week's), the events on a time axis and the words rising in
+/// the latest period.
 fn what_happened(h: &mut String, out: &Path, a: &Analysis, g: Granularity) {
     let hp = &a.happenings;
     h.push_str("<h2 id=\"what-happened\">发生了什么 · What happened</h2>\n");
@@ -249,6 +242,9 @@ fn what_happened(h: &mut String, out: &Path, a: &Analysis, g: Granularity) {
         h.push_str("<p class=\"muted\">No events: no words burst in this archive (events need posts over at least two weeks; see README, Events).</p>\n");
         return;
     }
+    h.push_str(&super::morning::section(a, &|p| {
+        relative_to(Path::new(p), out).map(|rel| url_path(&rel))
+    }));
     let _ = writeln!(
         h,
         "<p>{} events, holding {} of {} analysed posts ({}); {} word bursts. Every event is in <a href=\"events.csv\">events.csv</a>, every burst in <a href=\"rising_terms.csv\">rising_terms.csv</a>, and each post's event in assignments.csv (<code>event_id</code>).</p>",
@@ -261,38 +257,14 @@ fn what_happened(h: &mut String, out: &Path, a: &Analysis, g: Granularity) {
     if out.join("charts/event_timeline.png").exists() {
         h.push_str("<p><a href=\"charts/event_timeline.svg\"><img src=\"charts/event_timeline.png\" alt=\"events on a time axis\"></a></p>\n");
     }
-    // New in the latest period.
+    // Words new in the latest period.
     if let Some(last) = a
         .trends
         .as_ref()
         .and_then(|t| t.matrix.periods.last().copied())
     {
-        let new_events: Vec<&Event> = hp.events.iter().filter(|e| e.end >= last).collect();
         let mut words: Vec<&RisingTerm> = hp.rising.iter().filter(|r| r.end >= last).collect();
         words.sort_by(|x, y| y.strength.total_cmp(&x.strength).then(x.term.cmp(&y.term)));
-        let _ = writeln!(h, "<h3>最新一期 · New in {}</h3>", period_label(last, g));
-        if new_events.is_empty() && words.is_empty() {
-            h.push_str("<p class=\"muted\">Nothing new: no event and no word burst reaches the latest period.</p>\n");
-        }
-        if !new_events.is_empty() {
-            let list: Vec<String> = new_events
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{} <span class=\"muted\">{}, {} posts</span>{}",
-                        event_link(e),
-                        date_range(e),
-                        e.posts,
-                        if e.new {
-                            " <span class=\"badge\">new</span>"
-                        } else {
-                            ""
-                        }
-                    )
-                })
-                .collect();
-            let _ = writeln!(h, "<p><b>Events:</b> {}</p>", list.join("；"));
-        }
         if !words.is_empty() {
             let list: Vec<String> = words
                 .iter()
@@ -306,39 +278,13 @@ fn what_happened(h: &mut String, out: &Path, a: &Analysis, g: Granularity) {
                     )
                 })
                 .collect();
-            let _ = writeln!(h, "<p><b>Rising words:</b> {}</p>", list.join("、"));
-        }
-    }
-    // The latest events.
-    if !hp.events.is_empty() {
-        let _ = writeln!(
-            h,
-            "<h3>事件 · Events</h3>\n<p class=\"muted\">The {} latest of {}, newest first.</p>\n<table>\n<tr><th>event</th><th>dates</th><th>peak</th><th class=\"num\">posts</th><th>theme</th><th>representative titles</th></tr>",
-            hp.events.len().min(MAX_EVENTS),
-            hp.events.len()
-        );
-        let mut latest: Vec<&Event> = hp.events.iter().collect();
-        latest.sort_by(|x, y| y.start.cmp(&x.start).then(x.id.cmp(&y.id)));
-        for e in latest.into_iter().take(MAX_EVENTS) {
-            let theme = e
-                .theme
-                .map_or("<span class=\"muted\">several</span>".to_string(), |t| {
-                    theme_link(&a.themes[t.get()])
-                });
-            let titles: Vec<String> = e.representatives.iter().map(|p| esc(&p.title)).collect();
             let _ = writeln!(
                 h,
-                "<tr><td>{}{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-                event_link(e),
-                if e.new { " <span class=\"badge\">new</span>" } else { "" },
-                date_range(e),
-                period_label(e.peak_period, g),
-                e.posts,
-                theme,
-                titles.join("<br>")
+                "<p><b>Rising words in {}:</b> {}</p>",
+                period_label(last, g),
+                list.join("、")
             );
         }
-        h.push_str("</table>\n");
     }
 }
 

@@ -14,6 +14,7 @@ pub mod build;
 pub mod files;
 mod html;
 mod interactive;
+pub mod morning;
 
 use std::path::Path;
 use std::time::Instant;
@@ -29,7 +30,6 @@ use crate::log::{Log, Timings};
 use crate::model::{Model, ModelSource};
 use crate::results::{Kept, Results};
 use crate::store::Store;
-use crate::time::{epoch_days, Day};
 use crate::trend::TrendParams;
 
 pub use build::StoreNotes;
@@ -45,6 +45,9 @@ pub struct ReportParams<'a> {
     pub chart: &'a Checked<ChartParams>,
     /// Every parameter and the job, as `run.json` records them.
     pub record: &'a serde_json::Value,
+    /// The moment the run takes for now: a latest day not yet over is
+    /// partial.
+    pub now: chrono::NaiveDateTime,
 }
 
 /// What the report stage reads.
@@ -134,25 +137,22 @@ pub fn run(input: ReportInput, params: ReportParams, log: &Log) -> Result<Analys
     });
     // Posts off the time axis take no part in the events either.
     let g = params.trend.granularity;
-    let span = match &analysis.axis {
-        Some(axis) => {
-            aggregates.weekly.retain(|&monday, _| {
-                axis.holds_day(Day(monday), g) || axis.holds_day(Day(monday + 6), g)
-            });
-            (epoch_days(axis.span.0), epoch_days(axis.span.1))
-        }
-        None => (0, 0),
-    };
+    match &analysis.axis {
+        Some(axis) => aggregates.daily.retain(|&d, _| axis.holds_day(d, g)),
+        None => aggregates.daily.clear(),
+    }
+    let outlet_field = params.events.outlet.resolve(store.columns()).describe();
     let found = timings.time("events", log, || {
         events::detect(&events::EventInput {
-            weekly: &aggregates.weekly,
+            daily: &aggregates.daily,
             names: &aggregates.names,
             results: &rows,
             assigned: aggregates.counts.assigned,
-            span,
             themes: analysis.themes.len(),
             granularity: g,
             previous: previous_events.as_ref(),
+            outlet_field,
+            now: params.now,
             params: params.events,
         })
     })?;

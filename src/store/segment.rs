@@ -64,6 +64,9 @@ impl Partition {
 pub struct Features {
     /// Its date; `None` for undated table rows.
     pub date: Option<Day>,
+    /// Its time of day as written, in minutes after midnight, when the
+    /// input gives one.
+    pub minute: Option<u16>,
     /// Title.
     pub title: String,
     /// The outlet credited in the text.

@@ -55,8 +55,9 @@ pub struct TrendParams {
 
     /// Also count theme shares within each value of this field
     /// (`trends_by_facet.csv`, a section of index.html): a front-matter
-    /// field such as `categories` or `tags`, a table column, or `source`
-    /// (the outlet credited in the text, e.g. `（新华社）`). May be repeated.
+    /// field such as `categories` or `tags`, a table column, `outlet` (the
+    /// feed a post came from, see --outlet) or `credit` (the outlet
+    /// credited in the text, e.g. `（新华社）`). May be repeated.
     #[arg(
         long = "facet",
         id = "facet",

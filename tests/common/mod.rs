@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs the binary with `args` and waits for it.
 pub fn tool(args: &[&str]) -> Output {
@@ -343,4 +344,38 @@ pub fn chromium_or_skip() -> Option<PathBuf> {
         eprintln!("SKIPPED: no Chromium found (install Debian's chromium, or set CHROMIUM)");
     }
     found
+}
+
+/// Runs headless Chromium with the flags this machine needs; returns stdout.
+pub fn headless(browser: &Path, profile: &Path, args: &[String]) -> String {
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("wait for chromium").is_some() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("chromium did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().expect("chromium output");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -1,0 +1,174 @@
+//! The words that name an event: of all the words of its posts, those
+//! held by many of them and unusual in the archive (a class TF-IDF of the
+//! event's posts against the whole archive), whether they burst or not —
+//! a tournament's name is in every match report, though it never bursts
+//! as its matches do.
+//!
+//! One pass over the analysed posts counts the words of each event's
+//! posts. The results are read month by month, so an event's counts are
+//! turned into its words, and dropped, as soon as the pass has moved a
+//! month past its last day: memory holds the words of the events of about
+//! two months, not of all of them.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::membership::{Membership, Verdict};
+use super::timeline::Timeline;
+use crate::error::Result;
+use crate::results::Results;
+
+/// Words kept per event.
+pub const EVENT_WORDS: usize = 12;
+/// A word names an event only when it is at least this many times as
+/// frequent among the event's posts as in the archive.
+const MIN_LIFT: f64 = 3.0;
+
+/// How often each word occurs in the archive's analysed posts.
+#[derive(Debug, Clone, Copy)]
+pub struct Background<'a> {
+    /// Posts holding each word (by key).
+    pub df: &'a HashMap<u32, u32>,
+    /// Dated analysed posts.
+    pub posts: f64,
+}
+
+/// An event's word counts while its posts are read.
+#[derive(Debug, Default)]
+struct Counting {
+    posts: u32,
+    df: HashMap<u32, u32>,
+}
+
+/// Words scored per event before they are weighed against the other
+/// events.
+const SCORED: usize = 48;
+
+/// Each rule's naming words (keys), most telling first. A word that names
+/// many events (the boilerplate of earthquake bulletins: `北纬`, `东经`)
+/// weighs less than one naming a single event (the county that shook),
+/// by `ln(1 + events / events naming the word)`, as class TF-IDF does.
+pub fn telling_words(
+    results: &Results,
+    m: &Membership,
+    t: &Timeline,
+    background: Background,
+) -> Result<Vec<Vec<u32>>> {
+    let rules = m.rules();
+    let mut counting: Vec<Option<Counting>> = (0..rules.len())
+        .map(|_| Some(Counting::default()))
+        .collect();
+    let mut out: Vec<Vec<(f64, u32)>> = vec![Vec::new(); rules.len()];
+    let finish = |c: Counting| words_of(&c, background);
+    results.each(|a| {
+        if let Some(earliest) = a.rows.iter().filter_map(|r| r.date).min() {
+            // Rows still to come are at least in this segment's month.
+            for (e, r) in rules.iter().enumerate() {
+                if t.end(r.last).0 + 31 < earliest.0 {
+                    if let Some(c) = counting[e].take() {
+                        out[e] = finish(c);
+                    }
+                }
+            }
+        }
+        for row in &a.rows {
+            let Verdict::In(e, _) = m.verdict(row.date, &row.terms) else {
+                continue;
+            };
+            for x in [Some(e), rules[e].parent].into_iter().flatten() {
+                if let Some(c) = counting[x].as_mut() {
+                    c.posts += 1;
+                    for &k in &row.terms {
+                        *c.df.entry(k).or_default() += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    for (e, c) in counting.into_iter().enumerate() {
+        if let Some(c) = c {
+            out[e] = finish(c);
+        }
+    }
+    Ok(across_events(out))
+}
+
+/// Weighs each event's scored words by how few events they name, and
+/// keeps the best [`EVENT_WORDS`].
+fn across_events(scored: Vec<Vec<(f64, u32)>>) -> Vec<Vec<u32>> {
+    let mut naming: HashMap<u32, u32> = HashMap::default();
+    for words in &scored {
+        for &(_, k) in words {
+            *naming.entry(k).or_default() += 1;
+        }
+    }
+    let events = scored.len() as f64;
+    scored
+        .into_iter()
+        .map(|words| {
+            let mut w: Vec<(f64, u32)> = words
+                .into_iter()
+                .map(|(s, k)| (s * (1.0 + events / naming[&k] as f64).ln(), k))
+                .collect();
+            w.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            w.into_iter().take(EVENT_WORDS).map(|(_, k)| k).collect()
+        })
+        .collect()
+}
+
+/// The telling words of one event's counts: coverage (the share of its
+/// posts holding the word) times the log of how much more frequent the
+/// word is there than in the archive; words in a single post, or less
+/// than [`MIN_LIFT`] times as frequent, name nothing.
+fn words_of(c: &Counting, bg: Background) -> Vec<(f64, u32)> {
+    let n = c.posts.max(1) as f64;
+    let mut scored: Vec<(f64, u32)> =
+        c.df.iter()
+            .filter(|(_, &d)| d >= 2)
+            .filter_map(|(&k, &d)| {
+                let cover = d as f64 / n;
+                let share = bg.df.get(&k).copied().unwrap_or(d) as f64 / bg.posts.max(1.0);
+                let lift = cover / share.max(1.0 / bg.posts.max(1.0));
+                (lift >= MIN_LIFT).then(|| (cover * lift.ln(), k))
+            })
+            .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.truncate(SCORED);
+    scored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_word_in_every_post_outranks_a_rarer_one_and_a_common_word_names_nothing() {
+        let mut df = HashMap::default();
+        // The tournament's name: in 400 of 100,000 posts; a match's word
+        // in 30; a word of every tenth post.
+        df.insert(1, 400);
+        df.insert(2, 30);
+        df.insert(3, 10_000);
+        let bg = Background {
+            df: &df,
+            posts: 100_000.0,
+        };
+        let mut c = Counting {
+            posts: 100,
+            df: HashMap::default(),
+        };
+        c.df.insert(1, 95);
+        c.df.insert(2, 30);
+        c.df.insert(3, 20);
+        let words: Vec<u32> = words_of(&c, bg).into_iter().map(|(_, k)| k).collect();
+        assert_eq!(words, vec![1, 2]);
+        // Bulletin words in every quake's posts weigh less than the
+        // county of one quake.
+        let quakes = vec![
+            vec![(4.0, 10), (3.0, 11)],
+            vec![(4.0, 10), (3.0, 12)],
+            vec![(4.0, 10), (3.0, 13)],
+        ];
+        assert_eq!(across_events(quakes)[0], vec![11, 10]);
+    }
+}
