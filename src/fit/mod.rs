@@ -333,7 +333,21 @@ fn word_vectors(scan: &Scan, params: &FitParams, log: &Log) -> Result<Option<Wor
     }
     let posts: Vec<&[u32]> = scan.sample.iter().map(|s| s.words.as_slice()).collect();
     let name = |w: u32| scan.counts[w as usize].0.clone();
-    let learned = embed::learn(&posts, scan.counts.len(), &name, p, params.seed)?;
+    let learned = match embed::learn(&posts, scan.counts.len(), &name, p, params.seed) {
+        Ok(l) => l,
+        // A small archive has too few repeated words to learn from: its
+        // themes come from the LSA rows alone, as with --vector-dims 0.
+        Err(Error::Numeric {
+            stage: "vectors",
+            reason,
+        }) => {
+            log.info(&format!(
+                "no word vectors: {reason}; themes from the LSA rows alone"
+            ));
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
     let v = learned.vectors;
     if v.pairs_dropped > 0 {
         log.warn(&format!(
