@@ -100,6 +100,8 @@ pub struct ModelInfo {
     pub posts: u64,
     /// Posts of its fitting sample.
     pub sample: u64,
+    /// Its word vectors and form words (`None` without vectors).
+    pub vectors: Option<crate::embed::VectorsInfo>,
 }
 
 /// Everything known about the themes over time.

@@ -107,6 +107,9 @@ struct SegmentWords {
     /// or new since the fit) as the rarest feature: new words are what
     /// events are made of.
     weight: Vec<f32>,
+    /// Each word's index among the model's word vectors, if it has one
+    /// (empty for a model without vectors).
+    vectors: Vec<Option<u32>>,
 }
 
 impl SegmentWords {
@@ -124,7 +127,16 @@ impl SegmentWords {
                 None => rarest,
             })
             .collect();
-        SegmentWords { map, keys, weight }
+        let vectors = model
+            .vectors
+            .as_ref()
+            .map_or_else(Vec::new, |v| v.map_sorted(words));
+        SegmentWords {
+            map,
+            keys,
+            weight,
+            vectors,
+        }
     }
 }
 
@@ -207,7 +219,15 @@ pub fn assign_segment(seg: &SegmentRef, input: &AssignInput) -> Result<(Assigned
             &model.lexicon,
             params.title_weight,
         );
-        let Some((theme, score)) = model.assign_row(&row) else {
+        let vector_words: Vec<u32> = if words.vectors.is_empty() {
+            Vec::new()
+        } else {
+            f.words
+                .iter()
+                .filter_map(|&w| words.vectors[w as usize])
+                .collect()
+        };
+        let Some((theme, score)) = model.assign_post(&row, &vector_words, f.words.len()) else {
             let reason = if f.words.is_empty() {
                 RejectReason::NoWords
             } else {

@@ -7,7 +7,7 @@
 //! 1. [`prepare`]: the input → the [`store`] of per-post features
 //!    ([`ingest`] → [`segment`] → hashes for [`dedup`]), month by month;
 //! 2. [`fit`]: the store → a [`model`] ([`dedup`], [`vectorize`] on streamed
-//!    word counts, [`reduce`], [`cluster`], [`label`], [`identity`]) fitted
+//!    word counts, [`reduce`], [`embed`], [`cluster`], [`label`], [`identity`]) fitted
 //!    on a bounded sample;
 //! 3. [`assign`]: model + store → each post's theme and mergeable
 //!    [`aggregate`] sums;
@@ -30,6 +30,7 @@ pub mod cluster;
 pub mod codec;
 pub mod coherence;
 pub mod dedup;
+pub mod embed;
 pub mod error;
 pub mod evaluate;
 pub mod events;

@@ -4,18 +4,19 @@
 
 use std::path::Path;
 
-use ndarray::{Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::select::KScore;
 use crate::codec;
+use crate::embed::{self, WordVectors};
 use crate::error::{Error, Result};
 use crate::ids::{ThemeId, ThemeIdx};
 use crate::reduce::Basis;
 use crate::vectorize::{Lexicon, Row};
 
 /// Model file magic.
-pub const MODEL_MAGIC: &[u8; 8] = b"TTMOD\x00\x00\x03";
+pub const MODEL_MAGIC: &[u8; 8] = b"TTMOD\x00\x00\x04";
 /// The model's file name in the cache folder.
 pub const MODEL_FILE: &str = "model.bin";
 
@@ -93,6 +94,22 @@ pub struct Model {
     pub disappeared: Vec<(u32, String)>,
     /// Scores of every k tried, when k was chosen automatically.
     pub k_selection: Vec<KScore>,
+    /// The word vectors (learned from the archive or taken from another
+    /// model), when posts' rows have a vector side.
+    pub vectors: Option<WordVectors>,
+    /// Weight of the vector side of a post's row (`--vector-weight`).
+    pub vector_weight: f32,
+    /// Posts of up to this many words get the full `vector_weight`
+    /// (`--vector-full-words`, see [`embed::side_weight`]).
+    pub vector_full_words: u32,
+    /// Form words found, most formulaic first (weighed down in the lexicon
+    /// and the vectors when `form_weight` < 1).
+    pub form_words: Vec<String>,
+    /// `--form-weight` of the fit.
+    pub form_weight: f32,
+    /// The common direction removed from each post vector
+    /// (`--vector-remove-common`; empty: none).
+    pub vector_common: Vec<f32>,
 }
 
 impl Model {
@@ -151,9 +168,35 @@ impl Model {
         }
     }
 
-    /// [`Model::assign`] of a TF-IDF row.
-    pub fn assign_row(&self, row: &Row) -> Option<(ThemeIdx, f32)> {
-        self.assign(self.basis.project((&row.0, &row.1)).view())
+    /// A post's row in the space of the themes: its TF-IDF row projected
+    /// into the LSA space and, with word vectors, its words' vector beside
+    /// it (`vector_words`: the post's words as indexes of the vectors, with
+    /// repeats; `n_words`: all its words, with repeats).
+    pub fn place(&self, row: &Row, vector_words: &[u32], n_words: usize) -> Array1<f32> {
+        let lsa = self.basis.project((&row.0, &row.1));
+        match &self.vectors {
+            Some(v) => {
+                let w = embed::side_weight(self.vector_weight, self.vector_full_words, n_words);
+                let mut pv = v.post(vector_words);
+                embed::remove_common(&mut pv, &self.vector_common);
+                embed::combine(lsa.view(), pv.view(), w)
+            }
+            None => lsa,
+        }
+    }
+
+    /// [`Model::assign`] of a post: its TF-IDF row and its words' indexes
+    /// among the vectors (see [`Model::place`]). `None` for an empty row.
+    pub fn assign_post(
+        &self,
+        row: &Row,
+        vector_words: &[u32],
+        n_words: usize,
+    ) -> Option<(ThemeIdx, f32)> {
+        if row.0.is_empty() {
+            return None;
+        }
+        self.assign(self.place(row, vector_words, n_words).view())
     }
 
     /// Sets the model's id: a hash of what it is (its key, when it was
@@ -172,6 +215,25 @@ impl Model {
         }
         for t in &self.themes {
             h.update(&t.id.0.to_le_bytes());
+        }
+        if let Some(v) = &self.vectors {
+            for w in &v.words {
+                h.update(w.as_bytes());
+                h.update(&[0]);
+            }
+            for x in v.vectors.iter() {
+                h.update(&x.to_le_bytes());
+            }
+        }
+        h.update(&self.vector_weight.to_le_bytes());
+        h.update(&self.vector_full_words.to_le_bytes());
+        h.update(&self.form_weight.to_le_bytes());
+        for x in &self.vector_common {
+            h.update(&x.to_le_bytes());
+        }
+        for w in &self.form_words {
+            h.update(w.as_bytes());
+            h.update(&[0]);
         }
         self.id = h.digest();
     }

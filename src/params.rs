@@ -21,6 +21,7 @@ use crate::chart::ChartParams;
 use crate::cluster::named::NamedTheme;
 use crate::cluster::ClusterParams;
 use crate::dedup::DedupParams;
+use crate::embed::EmbedParams;
 use crate::error::{Error, Result};
 use crate::events::EventParams;
 use crate::fit::FitParams;
@@ -85,6 +86,10 @@ pub struct Params {
     #[command(flatten)]
     #[serde(flatten)]
     #[allow(missing_docs)]
+    pub embed: EmbedParams,
+    #[command(flatten)]
+    #[serde(flatten)]
+    #[allow(missing_docs)]
     pub cluster: ClusterParams,
     #[command(flatten)]
     #[serde(flatten)]
@@ -142,6 +147,7 @@ impl Params {
         self.dedup.check()?;
         self.vectorize.check()?;
         self.reduce.check()?;
+        self.embed.check()?;
         self.cluster.check()?;
         self.label.check()?;
         self.trend.check()?;
@@ -224,6 +230,7 @@ impl Checked<Params> {
             reduce: self.reduce.clone(),
             cluster: self.cluster.clone(),
             label: self.label.clone(),
+            embed: self.embed.clone(),
             segment: self.segment.clone(),
             named: self.named.clone(),
         })

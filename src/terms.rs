@@ -233,3 +233,56 @@ pub fn themes_field(top: &[(u32, String, u64)]) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+/// One row of `terms --similar`: a word of the archive near an asked word.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimilarRow {
+    /// The word as asked.
+    pub term: String,
+    /// A near word, nearest first.
+    pub word: String,
+    /// Their cosine similarity in the model's word vectors.
+    pub similarity: f32,
+    /// Whether the fit weighed it down as a form word.
+    pub form_word: bool,
+}
+
+/// The `n` words nearest to each of `terms` in the word vectors of the
+/// model in `cache` (terms are looked up as the segmenter writes them,
+/// lower case). A term without a vector gives no rows; the caller is told
+/// which ones in the second list. An error when the model has no vectors.
+pub fn similar_words(
+    cache: &CacheDir,
+    terms: &[String],
+    n: usize,
+) -> Result<(Vec<SimilarRow>, Vec<String>)> {
+    let model = Model::require(cache.model())?;
+    let vectors = model
+        .vectors
+        .as_ref()
+        .ok_or_else(|| crate::error::Error::Damaged {
+            what: "model",
+            path: cache.model().join(crate::model::MODEL_FILE),
+            reason: "it has no word vectors (fitted with --vector-dims 0 or --vector-weight 0): \
+                 run again with word vectors to list similar words"
+                .into(),
+        })?;
+    let form: std::collections::HashSet<&str> =
+        model.form_words.iter().map(|w| w.as_str()).collect();
+    let mut rows = Vec::new();
+    let mut missing = Vec::new();
+    for term in terms {
+        match vectors.nearest(&term.to_lowercase(), n) {
+            Some(near) if !near.is_empty() => {
+                rows.extend(near.into_iter().map(|(word, similarity)| SimilarRow {
+                    term: term.clone(),
+                    form_word: form.contains(word.as_str()),
+                    word,
+                    similarity,
+                }))
+            }
+            _ => missing.push(term.clone()),
+        }
+    }
+    Ok((rows, missing))
+}

@@ -44,6 +44,21 @@ pub struct TermsArgs {
     #[arg(long, value_name = "FILE", help_heading = "Input and output")]
     pub chart: Option<PathBuf>,
 
+    /// Instead of trends, list the words nearest to each WORD in the word
+    /// vectors the run learned from the archive (CSV: term, word,
+    /// similarity, form_word): near words help write `--themes` seed lists.
+    #[arg(long, help_heading = "Similar words")]
+    pub similar: bool,
+
+    /// How many near words `--similar` lists per WORD.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 20,
+        help_heading = "Similar words"
+    )]
+    pub similar_count: usize,
+
     /// The words. A word the segmenter keeps whole is matched as a word of
     /// the post; any other (a phrase, a name it splits) as a substring of
     /// the post's text.
@@ -147,6 +162,57 @@ fn write_rows(rows: &[terms::TermRow]) -> std::io::Result<()> {
     out.flush()
 }
 
+/// `terms --similar N`: the nearest words of each asked word, as CSV.
+fn similar(args: &TermsArgs, cache: &Path, n: usize, log: &crate::log::Log) -> Result<i32> {
+    if n == 0 {
+        return Err(Error::param("--similar-count", "must be at least 1"));
+    }
+    let words: Vec<String> = args
+        .words
+        .iter()
+        .map(|w| w.trim().to_string())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return Err(Error::param("WORD", "give at least one non-empty word"));
+    }
+    let (rows, missing) = terms::similar_words(&CacheDir::at(cache), &words, n)?;
+    for w in &missing {
+        log.warn(&format!(
+            "'{w}' has no word vector (too rare in the posts fitted on, or not a word the segmenter keeps whole)"
+        ));
+    }
+    let io = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    };
+    let written = (|| -> std::io::Result<()> {
+        let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+        out.write_record(["term", "word", "similarity", "form_word"])
+            .map_err(io)?;
+        for r in &rows {
+            out.write_record([
+                r.term.clone(),
+                r.word.clone(),
+                format!("{:.4}", r.similarity),
+                r.form_word.to_string(),
+            ])
+            .map_err(io)?;
+        }
+        out.flush()
+    })();
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Error::write("standard output", e)),
+    }
+    Ok(if missing.len() == words.len() {
+        exit::FAILURE
+    } else {
+        exit::OK
+    })
+}
+
 /// Runs `theme-trends terms`.
 pub fn execute(args: &TermsArgs) -> Result<i32> {
     let log = args.common.log();
@@ -160,6 +226,9 @@ pub fn execute(args: &TermsArgs) -> Result<i32> {
     })?;
     let report = Report::of_report(&args.out, args.cache.as_deref())?;
     let params = report.params;
+    if args.similar {
+        return similar(args, &report.cache, args.similar_count, &log);
+    }
     if crate::fault::injected(crate::fault::Point::PauseTerms, "terms") {
         std::thread::sleep(std::time::Duration::from_millis(300));
     }

@@ -18,13 +18,14 @@ use themes::{find_themes, Found};
 
 use std::path::PathBuf;
 
-use ndarray::{Array2, Axis};
+use ndarray::{Array1, Array2, Axis};
 use rayon::prelude::*;
 
 use crate::cluster::named::NamedTheme;
 use crate::cluster::ClusterParams;
 use crate::coherence::Postings;
 use crate::dedup::Duplicates;
+use crate::embed::{self, EmbedParams, WordVectors};
 use crate::error::{Error, Result};
 use crate::flags::Checked;
 use crate::identity;
@@ -61,6 +62,8 @@ pub struct FitParams {
     pub cluster: ClusterParams,
     /// Theme words.
     pub label: LabelParams,
+    /// Word vectors and form words.
+    pub embed: EmbedParams,
     /// Segmenting the named themes' seed words (part of the store's
     /// fingerprint, which the model also records, not of its key).
     #[serde(skip)]
@@ -194,14 +197,36 @@ pub(crate) struct SampleRows {
     docs: Vec<DocId>,
     rows: Vec<Row>,
     features: Vec<Vec<u32>>,
+    /// Each post's words as indexes of the word vectors (with repeats;
+    /// empty without vectors).
+    vector_words: Vec<Vec<u32>>,
+    /// Each post's number of words (with repeats).
+    lengths: Vec<usize>,
 }
 
-fn sample_rows(scan: &Scan, lexicon: &Lexicon, title_weight: u32) -> SampleRows {
+/// For each of the scan's sorted word ids, its index among the vectors.
+fn vector_map(scan: &Scan, vectors: Option<&WordVectors>) -> Vec<Option<u32>> {
+    match vectors {
+        Some(v) => {
+            let words: Vec<&str> = scan.counts.iter().map(|(w, _)| w.as_str()).collect();
+            v.map_sorted(&words)
+        }
+        None => Vec::new(),
+    }
+}
+
+fn sample_rows(
+    scan: &Scan,
+    lexicon: &Lexicon,
+    title_weight: u32,
+    vmap: &[Option<u32>],
+) -> SampleRows {
     // The features of the scan's sorted word ids: one merge of two sorted
     // lists.
     let words: Vec<&str> = scan.counts.iter().map(|(w, _)| w.as_str()).collect();
     let map = lexicon.map_sorted_str(&words);
-    let made: Vec<Option<(DocId, Row, Vec<u32>)>> = scan
+    type Made = (DocId, Row, Vec<u32>, Vec<u32>, usize);
+    let made: Vec<Option<Made>> = scan
         .sample
         .par_iter()
         .map(|s| {
@@ -210,21 +235,198 @@ fn sample_rows(scan: &Scan, lexicon: &Lexicon, title_weight: u32) -> SampleRows 
                 return None;
             }
             let feats: Vec<u32> = s.words.iter().filter_map(|&w| map[w as usize]).collect();
-            Some((s.doc, row, feats))
+            let vw: Vec<u32> = if vmap.is_empty() {
+                Vec::new()
+            } else {
+                s.words.iter().filter_map(|&w| vmap[w as usize]).collect()
+            };
+            Some((s.doc, row, feats, vw, s.words.len()))
         })
         .collect();
     let mut out = SampleRows {
         docs: Vec::new(),
         rows: Vec::new(),
         features: Vec::new(),
+        vector_words: Vec::new(),
+        lengths: Vec::new(),
     };
-    for (d, r, f) in made.into_iter().flatten() {
+    for (d, r, f, v, n) in made.into_iter().flatten() {
+        out.lengths.push(n);
         out.docs.push(d);
         out.rows.push(r);
         out.features.push(f);
+        out.vector_words.push(v);
     }
     out
 }
+
+/// The rows the themes are found in: each post's LSA row, with its words'
+/// vector beside it when there are vectors.
+fn place_rows(
+    basis: &reduce::Basis,
+    vectors: Option<&WordVectors>,
+    weight: f32,
+    full_words: u32,
+    common: &[f32],
+    sample: &SampleRows,
+) -> Array2<f32> {
+    let lsa = basis.project_rows(&sample.rows);
+    let Some(v) = vectors else {
+        return lsa;
+    };
+    let dims = lsa.ncols() + v.dims();
+    let mut out = Array2::<f32>::zeros((lsa.nrows(), dims));
+    out.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .zip(lsa.axis_iter(Axis(0)).into_par_iter())
+        .zip(
+            sample
+                .vector_words
+                .par_iter()
+                .zip(sample.lengths.par_iter()),
+        )
+        .for_each(|((mut o, l), (w, &n))| {
+            let side = embed::side_weight(weight, full_words, n);
+            let mut pv = v.post(w);
+            embed::remove_common(&mut pv, common);
+            o.assign(&embed::combine(l, pv.view(), side))
+        });
+    out
+}
+
+/// The word vectors of a run: none, taken from another model
+/// (`--vectors-from`), or learned from the fitting sample.
+fn word_vectors(scan: &Scan, params: &FitParams, log: &Log) -> Result<Option<WordVectors>> {
+    let p = &params.embed;
+    if !p.enabled() {
+        return Ok(None);
+    }
+    if let Some(path) = &p.vectors_from {
+        let file = if path.is_dir() {
+            path.join(crate::model::MODEL_FILE)
+        } else {
+            path.clone()
+        };
+        let model = crate::codec::load::<Model>(&file, crate::model::MODEL_MAGIC, "model")?;
+        let model = model.ok_or_else(|| Error::Damaged {
+            what: "model",
+            path: path.clone(),
+            reason:
+                "--vectors-from: no model there (a run's model.bin, or the cache folder holding it)"
+                    .into(),
+        })?;
+        let mut v = model.vectors.ok_or_else(|| Error::Damaged {
+            what: "model",
+            path: path.clone(),
+            reason: "--vectors-from: that model has no word vectors (it was fitted with --vector-dims 0 or --vector-weight 0)".into(),
+        })?;
+        if v.source == "learned" {
+            v.source = path.display().to_string();
+        }
+        log.info(&format!(
+            "word vectors of {} words taken from {} (learned on {} posts)",
+            v.words.len(),
+            path.display(),
+            v.posts
+        ));
+        return Ok(Some(v));
+    }
+    let posts: Vec<&[u32]> = scan.sample.iter().map(|s| s.words.as_slice()).collect();
+    let name = |w: u32| scan.counts[w as usize].0.clone();
+    let learned = match embed::learn(&posts, scan.counts.len(), &name, p, params.seed) {
+        Ok(l) => l,
+        // A small archive has too few repeated words to learn from: its
+        // themes come from the LSA rows alone, as with --vector-dims 0.
+        Err(Error::Numeric {
+            stage: "vectors",
+            reason,
+        }) => {
+            log.info(&format!(
+                "no word vectors: {reason}; themes from the LSA rows alone"
+            ));
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let v = learned.vectors;
+    if v.pairs_dropped > 0 {
+        log.warn(&format!(
+            "word vectors: the table of word pairs was full ({} pairs); {} occurrences of further pairs left out",
+            v.pairs, v.pairs_dropped
+        ));
+    }
+    log.info(&format!(
+        "word vectors: {} words × {} dimensions from {} posts ({} word pairs)",
+        v.words.len(),
+        v.dims(),
+        v.posts,
+        v.pairs
+    ));
+    Ok(Some(v))
+}
+
+/// Finds the form words among the lexicon's frequent features, and weighs
+/// them down: their idf (the LSA side) and their weight in a post's vector
+/// (the vector side) times `--form-weight` (1, the default: found and
+/// reported, not weighed down). Returns them, most formulaic first.
+fn weigh_down_form_words(
+    scan: &Scan,
+    lexicon: &mut Lexicon,
+    vectors: &mut WordVectors,
+    vmap: &[Option<u32>],
+    params: &EmbedParams,
+) -> Result<(Vec<String>, Array1<f32>)> {
+    // The post vectors of the sample (before any weighing down).
+    let rows: Vec<Array1<f32>> = scan
+        .sample
+        .par_iter()
+        .map(|s| {
+            let w: Vec<u32> = s.words.iter().filter_map(|&w| vmap[w as usize]).collect();
+            vectors.post(&w)
+        })
+        .collect();
+    let mut posts = Array2::<f32>::zeros((rows.len(), vectors.dims()));
+    for (mut o, r) in posts.axis_iter_mut(Axis(0)).zip(&rows) {
+        o.assign(r);
+    }
+    // Candidates: features in at least FORM_MIN_DF of the posts.
+    let min_df = ((scan.posts as f64) * FORM_MIN_DF).ceil().max(2.0) as u32;
+    let df: std::collections::HashMap<&str, u32> = scan
+        .counts
+        .iter()
+        .map(|(w, c)| (w.as_str(), c.df))
+        .collect();
+    let candidates: Vec<u32> = lexicon
+        .words
+        .iter()
+        .filter(|w| df.get(w.as_str()).is_some_and(|&d| d >= min_df))
+        .filter_map(|w| vectors.index(w))
+        .collect();
+    let common = embed::common_direction(&posts)?;
+    let found = embed::form_words(vectors, common.view(), &candidates, FORM_Z, FORM_MAX);
+    let words: Vec<String> = found
+        .iter()
+        .map(|&(w, _)| vectors.words[w as usize].clone())
+        .collect();
+    if params.form_weight >= 1.0 {
+        return Ok((words, common));
+    }
+    for (&(w, _), word) in found.iter().zip(&words) {
+        vectors.weight[w as usize] *= params.form_weight;
+        if let Some(f) = lexicon.feature(word) {
+            lexicon.idf[f as usize] *= params.form_weight;
+        }
+    }
+    Ok((words, common))
+}
+
+/// A form word is in at least this share of the posts.
+const FORM_MIN_DF: f64 = 0.002;
+/// A form word's cosine to the common direction is this many standard
+/// deviations above the candidates' mean.
+const FORM_Z: f32 = 2.5;
+/// At most this many form words.
+const FORM_MAX: usize = 200;
 
 /// The previous model's basis mapped onto this lexicon's features: a
 /// word's row if the previous model had it, zeros otherwise.
@@ -268,7 +470,8 @@ pub fn fit(
             format!("{} posts to analyse, at least 2 needed", scan.posts),
         ));
     }
-    let lexicon = vectorize::select_features(&scan.counts, scan.posts as usize, &params.vectorize)?;
+    let mut lexicon =
+        vectorize::select_features(&scan.counts, scan.posts as usize, &params.vectorize)?;
     log.info(&format!(
         "{} distinct words, {} kept as features; fitting on {} of {} posts",
         scan.counts.len(),
@@ -285,7 +488,34 @@ pub fn fit(
             ),
         ));
     }
-    let sample = sample_rows(&scan, &lexicon, params.vectorize.title_weight);
+    let mut word_vecs = timings.time("vectors", log, || word_vectors(&scan, params, log))?;
+    let vmap = vector_map(&scan, word_vecs.as_ref());
+    let (form_words, common) = match word_vecs.as_mut() {
+        Some(v) => {
+            let (words, common) =
+                weigh_down_form_words(&scan, &mut lexicon, v, &vmap, &params.embed)?;
+            if !words.is_empty() {
+                let how = if params.embed.form_weight < 1.0 {
+                    format!("weighed down ×{}", params.embed.form_weight)
+                } else {
+                    "found, not weighed down (--form-weight 1)".to_string()
+                };
+                log.info(&format!(
+                    "{} form words {how} (run.json lists them): {}",
+                    words.len(),
+                    words.iter().take(12).cloned().collect::<Vec<_>>().join(" ")
+                ));
+            }
+            let common = if params.embed.vector_remove_common {
+                common.to_vec()
+            } else {
+                Vec::new()
+            };
+            (words, common)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let sample = sample_rows(&scan, &lexicon, params.vectorize.title_weight, &vmap);
     if sample.rows.len() < 2 {
         return Err(too_few(
             input.store,
@@ -306,7 +536,16 @@ pub fn fit(
         reduce::fit_basis(&a, &params.reduce, params.seed, start.as_ref())
     })?;
     drop(a);
-    let x = basis.project_rows(&sample.rows);
+    let weight = params.embed.vector_weight;
+    let full_words = params.embed.vector_full_words;
+    let x = place_rows(
+        &basis,
+        word_vecs.as_ref(),
+        weight,
+        full_words,
+        &common,
+        &sample,
+    );
     let named = &params.named;
     let themes = timings.time("cluster", log, || {
         find_themes(
@@ -315,6 +554,7 @@ pub fn fit(
             &postings,
             &basis,
             x.view(),
+            word_vecs.as_ref().map(|v| (v, common.as_slice())),
             named,
             params,
             warm,
@@ -388,6 +628,12 @@ pub fn fit(
         next_id: matching.next_id,
         disappeared: matching.disappeared,
         k_selection,
+        vector_weight: if word_vecs.is_some() { weight } else { 0.0 },
+        vector_full_words: full_words,
+        form_weight: params.embed.form_weight,
+        vector_common: common,
+        vectors: word_vecs,
+        form_words,
     })
 }
 

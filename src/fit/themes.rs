@@ -9,6 +9,7 @@ use crate::cluster::named::{self, NamedTheme};
 use crate::cluster::select::{self, KScore, WordQuality};
 use crate::cluster::{self, Clustering};
 use crate::coherence::Postings;
+use crate::embed::{self, WordVectors};
 use crate::error::{Error, Result};
 use crate::flags::Checked;
 use crate::label;
@@ -56,6 +57,7 @@ pub(super) fn find_themes(
     postings: &Postings,
     basis: &Basis,
     x: ndarray::ArrayView2<f32>,
+    vectors: Option<(&WordVectors, &[f32])>,
     named: &[NamedTheme],
     params: &Checked<FitParams>,
     warm: Option<&Model>,
@@ -81,7 +83,23 @@ pub(super) fn find_themes(
                         t.name
                     ));
                 }
-                basis.project((&row.0, &row.1))
+                let lsa = basis.project((&row.0, &row.1));
+                match vectors {
+                    Some((v, common)) => {
+                        let words: Vec<u32> = t
+                            .seeds
+                            .iter()
+                            .flat_map(|s| segmenter.words(s))
+                            .filter_map(|w| v.index(&w))
+                            .collect();
+                        let e = &params.embed;
+                        let w = embed::side_weight(e.vector_weight, e.vector_full_words, words.len());
+                        let mut pv = v.post(&words);
+                        embed::remove_common(&mut pv, common);
+                        embed::combine(lsa.view(), pv.view(), w)
+                    }
+                    None => lsa,
+                }
             })
             .collect();
         let a = named::assign(x, &seeds, &thresholds);

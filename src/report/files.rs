@@ -126,9 +126,16 @@ fn write_k_selection(path: &Path, analysis: &Analysis, chosen: usize) -> Result<
             "inertia",
             "seconds",
             "chosen",
+            "note",
         ])
         .map_err(&err)?;
+        let note = crate::cluster::select::bottom_note(&analysis.k_selection, chosen);
         for s in &analysis.k_selection {
+            let note = if s.k == chosen {
+                note.clone().unwrap_or_default()
+            } else {
+                String::new()
+            };
             csv.write_record([
                 s.k.to_string(),
                 format!("{:.6}", s.coherence),
@@ -138,6 +145,7 @@ fn write_k_selection(path: &Path, analysis: &Analysis, chosen: usize) -> Result<
                 format!("{:.6}", s.inertia),
                 format!("{:.3}", s.seconds),
                 (s.k == chosen).to_string(),
+                note,
             ])
             .map_err(&err)?;
         }

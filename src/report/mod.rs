@@ -102,6 +102,14 @@ pub fn run(input: ReportInput, params: ReportParams, log: &Log) -> Result<Analys
         fitted_at: model.fitted_at.clone(),
         posts: model.posts,
         sample: model.sample,
+        vectors: model.vectors.as_ref().map(|v| {
+            v.info(
+                model.vector_weight,
+                model.vector_full_words,
+                model.form_weight,
+                &model.form_words,
+            )
+        }),
     };
     for w in notes.warnings.iter().chain(&aggregates.warnings) {
         log.warn(w);
