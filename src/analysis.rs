@@ -199,7 +199,8 @@ pub struct Event {
     pub start: NaiveDate,
     /// Last day of its core.
     pub end: NaiveDate,
-    /// Its busiest day (with weeks: the Monday of its busiest week).
+    /// Its busiest day (with weeks: the first day of its busiest week that
+    /// lies within the event).
     pub peak: NaiveDate,
     /// The report period of its peak.
     pub peak_period: NaiveDate,
@@ -254,8 +255,8 @@ pub struct Happenings {
     /// Whether that day was not over when the run took place (its events
     /// are partial).
     pub partial: bool,
-    /// The latest day with posts that was over: the morning page's
-    /// "yesterday".
+    /// The latest day with posts before the day of the run (`--now`): the
+    /// morning page's "yesterday".
     pub complete: Option<NaiveDate>,
 }
 
@@ -272,7 +273,8 @@ pub struct Morning<'a> {
     /// whose core holds the day. A story with parts shows the part of the
     /// day rather than the whole.
     pub day_events: Vec<&'a Event>,
-    /// The day after, still under way, when the archive reaches it.
+    /// The latest day with posts, when it is the run's own day (or later)
+    /// and so not over.
     pub partial: Option<NaiveDate>,
     /// Events of the partial day that began on it, strongest first.
     pub partial_events: Vec<&'a Event>,

@@ -40,8 +40,10 @@
 //!    event's posts against its seed word's share outside the event.
 //!    `--all-events` reports every candidate.
 //! 6. **Dates** ([`tally`]). An event's start and end are its posts' days
-//!    without the earliest and latest twentieth of its posts; its peak is
-//!    its busiest day; it broke at its first post's time there.
+//!    without its stray days (end days at least a few days from the rest
+//!    holding at most a twentieth of its posts each); its peak is its
+//!    busiest day (by weeks: the first day of its busiest week within the
+//!    event); it broke at its first post's time there.
 //! 7. **Ids** ([`ids`]). Events are matched to the previous run's by seed
 //!    and words, near in time, and keep their ids.
 //!
@@ -270,12 +272,13 @@ pub fn detect(input: &EventInput) -> Result<Found> {
     };
     let h = &mut found.happenings;
     h.latest = Some(last.date());
+    // A day is complete when the run took place after it: the latest
+    // day with posts before the run's own day.
     h.partial = last.date() >= input.now.date();
-    h.complete = if h.partial {
-        daily.range(..last).next_back().map(|(d, _)| d.date())
-    } else {
-        h.latest
-    };
+    h.complete = daily
+        .range(..Day::of(input.now.date()))
+        .next_back()
+        .map(|(d, _)| d.date());
     let t = Timeline::new(unit, first, last);
     if t.n < 2 {
         return Ok(found);
@@ -651,6 +654,8 @@ fn event_of(
                 .iter()
                 .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
                 .map_or(core.0.week(), |(&d, _)| d)
+                .max(core.0)
+                .min(core.1)
         }
     };
     let mut words: Vec<String> = telling.iter().map(|k| input.names[k].clone()).collect();

@@ -250,7 +250,7 @@ fn what_happened(h: &mut String, out: &Path, a: &Analysis, g: Granularity) {
     let hp = &a.happenings;
     h.push_str("<h2 id=\"what-happened\">发生了什么 · What happened</h2>\n");
     if hp.events.is_empty() && hp.rising.is_empty() {
-        h.push_str("<p class=\"muted\">No events: no words burst in this archive (events need posts over at least two weeks; see README, Events).</p>\n");
+        h.push_str("<p class=\"muted\">No events: no words burst in this archive (events need posts over at least two days in a dense archive, two weeks in a sparse one; see README, What happened).</p>\n");
         return;
     }
     h.push_str(&super::morning::section(a, &|p| {
@@ -314,9 +314,19 @@ pub fn write_event_pages(
     let mut posts: Vec<Vec<(Option<i32>, String, String)>> = vec![Vec::new(); events.len()];
     rows.each(|res| {
         for r in &res.rows {
-            if let Some(i) = membership.event_id(r).and_then(|id| index.get(&id)) {
-                if posts[*i].len() < MAX_EVENT_POSTS {
-                    posts[*i].push((r.date.map(|d| d.0), r.title.clone(), r.path.clone()));
+            // A part's posts are its story's too: the story's page lists
+            // what its count holds.
+            let part = membership
+                .event_id(r)
+                .and_then(|id| index.get(&id))
+                .copied();
+            let story = part
+                .and_then(|i| events[i].parent)
+                .and_then(|p| index.get(&p))
+                .copied();
+            for i in [part, story].into_iter().flatten() {
+                if posts[i].len() < MAX_EVENT_POSTS {
+                    posts[i].push((r.date.map(|d| d.0), r.title.clone(), r.path.clone()));
                 }
             }
         }
@@ -331,7 +341,7 @@ pub fn write_event_pages(
             id = e.id,
             label = esc(&e.label),
             dates = date_range(e),
-            peak = e.peak_period.format("%Y-%m-%d"),
+            peak = e.peak.format("%Y-%m-%d"),
             posts = e.posts,
             words = esc(&e.terms.join("、")),
         );
@@ -348,7 +358,7 @@ pub fn write_event_pages(
         if e.posts as usize > list.len() {
             let _ = writeln!(
                 h,
-                "<p class=\"muted\">The first {} of its {} posts; all are in assignments.csv with event_id {}.</p>",
+                "<p class=\"muted\">The first {} of its {} posts; all are in assignments.csv with event_id {} (or the id of one of its parts, whose parent_event_id it is).</p>",
                 list.len(),
                 e.posts,
                 e.id

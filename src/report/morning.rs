@@ -66,8 +66,8 @@ fn hours(h: f64) -> String {
 }
 
 /// An inline SVG of an event's posts per day (per week): one bar each,
-/// the partial day's bar hatched grey.
-pub fn sparkline(e: &Event, partial: Option<chrono::NaiveDate>) -> String {
+/// the event's own darker, the partial day's (week's) grey.
+pub fn sparkline(e: &Event, partial: Option<chrono::NaiveDate>, unit: EventUnit) -> String {
     let (w, h) = (120.0_f64, 22.0_f64);
     let max = e.series.iter().map(|x| x.1).max().unwrap_or(0);
     if e.series.is_empty() || max == 0 {
@@ -77,11 +77,16 @@ pub fn sparkline(e: &Event, partial: Option<chrono::NaiveDate>) -> String {
     let mut s = format!(
         "<svg class=\"spark\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"posts per period, peak {max}\">"
     );
+    let span = match unit {
+        EventUnit::Day => 0,
+        EventUnit::Week => 6,
+    };
     for (i, (d, n)) in e.series.iter().enumerate() {
+        let last = *d + chrono::Days::new(span);
         let bh = (*n as f64 / max as f64 * (h - 2.0)).max(if *n > 0 { 1.0 } else { 0.0 });
-        let fill = if Some(*d) == partial {
+        let fill = if partial.is_some_and(|p| *d <= p && p <= last) {
             "#bbb"
-        } else if *d >= e.start && *d <= e.end {
+        } else if *d <= e.end && last >= e.start {
             "#1f77b4"
         } else {
             "#9ecae1"
@@ -138,7 +143,7 @@ fn event_item(h: &mut String, e: &Event, link: LinkOf, m: &Morning, unit: EventU
         id = e.id,
         score = e.score,
         label = esc(&e.label),
-        spark = sparkline(e, m.partial),
+        spark = sparkline(e, m.partial, unit),
         facts = facts.join(" · "),
     );
     let titles: Vec<String> = e
@@ -189,7 +194,7 @@ pub fn section(a: &Analysis, link: LinkOf) -> String {
     if let Some(p) = m.partial {
         let _ = writeln!(
             h,
-            "<h3 id=\"partial-day\">今天 · {} <span class=\"badge partial\">partial</span></h3>\n<p class=\"muted\">The run took place before this day was over: its counts are incomplete. Events that began on it:</p>",
+            "<h3 id=\"partial-day\">最新 · {} <span class=\"badge partial\">partial</span></h3>\n<p class=\"muted\">The run took place before this day was over: its counts are incomplete. Events that began on it:</p>",
             day_name(p)
         );
         event_list(
@@ -252,7 +257,7 @@ fn md(s: &str) -> String {
     for c in s.chars() {
         match c {
             '\n' | '\r' | '\t' => o.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!' | '&' | '~' | ':' => {
                 o.push('\\');
                 o.push(c);
             }
