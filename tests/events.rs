@@ -585,6 +585,13 @@ fn a_flash_event_keeps_its_id_while_it_grows_over_three_nights() {
         seen.push((e[0].id.clone(), e[0].posts, e[0].peak));
     }
     assert!(seen.iter().all(|s| s.0 == seen[0].0), "ids {seen:?}");
+    // The morning's day is the latest before the run's own day, even when
+    // the feed already holds posts of a later one.
+    write_feed(&input, &rows, at(day("2026-04-02"), 23 * 60));
+    run_with(&input, &out, &["--k", "6", "--now", "2026-04-01 23:30"]);
+    let events = &common::run_json(&out)["events"];
+    assert_eq!(events["latest_complete_day"], "2026-03-31", "{events}");
+    assert_eq!(events["latest_day_partial"], true, "{events}");
     assert_eq!(
         seen.iter().map(|s| (s.1, s.2)).collect::<Vec<_>>(),
         [
