@@ -58,17 +58,8 @@ impl Cdp {
     /// Starts Chromium with a debugging port and connects to its page.
     fn launch(browser: &Path, profile: &Path) -> (Browser, Cdp) {
         let child = Command::new(browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--remote-debugging-port=0",
-                "--window-size=1400,1000",
-            ])
+            .args(common::HEADLESS_FLAGS)
+            .args(["--remote-debugging-port=0", "--window-size=1400,1000"])
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg("about:blank")
             .stdout(Stdio::null())

@@ -346,19 +346,23 @@ pub fn chromium_or_skip() -> Option<PathBuf> {
     found
 }
 
+/// The flags headless Chromium needs on this machine (no sandbox as root,
+/// no GPU, nothing fetched in the background).
+pub const HEADLESS_FLAGS: [&str; 7] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+];
+
 /// Runs headless Chromium with the flags this machine needs; returns stdout.
 pub fn headless(browser: &Path, profile: &Path, args: &[String]) -> String {
     let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-        ])
+        .args(HEADLESS_FLAGS)
+        .arg("--hide-scrollbars")
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .stdout(Stdio::piped())
