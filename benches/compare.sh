@@ -8,8 +8,10 @@
 #   CORPUS=/path/to/_posts benches/compare.sh
 #
 # Prints median wall time and peak RSS of each, the ratio python/rust, and
-# rust total / (ingest + segment) from the Rust run.json ("read + segment"
-# floor). Nothing is written into the repository.
+# the Rust wall time against the read + segment floor (benches/floor.rs:
+# walk, read, strip front matter and tags, segment with jieba-rs on all
+# cores), run alternately with the others. Nothing is written into the
+# repository.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
@@ -25,6 +27,7 @@ CORPUS="$(cd "$CORPUS" && pwd)"
 
 ensure_venv
 ensure_binary
+(cd "$ROOT" && cargo bench --quiet --offline --bench floor --no-run) >&2 || { echo "error: cannot build benches/floor.rs" >&2; exit 1; }
 
 WORK="$(mktemp -d "$BENCH_TMP/theme-trends-compare.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
@@ -54,6 +57,13 @@ run_rust() {
     echo "rust   run $i: $(tail -1 "$WORK/rust-$i.time" | awk '{printf "%.2f s, %.0f MB", $1, $2/1024}')"
 }
 
+run_floor() {
+    local i=$1
+    (cd "$ROOT" && cargo bench --quiet --offline --bench floor -- "$CORPUS" 1) \
+        >"$WORK/floor-$i.json" 2>"$WORK/floor-$i.log" || { echo "floor run $i FAILED"; tail -5 "$WORK/floor-$i.log"; return 1; }
+    echo "floor  run $i: $(tail -1 "$WORK/floor-$i.log")"
+}
+
 run_python() {
     local i=$1 out="$WORK/python-$1"
     rm -rf "$out"
@@ -70,8 +80,8 @@ run_python() {
 
 for i in $(seq 1 "$RUNS"); do
     # Alternate which goes first, so neither always gets the warm page cache.
-    if [ $((i % 2)) -eq 1 ]; then run_rust "$i"; run_python "$i"
-    else run_python "$i"; run_rust "$i"; fi
+    if [ $((i % 2)) -eq 1 ]; then run_rust "$i"; run_floor "$i"; run_python "$i"
+    else run_python "$i"; run_floor "$i"; run_rust "$i"; fi
 done
 echo "load average after the runs: $(cut -d" " -f1-3 /proc/loadavg)"; echo
 
@@ -105,7 +115,9 @@ def stage_medians(stages):
     return {k: med([s.get(k, 0.0) for s in stages]) for k in keys}
 
 rsm, psm = stage_medians(rs), stage_medians(ps)
-floor = med([s.get("ingest", 0.0) + s.get("segment", 0.0) for s in rs])
+floors = [json.loads((work / f"floor-{i}.json").read_text().strip().splitlines()[-1])["floor_seconds"]
+          for i in range(1, runs + 1) if (work / f"floor-{i}.json").exists()]
+floor = med(floors) if floors else float("nan")
 py_floor = med([s.get("read", 0.0) + s.get("segment", 0.0) for s in ps])
 
 print(f"{'':10} {'median wall s':>14} {'min':>8} {'max':>8} {'peak RSS MB':>12} {'runs':>5}")
@@ -113,9 +125,9 @@ for name, w, r in (("rust", rw, rr), ("python", pw, pr)):
     print(f"{name:10} {med(w):14.2f} {min(w):8.2f} {max(w):8.2f} {med(r):12.0f} {len(w):5}")
 print()
 print(f"ratio python/rust (median wall):            {med(pw) / med(rw):6.2f}x")
-print(f"rust read+segment floor (ingest+segment):   {floor:6.2f} s")
-print(f"rust total / floor (run.json total):        {rsm.get('total', float('nan')) / floor:6.2f}"
-      f"   (wall / floor: {med(rw) / floor:.2f})")
+print(f"read+segment floor (benches/floor.rs):       {floor:6.2f} s")
+print(f"rust wall / floor (median):                  {med(rw) / floor:6.2f}"
+      f"   (run.json total / floor: {rsm.get('total', float('nan')) / floor:.2f})")
 print(f"python read+segment:                        {py_floor:6.2f} s"
       f"   (python total / its read+segment: {psm['total'] / py_floor:.2f})")
 print()

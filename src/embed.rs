@@ -11,9 +11,11 @@
 //! 2. **Co-occurrence**: every pair of those words at most `--vector-window`
 //!    positions apart in a post counts `window + 1 − distance` (an integer,
 //!    so the sums are exact whatever the order or the thread count). Pairs
-//!    are counted in fixed blocks of posts and added into one table of at
-//!    most [`MAX_PAIRS`] pairs: bounded memory (a pair first met when the
-//!    table is full is left out, and the log says how many were).
+//!    are counted in fixed blocks of posts, placed by word (a counting
+//!    sort) and summed row by row. A sample holding more than
+//!    `--vector-tokens` words is first thinned to evenly spaced posts: the
+//!    pair statistics settle long before a sample of long articles is
+//!    exhausted, and the memory stays bounded.
 //! 3. **PPMI**: positive pointwise mutual information, with the context
 //!    distribution smoothed by the power 0.75 (Levy, Goldberg & Dagan 2015).
 //! 4. **SVD**: the randomized truncated SVD of `reduce` on the PPMI matrix;
@@ -47,7 +49,6 @@ use std::path::PathBuf;
 
 use ndarray::{Array1, Array2, ArrayView1};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -112,6 +113,18 @@ pub struct EmbedParams {
     )]
     pub vector_full_words: u32,
 
+    /// Words (with repeats) the word pairs are counted in: a fitting
+    /// sample holding more is thinned to evenly spaced posts (in doc order)
+    /// holding about this many. Pair statistics settle long before a
+    /// sample of long articles is exhausted; short posts never reach it.
+    #[arg(
+        long,
+        default_value_t = 4_000_000,
+        value_name = "N",
+        help_heading = "Word vectors"
+    )]
+    pub vector_tokens: u64,
+
     /// Take the word vectors from another run's model (its model.bin, or
     /// the cache folder holding it) instead of learning them from this
     /// archive: a model fitted on a large archive lends its word meaning to
@@ -157,6 +170,9 @@ impl EmbedParams {
                 "must be between 100 and 1,000,000",
             ));
         }
+        if self.vector_tokens < 10_000 {
+            return Err(Error::param("--vector-tokens", "must be at least 10,000"));
+        }
         if !(1..=20).contains(&self.vector_window) {
             return Err(Error::param("--vector-window", "must be between 1 and 20"));
         }
@@ -177,12 +193,12 @@ impl EmbedParams {
 
 /// A word needs this many occurrences in the sample to get a vector.
 pub const MIN_COUNT: u64 = 5;
-/// At most this many distinct word pairs are counted (about 16 bytes each).
-pub const MAX_PAIRS: usize = 40_000_000;
 /// SIF's smoothing constant `a`.
 pub const SIF_A: f32 = 1e-3;
-/// Posts per block of the co-occurrence count (fixed, for determinism).
-const BLOCK: usize = 1024;
+/// Words (with repeats) per block of the co-occurrence count (fixed by the
+/// posts, for determinism; a block's pair occurrences take about 16 bytes
+/// × `--vector-window` per word).
+const BLOCK_TOKENS: usize = 250_000;
 /// Power iterations of the SVD of the PPMI matrix.
 const SVD_ITERS: usize = 5;
 /// Context-distribution smoothing of PPMI.
@@ -199,10 +215,8 @@ pub struct WordVectors {
     pub weight: Vec<f32>,
     /// Posts they were learned on.
     pub posts: u64,
-    /// Distinct pairs counted, and pairs left out for the table being full.
+    /// Distinct pairs counted.
     pub pairs: u64,
-    /// Pairs met when the table was full (left out).
-    pub pairs_dropped: u64,
     /// Where they came from: `learned` or the model file they were taken from.
     pub source: String,
 }
@@ -383,7 +397,8 @@ pub fn learn(
             ),
         });
     }
-    let (pairs, dropped) = cooccurrence(posts, &local, v, params.vector_window);
+    let counted = thin(posts, tokens, params.vector_tokens);
+    let pairs = cooccurrence(&counted, &local, v, params.vector_window);
     let ppmi = ppmi(&pairs, v)?;
     let dims = params.vector_dims.min(v - 1);
     let basis = reduce::fit_basis(
@@ -419,13 +434,24 @@ pub fn learn(
             words: named.into_iter().map(|(s, _)| s).collect(),
             vectors,
             weight,
-            posts: posts.len() as u64,
-            pairs: pairs.len() as u64,
-            pairs_dropped: dropped,
+            posts: counted.len() as u64,
+            pairs: pairs.cols.len() as u64 / 2,
             source: "learned".into(),
         },
         local,
     })
+}
+
+/// The posts the word pairs are counted in: all of `posts` when their
+/// `tokens` words are within `budget`, else `m` evenly spaced ones, with
+/// `m` the share of posts that holds about `budget` words.
+fn thin<'a>(posts: &[&'a [u32]], tokens: u64, budget: u64) -> Vec<&'a [u32]> {
+    let n = posts.len();
+    if tokens <= budget || n == 0 {
+        return posts.to_vec();
+    }
+    let m = ((n as u128 * budget as u128).div_ceil(tokens as u128) as usize).clamp(1, n);
+    (0..m).map(|j| posts[j * n / m]).collect()
 }
 
 /// Learned vectors and, for each id of the vocabulary learned from, its
@@ -437,72 +463,207 @@ pub struct Learned {
     pub local: Vec<u32>,
 }
 
-/// Pair counts `(a, b, count)` with `a < b`, sorted; and the number of
-/// pair occurrences left out because the table was full.
-fn cooccurrence(
+/// The symmetric matrix of pair counts among the `v` words with a vector
+/// (`local` maps a vocabulary id to its index, `u32::MAX`: none): row `a`,
+/// column `b` holds the summed weights `window + 1 − distance` of every
+/// time `a` and `b` (`a ≠ b`) occur at most `window` positions apart.
+///
+/// Counted without a hash table or a sort of all pair occurrences: each
+/// fixed block of posts places its occurrences by row (a counting sort)
+/// and sums them per row; the blocks' rows are then summed row by row in
+/// parallel. Integer sums, so the result does not depend on the order or
+/// the thread count. Memory: about 8 bytes per pair occurrence of the posts
+/// (bounded by `--vector-tokens` × 2 × `--vector-window`).
+fn cooccurrence(posts: &[&[u32]], local: &[u32], v: usize, window: usize) -> CountRows {
+    count_pairs(posts, local, v, window, BLOCK_TOKENS)
+}
+
+/// [`cooccurrence`] in blocks of about `block_tokens` words.
+fn count_pairs(
     posts: &[&[u32]],
     local: &[u32],
     v: usize,
     window: usize,
-) -> (Vec<(u32, u32, u32)>, u64) {
-    let key = |a: u32, b: u32| (a.min(b) as u64) * v as u64 + a.max(b) as u64;
-    let blocks: Vec<Vec<(u64, u32)>> = posts
-        .par_chunks(BLOCK)
-        .map(|block| {
-            let mut events: Vec<(u64, u32)> = Vec::new();
-            for p in block {
-                let ids: Vec<u32> = p.iter().map(|&w| local[w as usize]).collect();
-                for (i, &a) in ids.iter().enumerate() {
-                    if a == u32::MAX {
-                        continue;
-                    }
-                    for (d, &b) in ids.iter().enumerate().skip(i + 1).take(window) {
-                        if b == u32::MAX || b == a {
-                            continue;
-                        }
-                        events.push((key(a, b), (window + 1 - (d - i)) as u32));
-                    }
-                }
-            }
-            events.sort_unstable_by_key(|e| e.0);
-            let mut out: Vec<(u64, u32)> = Vec::with_capacity(events.len() / 2);
-            for e in events {
-                match out.last_mut() {
-                    Some(last) if last.0 == e.0 => last.1 += e.1,
-                    _ => out.push(e),
-                }
-            }
-            out
-        })
-        .collect();
-    let mut table: HashMap<u64, u32> = HashMap::default();
-    let mut dropped = 0u64;
-    for block in blocks {
-        for (k, c) in block {
-            if let Some(x) = table.get_mut(&k) {
-                *x = x.saturating_add(c);
-            } else if table.len() < MAX_PAIRS {
-                table.insert(k, c);
-            } else {
-                dropped += 1;
-            }
+    block_tokens: usize,
+) -> CountRows {
+    // Blocks of about `block_tokens` words: fixed by the posts alone.
+    let mut bounds = vec![0usize];
+    let mut words = 0usize;
+    for (i, p) in posts.iter().enumerate() {
+        words += p.len();
+        if words >= block_tokens {
+            bounds.push(i + 1);
+            words = 0;
         }
     }
-    let mut pairs: Vec<(u32, u32, u32)> = table
-        .into_iter()
-        .map(|(k, c)| ((k / v as u64) as u32, (k % v as u64) as u32, c))
+    if *bounds.last().unwrap() < posts.len() {
+        bounds.push(posts.len());
+    }
+    let blocks: Vec<CountRows> = bounds
+        .par_windows(2)
+        .map(|w| block_counts(&posts[w[0]..w[1]], local, v, window))
         .collect();
-    pairs.par_sort_unstable();
-    (pairs, dropped)
+    // Rows in ranges, in parallel; each row is the merge of its blocks'
+    // (sorted) rows.
+    const ROWS: usize = 512;
+    let ranges: Vec<(Vec<usize>, Vec<u32>, Vec<u32>)> = (0..v.div_ceil(ROWS))
+        .into_par_iter()
+        .map(|r| {
+            let (lo, hi) = (r * ROWS, ((r + 1) * ROWS).min(v));
+            let mut lens = Vec::with_capacity(hi - lo);
+            let mut cols = Vec::new();
+            let mut counts = Vec::new();
+            let mut sums = RowSums::new(v);
+            for a in lo..hi {
+                for b in &blocks {
+                    let (s, e) = (b.offsets[a], b.offsets[a + 1]);
+                    for (&c, &n) in b.cols[s..e].iter().zip(&b.counts[s..e]) {
+                        sums.add(c, n);
+                    }
+                }
+                lens.push(sums.drain_into(&mut cols, &mut counts));
+            }
+            (lens, cols, counts)
+        })
+        .collect();
+    let mut out = CountRows {
+        offsets: Vec::with_capacity(v + 1),
+        cols: Vec::new(),
+        counts: Vec::new(),
+    };
+    out.offsets.push(0);
+    for (lens, cols, counts) in ranges {
+        for l in lens {
+            out.offsets.push(out.offsets.last().unwrap() + l);
+        }
+        out.cols.extend(cols);
+        out.counts.extend(counts);
+    }
+    out
 }
 
-/// The PPMI matrix of symmetric pair counts, `v × v`, CSR.
-fn ppmi(pairs: &[(u32, u32, u32)], v: usize) -> Result<crate::vectorize::SparseMatrix> {
-    let mut marginal = vec![0f64; v];
-    for &(a, b, c) in pairs {
-        marginal[a as usize] += c as f64;
-        marginal[b as usize] += c as f64;
+/// Pair counts by row: row `a` is `cols[offsets[a]..offsets[a + 1]]`
+/// (ascending) with their `counts`.
+struct CountRows {
+    offsets: Vec<usize>,
+    cols: Vec<u32>,
+    counts: Vec<u32>,
+}
+
+/// Sums by column of one row at a time: a dense array over the columns and
+/// the list of columns touched.
+struct RowSums {
+    sum: Vec<u32>,
+    touched: Vec<u32>,
+}
+
+impl RowSums {
+    fn new(v: usize) -> Self {
+        RowSums {
+            sum: vec![0; v],
+            touched: Vec::new(),
+        }
     }
+
+    fn add(&mut self, col: u32, n: u32) {
+        let s = &mut self.sum[col as usize];
+        if *s == 0 {
+            self.touched.push(col);
+        }
+        *s = s.saturating_add(n);
+    }
+
+    /// Appends the row's columns (ascending) and sums, clears it, and
+    /// returns how many there were.
+    fn drain_into(&mut self, cols: &mut Vec<u32>, counts: &mut Vec<u32>) -> usize {
+        self.touched.sort_unstable();
+        for &c in &self.touched {
+            cols.push(c);
+            counts.push(std::mem::take(&mut self.sum[c as usize]));
+        }
+        let n = self.touched.len();
+        self.touched.clear();
+        n
+    }
+}
+
+/// One block's pair counts by row, both directions.
+fn block_counts(block: &[&[u32]], local: &[u32], v: usize, window: usize) -> CountRows {
+    let mut ids: Vec<u32> = Vec::new();
+    // Calls `f(a, b, weight)` for each pair occurrence, both ways.
+    let each = |ids: &mut Vec<u32>, f: &mut dyn FnMut(u32, u32, u32)| {
+        for p in block {
+            ids.clear();
+            ids.extend(p.iter().map(|&w| local[w as usize]));
+            for (i, &a) in ids.iter().enumerate() {
+                if a == u32::MAX {
+                    continue;
+                }
+                for (d, &b) in ids.iter().enumerate().skip(i + 1).take(window) {
+                    if b == u32::MAX || b == a {
+                        continue;
+                    }
+                    let weight = (window + 1 - (d - i)) as u32;
+                    f(a, b, weight);
+                    f(b, a, weight);
+                }
+            }
+        }
+    };
+    let mut offsets = vec![0usize; v + 1];
+    each(&mut ids, &mut |a, _, _| offsets[a as usize + 1] += 1);
+    for a in 0..v {
+        offsets[a + 1] += offsets[a];
+    }
+    let mut cursor = offsets.clone();
+    let total = offsets[v];
+    let mut cols = vec![0u32; total];
+    let mut counts = vec![0u32; total];
+    each(&mut ids, &mut |a, b, w| {
+        let at = &mut cursor[a as usize];
+        cols[*at] = b;
+        counts[*at] = w;
+        *at += 1;
+    });
+    // Each row summed by column (ascending), compacted in place: a row's
+    // sums never outnumber its occurrences, so they fit where it starts.
+    let mut sums = RowSums::new(v);
+    let mut kept = 0usize;
+    let mut new_offsets = Vec::with_capacity(v + 1);
+    new_offsets.push(0);
+    let mut row_cols = Vec::new();
+    let mut row_counts = Vec::new();
+    for a in 0..v {
+        for i in offsets[a]..offsets[a + 1] {
+            sums.add(cols[i], counts[i]);
+        }
+        row_cols.clear();
+        row_counts.clear();
+        let n = sums.drain_into(&mut row_cols, &mut row_counts);
+        cols[kept..kept + n].copy_from_slice(&row_cols);
+        counts[kept..kept + n].copy_from_slice(&row_counts);
+        kept += n;
+        new_offsets.push(kept);
+    }
+    cols.truncate(kept);
+    counts.truncate(kept);
+    CountRows {
+        offsets: new_offsets,
+        cols,
+        counts,
+    }
+}
+
+/// The PPMI matrix of the symmetric pair counts, `v × v`, CSR.
+fn ppmi(pairs: &CountRows, v: usize) -> Result<crate::vectorize::SparseMatrix> {
+    let marginal: Vec<f64> = (0..v)
+        .map(|a| {
+            pairs.counts[pairs.offsets[a]..pairs.offsets[a + 1]]
+                .iter()
+                .map(|&c| c as f64)
+                .sum()
+        })
+        .collect();
     let total: f64 = marginal.iter().sum();
     let smoothed: Vec<f64> = marginal.iter().map(|m| m.powf(CONTEXT_POWER)).collect();
     let smoothed_total: f64 = smoothed.iter().sum();
@@ -517,19 +678,27 @@ fn ppmi(pairs: &[(u32, u32, u32)], v: usize) -> Result<crate::vectorize::SparseM
         // log( P(a,b) / (P(a) · Pα(b)) )
         ((c / total) / ((marginal[a] / total) * (smoothed[b] / smoothed_total))).ln() as f32
     };
-    let mut tri = sprs::TriMatI::<f32, u32>::with_capacity((v, v), 2 * pairs.len());
-    for &(a, b, c) in pairs {
-        let (a, b, c) = (a as usize, b as usize, c as f64);
-        let ab = pmi(a, b, c);
-        if ab > 0.0 {
-            tri.add_triplet(a, b, ab);
+    let mut indptr = Vec::with_capacity(v + 1);
+    let mut indices = Vec::with_capacity(pairs.cols.len());
+    let mut data = Vec::with_capacity(pairs.cols.len());
+    indptr.push(0usize);
+    for a in 0..v {
+        let (s, e) = (pairs.offsets[a], pairs.offsets[a + 1]);
+        for (&b, &c) in pairs.cols[s..e].iter().zip(&pairs.counts[s..e]) {
+            let x = pmi(a, b as usize, c as f64);
+            if x > 0.0 {
+                indices.push(b);
+                data.push(x);
+            }
         }
-        let ba = pmi(b, a, c);
-        if ba > 0.0 {
-            tri.add_triplet(b, a, ba);
-        }
+        indptr.push(indices.len());
     }
-    Ok(tri.to_csr::<usize>())
+    crate::vectorize::SparseMatrix::try_new((v, v), indptr, indices, data).map_err(|e| {
+        Error::Numeric {
+            stage: "vectors",
+            reason: format!("the PPMI matrix: {}", e.3),
+        }
+    })
 }
 
 /// Form words: among `candidates` (indexes of words with a vector, e.g.
@@ -604,6 +773,70 @@ mod tests {
 
     /// Two groups of words never seen together but each with the same
     /// neighbours: the words of a group come out close, the groups apart.
+    /// Pairs at most `window` apart, counted one by one.
+    fn brute_pairs(posts: &[Vec<u32>], local: &[u32], window: usize) -> Vec<(u32, u32, u32)> {
+        let mut m = std::collections::BTreeMap::new();
+        for p in posts {
+            for i in 0..p.len() {
+                for j in i + 1..(i + 1 + window).min(p.len()) {
+                    let (a, b) = (local[p[i] as usize], local[p[j] as usize]);
+                    if a == u32::MAX || b == u32::MAX || a == b {
+                        continue;
+                    }
+                    let w = (window + 1 - (j - i)) as u32;
+                    *m.entry((a, b)).or_insert(0) += w;
+                    *m.entry((b, a)).or_insert(0) += w;
+                }
+            }
+        }
+        m.into_iter().map(|((a, b), c)| (a, b, c)).collect()
+    }
+
+    #[test]
+    fn pair_counts_are_exact_whatever_the_blocks() {
+        // 40 posts of 0..30 words over 12 words, one of them without a
+        // vector (index u32::MAX).
+        let mut x = 7u64;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as u32
+        };
+        let posts: Vec<Vec<u32>> = (0..40)
+            .map(|_| {
+                let n = next() % 30;
+                (0..n).map(|_| next() % 12).collect()
+            })
+            .collect();
+        let local: Vec<u32> = (0..12)
+            .map(|w| if w == 5 { u32::MAX } else { w.min(10) })
+            .collect();
+        let refs: Vec<&[u32]> = posts.iter().map(|p| p.as_slice()).collect();
+        let want = brute_pairs(&posts, &local, 3);
+        for block in [1, 7, 50, 1_000_000] {
+            let got = count_pairs(&refs, &local, 11, 3, block);
+            let mut flat = Vec::new();
+            for a in 0..11 {
+                for i in got.offsets[a]..got.offsets[a + 1] {
+                    flat.push((a as u32, got.cols[i], got.counts[i]));
+                }
+            }
+            assert_eq!(flat, want, "blocks of {block} words");
+        }
+    }
+
+    #[test]
+    fn a_sample_over_the_word_budget_is_thinned_evenly() {
+        let posts: Vec<Vec<u32>> = (0..100).map(|i| vec![i; 10]).collect();
+        let refs: Vec<&[u32]> = posts.iter().map(|p| p.as_slice()).collect();
+        assert_eq!(thin(&refs, 1000, 1000).len(), 100);
+        let kept = thin(&refs, 1000, 250);
+        assert_eq!(kept.len(), 25);
+        let firsts: Vec<u32> = kept.iter().map(|p| p[0]).collect();
+        assert_eq!(firsts, (0..25).map(|j| j * 4).collect::<Vec<u32>>());
+    }
+
     #[test]
     fn words_used_alike_get_close_vectors() {
         // Group A: words 0-4 with contexts 10-14; group B: 5-9 with 15-19.

@@ -5,7 +5,11 @@
 //! cosine similarity. Several independent runs (different seeds derived from
 //! `seed`) are fitted in parallel with rayon and the one with the lowest
 //! inertia wins; runs are compared in a fixed order, so the result does not
-//! depend on the thread count. Above `--kmeans-sample` posts (10,000 by
+//! depend on the thread count. The restarts run on a smaller sample
+//! (`--kmeans-restart-sample`, 4,000 posts by default) and only the best
+//! start is refined on the centres' sample: the restarts find a good basin,
+//! the refinement its bottom, at a fraction of the cost of refining every
+//! restart (docs/scaling.md). Above `--kmeans-sample` posts (10,000 by
 //! default) the centres are fitted on a fixed random sample of that size and
 //! every post is then assigned to its nearest centre, which keeps the cost
 //! linear in the number of posts (docs/quality.md: the themes do not suffer).
@@ -70,6 +74,17 @@ pub struct ClusterParams {
     )]
     pub kmeans_sample: usize,
 
+    /// Posts the restarts of `--kmeans-runs` are fitted on (a fixed sample
+    /// of the centres' sample, at least 50 a theme); the best start is then
+    /// refined on the centres' whole sample, so the restarts cost little.
+    #[arg(
+        long,
+        default_value_t = 4_000,
+        value_name = "N",
+        help_heading = "Themes"
+    )]
+    pub kmeans_restart_sample: usize,
+
     /// Posts the model is fitted on: a fixed sample, drawn by the seed,
     /// for the LSA basis, the choice of k and the centres (word statistics
     /// count every post). Bounds the memory of the fit; archives up to
@@ -113,7 +128,8 @@ impl ClusterParams {
             .seed(seed)
             .n_runs(self.kmeans_runs)?
             .max_iter(self.kmeans_iters)?
-            .fit_sample(self.kmeans_sample)
+            .fit_sample(self.kmeans_sample)?
+            .restart_sample(self.kmeans_restart_sample)
     }
 
     /// The search of `--k auto`, or `None` for a fixed k.
@@ -137,6 +153,7 @@ pub struct KMeans {
     tolerance: f32,
     initial: Option<Array2<f32>>,
     sample: usize,
+    restart_sample: usize,
 }
 
 /// Convergence tolerance of a k-means run (linfa refuses 0).
@@ -155,6 +172,7 @@ impl Default for KMeans {
             tolerance: TOLERANCE,
             initial: None,
             sample: flags.kmeans_sample,
+            restart_sample: flags.kmeans_restart_sample,
         }
     }
 }
@@ -217,6 +235,19 @@ impl KMeans {
             return Err(Error::param("--kmeans-sample", "must be at least 1000"));
         }
         self.sample = n;
+        Ok(self)
+    }
+
+    /// Posts the restarts are fitted on (at least 100), when the centres'
+    /// sample is larger; the best start is refined on that sample.
+    pub fn restart_sample(mut self, n: usize) -> Result<Self> {
+        if n < 100 {
+            return Err(Error::param(
+                "--kmeans-restart-sample",
+                "must be at least 100",
+            ));
+        }
+        self.restart_sample = n;
         Ok(self)
     }
 
@@ -284,13 +315,63 @@ pub fn cluster(x: ArrayView2<f32>, params: &KMeans) -> Result<Clustering> {
     // Large inputs: the centres are fitted on a fixed sample, then every
     // post goes to its nearest centre (linear in the number of posts).
     let fit_rows = select::sample_rows(n, params.sample, params.seed);
-    let data = DatasetBase::from(x.select(Axis(0), &fit_rows));
-    let (runs, init) = match &params.initial {
-        Some(c) if c.nrows() == params.k && c.ncols() == x.ncols() => {
-            (1, KMeansInit::Precomputed(c.clone()))
+    let records = x.select(Axis(0), &fit_rows);
+    let warm = params
+        .initial
+        .as_ref()
+        .filter(|c| c.nrows() == params.k && c.ncols() == x.ncols());
+    let restart = restart_size(params.k, params.restart_sample);
+    let model = match warm {
+        Some(c) => best_run(&records, params, 1, KMeansInit::Precomputed(c.clone()))?,
+        // Many restarts on a large sample: the restarts run on a smaller
+        // sample of it, and the best start is refined on the whole sample.
+        None if params.n_runs > 1 && fit_rows.len() > restart => {
+            let small_rows =
+                select::sample_rows(fit_rows.len(), restart, run_seed(params.seed, 64));
+            let small = records.select(Axis(0), &small_rows);
+            let start = best_run(&small, params, params.n_runs, KMeansInit::KMeansPlusPlus)?;
+            best_run(
+                &records,
+                params,
+                1,
+                KMeansInit::Precomputed(start.centroids().clone()),
+            )?
         }
-        _ => (params.n_runs, KMeansInit::KMeansPlusPlus),
+        None => best_run(&records, params, params.n_runs, KMeansInit::KMeansPlusPlus)?,
     };
+    let raw: Vec<usize> = if fit_rows.len() == n {
+        model.predict(&DatasetBase::from(records)).to_vec()
+    } else {
+        model.predict(&DatasetBase::from(x.to_owned())).to_vec()
+    };
+    Ok(renumber_by_size(
+        x,
+        &raw,
+        model.centroids(),
+        model.inertia(),
+    ))
+}
+
+/// Posts the restarts of a k-means are fitted on, for `k` themes: the
+/// `--kmeans-restart-sample`, and at least [`RESTART_PER_THEME`] posts a
+/// theme, so that every start has enough posts to seed each centre.
+fn restart_size(k: usize, restart_sample: usize) -> usize {
+    restart_sample.max(RESTART_PER_THEME * k)
+}
+
+/// The least a restart sample holds per theme.
+const RESTART_PER_THEME: usize = 50;
+
+/// Fits `runs` k-means runs from `init` in parallel (run `r` seeded by
+/// [`run_seed`]) and keeps the one of lowest inertia, compared in run
+/// order: the result does not depend on the thread count.
+fn best_run(
+    records: &Array2<f32>,
+    params: &KMeans,
+    runs: usize,
+    init: KMeansInit<f32>,
+) -> Result<LinfaKMeans<f32, linfa_nn::distance::L2Dist>> {
+    let data = DatasetBase::from(records.view());
     let fits: Vec<std::result::Result<LinfaKMeans<f32, _>, String>> = (0..runs)
         .into_par_iter()
         .map(|r| {
@@ -316,18 +397,7 @@ pub fn cluster(x: ArrayView2<f32>, params: &KMeans) -> Result<Clustering> {
             best = Some(model);
         }
     }
-    let model = best.expect("n_runs >= 1");
-    let raw: Vec<usize> = if fit_rows.len() == n {
-        model.predict(&data).to_vec()
-    } else {
-        model.predict(&DatasetBase::from(x.to_owned())).to_vec()
-    };
-    Ok(renumber_by_size(
-        x,
-        &raw,
-        model.centroids(),
-        model.inertia(),
-    ))
+    Ok(best.expect("runs >= 1"))
 }
 
 /// Drops empty clusters, numbers the rest by size (largest first, ties by

@@ -349,12 +349,6 @@ fn word_vectors(scan: &Scan, params: &FitParams, log: &Log) -> Result<Option<Wor
         Err(e) => return Err(e),
     };
     let v = learned.vectors;
-    if v.pairs_dropped > 0 {
-        log.warn(&format!(
-            "word vectors: the table of word pairs was full ({} pairs); {} occurrences of further pairs left out",
-            v.pairs, v.pairs_dropped
-        ));
-    }
     log.info(&format!(
         "word vectors: {} words × {} dimensions from {} posts ({} word pairs)",
         v.words.len(),
