@@ -1,5 +1,6 @@
 //! Cluster (an algorithm of `fit`, layer 8): group the reduced posts into `k` themes with
-//! linfa-clustering's k-means (k-means++ initialisation).
+//! linfa-clustering's k-means, started from our k-means++ seeding
+//! ([`plus_plus`], linear in k where linfa's is quadratic).
 //!
 //! The rows are unit vectors, so Euclidean k-means here ranks posts by
 //! cosine similarity. Several independent runs (different seeds derived from
@@ -23,8 +24,8 @@ pub mod select;
 use linfa::prelude::*;
 use linfa_clustering::{KMeans as LinfaKMeans, KMeansInit};
 use ndarray::{Array2, ArrayView2, Axis};
-use rand_xoshiro::rand_core::SeedableRng;
-use rand_xoshiro::Xoshiro256Plus;
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::{Xoshiro256Plus, Xoshiro256PlusPlus};
 use rayon::prelude::*;
 
 use serde::{Deserialize, Serialize};
@@ -322,22 +323,17 @@ pub fn cluster(x: ArrayView2<f32>, params: &KMeans) -> Result<Clustering> {
         .filter(|c| c.nrows() == params.k && c.ncols() == x.ncols());
     let restart = restart_size(params.k, params.restart_sample);
     let model = match warm {
-        Some(c) => best_run(&records, params, 1, KMeansInit::Precomputed(c.clone()))?,
+        Some(c) => best_run(&records, params, 1, Start::Given(c))?,
         // Many restarts on a large sample: the restarts run on a smaller
         // sample of it, and the best start is refined on the whole sample.
         None if params.n_runs > 1 && fit_rows.len() > restart => {
             let small_rows =
                 select::sample_rows(fit_rows.len(), restart, run_seed(params.seed, 64));
             let small = records.select(Axis(0), &small_rows);
-            let start = best_run(&small, params, params.n_runs, KMeansInit::KMeansPlusPlus)?;
-            best_run(
-                &records,
-                params,
-                1,
-                KMeansInit::Precomputed(start.centroids().clone()),
-            )?
+            let start = best_run(&small, params, params.n_runs, Start::PlusPlus)?;
+            best_run(&records, params, 1, Start::Given(start.centroids()))?
         }
-        None => best_run(&records, params, params.n_runs, KMeansInit::KMeansPlusPlus)?,
+        None => best_run(&records, params, params.n_runs, Start::PlusPlus)?,
     };
     let raw: Vec<usize> = if fit_rows.len() == n {
         model.predict(&DatasetBase::from(records)).to_vec()
@@ -362,19 +358,35 @@ fn restart_size(k: usize, restart_sample: usize) -> usize {
 /// The least a restart sample holds per theme.
 const RESTART_PER_THEME: usize = 50;
 
-/// Fits `runs` k-means runs from `init` in parallel (run `r` seeded by
+/// Where a k-means run starts.
+enum Start<'a> {
+    /// k-means++ seeding ([`plus_plus`]), drawn by the run's seed.
+    PlusPlus,
+    /// These centres.
+    Given(&'a Array2<f32>),
+}
+
+/// Fits `runs` k-means runs from `start` in parallel (run `r` seeded by
 /// [`run_seed`]) and keeps the one of lowest inertia, compared in run
 /// order: the result does not depend on the thread count.
 fn best_run(
     records: &Array2<f32>,
     params: &KMeans,
     runs: usize,
-    init: KMeansInit<f32>,
+    start: Start,
 ) -> Result<LinfaKMeans<f32, linfa_nn::distance::L2Dist>> {
     let data = DatasetBase::from(records.view());
     let fits: Vec<std::result::Result<LinfaKMeans<f32, _>, String>> = (0..runs)
         .into_par_iter()
         .map(|r| {
+            let init = match start {
+                Start::PlusPlus => KMeansInit::Precomputed(plus_plus(
+                    records.view(),
+                    params.k,
+                    run_seed(params.seed, r),
+                )),
+                Start::Given(c) => KMeansInit::Precomputed(c.clone()),
+            };
             LinfaKMeans::params_with_rng(
                 params.k,
                 Xoshiro256Plus::seed_from_u64(run_seed(params.seed, r)),
@@ -382,7 +394,7 @@ fn best_run(
             .n_runs(1)
             .max_n_iterations(params.max_iter)
             .tolerance(params.tolerance)
-            .init_method(init.clone())
+            .init_method(init)
             .fit(&data)
             .map_err(|e| e.to_string())
         })
@@ -398,6 +410,64 @@ fn best_run(
         }
     }
     Ok(best.expect("runs >= 1"))
+}
+
+/// k-means++ seeding (Arthur & Vassilvitskii 2007) of `k` centres among
+/// the rows of `x`, drawn by `seed`: the first centre a row at random, each
+/// next one a row drawn with probability proportional to its squared
+/// distance to the nearest centre so far. The nearest distances are kept
+/// and lowered by each new centre, so seeding costs `n · k` distances
+/// (linfa's own k-means++ measures every row against every centre chosen
+/// so far at each step, `n · k² / 2`, which made seeding the largest cost
+/// of the k search). Rows are compared in parallel; the draw itself runs
+/// over the rows in order, so the centres do not depend on the thread
+/// count.
+pub fn plus_plus(x: ArrayView2<f32>, k: usize, seed: u64) -> Array2<f32> {
+    let (n, d) = x.dim();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut centres = Array2::<f32>::zeros((k.min(n), d));
+    if n == 0 || k == 0 {
+        return centres;
+    }
+    let x = x.as_standard_layout();
+    let norms: Vec<f32> = x.rows().into_iter().map(|r| r.dot(&r)).collect();
+    let mut chosen = (rng.next_u64() % n as u64) as usize;
+    let mut nearest = vec![f32::INFINITY; n];
+    for c in 0..centres.nrows() {
+        let centre = x.row(chosen);
+        centres.row_mut(c).assign(&centre);
+        if c + 1 == centres.nrows() {
+            break;
+        }
+        let cn = norms[chosen];
+        nearest
+            .par_iter_mut()
+            .enumerate()
+            .with_min_len(256)
+            .for_each(|(i, m)| {
+                let dist = (norms[i] + cn - 2.0 * x.row(i).dot(&centre)).max(0.0);
+                if dist < *m {
+                    *m = dist;
+                }
+            });
+        let total: f64 = nearest.iter().map(|&m| m as f64).sum();
+        chosen = if total > 0.0 {
+            let mut target = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
+            let mut pick = n - 1;
+            for (i, &m) in nearest.iter().enumerate() {
+                target -= m as f64;
+                if target < 0.0 && m > 0.0 {
+                    pick = i;
+                    break;
+                }
+            }
+            pick
+        } else {
+            // Every row sits on a centre: any row will do.
+            (rng.next_u64() % n as u64) as usize
+        };
+    }
+    centres
 }
 
 /// Drops empty clusters, numbers the rest by size (largest first, ties by
@@ -469,6 +539,30 @@ mod tests {
         assert!(c.scores.iter().all(|&s| s > 0.95));
         // Ties in size are broken by the first member: post 0's theme is 0.
         assert_eq!(c.labels[0], 0);
+    }
+
+    #[test]
+    fn plus_plus_seeds_one_centre_in_each_group_whatever_the_threads() {
+        let x = blobs();
+        let seeds = |threads: usize, seed: u64| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| plus_plus(x.view(), 3, seed))
+        };
+        for seed in 0..20 {
+            let one = seeds(1, seed);
+            assert_eq!(one, seeds(2, seed));
+            // The three groups lie along three axes: one centre on each.
+            let mut axes: Vec<usize> = one
+                .rows()
+                .into_iter()
+                .map(|c| (0..3).max_by(|&a, &b| c[a].total_cmp(&c[b])).unwrap())
+                .collect();
+            axes.sort_unstable();
+            assert_eq!(axes, vec![0, 1, 2], "seed {seed}");
+        }
     }
 
     #[test]
