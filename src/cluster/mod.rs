@@ -412,16 +412,17 @@ fn best_run(
     Ok(best.expect("runs >= 1"))
 }
 
-/// k-means++ seeding (Arthur & Vassilvitskii 2007) of `k` centres among
-/// the rows of `x`, drawn by `seed`: the first centre a row at random, each
-/// next one a row drawn with probability proportional to its squared
-/// distance to the nearest centre so far. The nearest distances are kept
-/// and lowered by each new centre, so seeding costs `n · k` distances
-/// (linfa's own k-means++ measures every row against every centre chosen
-/// so far at each step, `n · k² / 2`, which made seeding the largest cost
-/// of the k search). Rows are compared in parallel; the draw itself runs
-/// over the rows in order, so the centres do not depend on the thread
-/// count.
+/// Greedy k-means++ seeding (Arthur & Vassilvitskii 2007; the variant of
+/// scikit-learn) of `k` centres among the rows of `x`, drawn by `seed`: the
+/// first centre a row at random; at each next step `2 + ln k` rows are
+/// drawn with probability proportional to their squared distance to the
+/// nearest centre so far, and the one that lowers the sum of those
+/// distances most becomes the centre. Each row's nearest distance is kept
+/// and lowered by each new centre, so seeding costs about `n · k · (2 +
+/// ln k)` distances (linfa's own k-means++ measures every row against every
+/// centre chosen so far at each step, `n · k² / 2`, which made seeding the
+/// largest cost of the k search). Rows are compared in parallel and summed
+/// in row order, so the centres do not depend on the thread count.
 pub fn plus_plus(x: ArrayView2<f32>, k: usize, seed: u64) -> Array2<f32> {
     let (n, d) = x.dim();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -431,41 +432,50 @@ pub fn plus_plus(x: ArrayView2<f32>, k: usize, seed: u64) -> Array2<f32> {
     }
     let x = x.as_standard_layout();
     let norms: Vec<f32> = x.rows().into_iter().map(|r| r.dot(&r)).collect();
-    let mut chosen = (rng.next_u64() % n as u64) as usize;
-    let mut nearest = vec![f32::INFINITY; n];
-    for c in 0..centres.nrows() {
-        let centre = x.row(chosen);
-        centres.row_mut(c).assign(&centre);
-        if c + 1 == centres.nrows() {
-            break;
-        }
-        let cn = norms[chosen];
+    let lowered = |nearest: &[f32], c: usize| -> Vec<f32> {
+        let (centre, cn) = (x.row(c), norms[c]);
         nearest
-            .par_iter_mut()
+            .par_iter()
             .enumerate()
             .with_min_len(256)
-            .for_each(|(i, m)| {
-                let dist = (norms[i] + cn - 2.0 * x.row(i).dot(&centre)).max(0.0);
-                if dist < *m {
-                    *m = dist;
-                }
-            });
+            .map(|(i, &m)| m.min((norms[i] + cn - 2.0 * x.row(i).dot(&centre)).max(0.0)))
+            .collect()
+    };
+    let trials = 2 + (k as f64).ln() as usize;
+    let first = (rng.next_u64() % n as u64) as usize;
+    centres.row_mut(0).assign(&x.row(first));
+    let mut nearest = lowered(&vec![f32::INFINITY; n], first);
+    for c in 1..centres.nrows() {
         let total: f64 = nearest.iter().map(|&m| m as f64).sum();
-        chosen = if total > 0.0 {
-            let mut target = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
-            let mut pick = n - 1;
-            for (i, &m) in nearest.iter().enumerate() {
-                target -= m as f64;
-                if target < 0.0 && m > 0.0 {
-                    pick = i;
-                    break;
+        let mut best: Option<(f64, usize, Vec<f32>)> = None;
+        for _ in 0..trials {
+            let candidate = if total > 0.0 {
+                let mut target = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
+                let mut pick = None;
+                for (i, &m) in nearest.iter().enumerate() {
+                    target -= m as f64;
+                    if target < 0.0 && m > 0.0 {
+                        pick = Some(i);
+                        break;
+                    }
                 }
+                // Rounding left the draw past the end: the last row that
+                // is not a centre yet.
+                pick.or_else(|| nearest.iter().rposition(|&m| m > 0.0))
+                    .unwrap_or(n - 1)
+            } else {
+                // Every row sits on a centre: any row will do.
+                (rng.next_u64() % n as u64) as usize
+            };
+            let after = lowered(&nearest, candidate);
+            let sum: f64 = after.iter().map(|&m| m as f64).sum();
+            if best.as_ref().is_none_or(|b| sum < b.0) {
+                best = Some((sum, candidate, after));
             }
-            pick
-        } else {
-            // Every row sits on a centre: any row will do.
-            (rng.next_u64() % n as u64) as usize
-        };
+        }
+        let (_, chosen, after) = best.expect("at least one trial");
+        centres.row_mut(c).assign(&x.row(chosen));
+        nearest = after;
     }
     centres
 }
