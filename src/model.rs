@@ -16,7 +16,7 @@ use crate::reduce::Basis;
 use crate::vectorize::{Lexicon, Row};
 
 /// Model file magic.
-pub const MODEL_MAGIC: &[u8; 8] = b"TTMOD\x00\x00\x04";
+pub const MODEL_MAGIC: &[u8; 8] = b"TTMOD\x00\x00\x05";
 /// The model's file name in the cache folder.
 pub const MODEL_FILE: &str = "model.bin";
 
@@ -75,6 +75,9 @@ pub struct Model {
     pub fitted_at: String,
     /// Posts analysed when it was fitted (for the refit rule).
     pub posts: u64,
+    /// The newest day among the posts it was fitted on: posts dated after
+    /// it are new content to the next refine (`None`: no post was dated).
+    pub newest_day: Option<chrono::NaiveDate>,
     /// Posts of the fitting sample.
     pub sample: u64,
     /// Distinct words counted.

@@ -619,6 +619,7 @@ pub fn fit(
         source: ModelSource::Fitted,
         fitted_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         posts: scan.posts,
+        newest_day: scan.newest_day,
         sample: sample.rows.len() as u64,
         vocabulary: scan.counts.len() as u64,
         lexicon,
