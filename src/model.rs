@@ -26,8 +26,9 @@ pub const MODEL_FILE: &str = "model.bin";
 pub enum ModelSource {
     /// Fitted anew: k chosen (or fixed) from scratch.
     Fitted,
-    /// The previous model refined (`--refit`): its themes as starting
-    /// points, k kept, new themes for new content (`fit::refine`).
+    /// The previous model refined (the archive changed by 10% or more, or
+    /// `--refit`): its themes as starting points, k kept, new themes for
+    /// new content (`fit::refine`).
     Refined,
     /// The previous model kept as it was: the archive changed little.
     Kept,

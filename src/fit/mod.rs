@@ -80,8 +80,8 @@ impl FitParams {
     }
 }
 
-/// Change in the number of analysed posts from which the model is fitted
-/// anew (k chosen anew) instead of kept.
+/// Change in the number of analysed posts from which the model is refined
+/// instead of kept.
 pub const REFIT_GROWTH: f64 = 0.10;
 
 /// How a run comes by its model.
@@ -96,13 +96,15 @@ pub enum Plan {
 }
 
 /// Chooses between keeping the previous model (`old`), refining it and
-/// fitting anew. A new model is fitted when there is none, when the
+/// fitting anew. A new model is fitted when there is none or when the
 /// settings that shape it changed (the store's fingerprint or the
-/// parameters' key), or when the number of analysed posts (`posts`)
-/// changed by [`REFIT_GROWTH`] or more since it was fitted; `refit`
-/// refines it (k kept) whatever the change. Otherwise it is kept: the new
-/// posts are assigned to the existing themes, and a re-run costs what the
-/// new posts cost plus writing the reports.
+/// parameters' key). It is refined when the number of analysed posts
+/// (`posts`) changed by [`REFIT_GROWTH`] or more since it was fitted, or
+/// with `refit` whatever the change: the themes move only as much as the
+/// data does, and new themes appear for new content. Otherwise it is kept:
+/// the new posts are assigned to the existing themes, and a re-run costs
+/// what the new posts cost plus writing the reports. (`--fresh` gives no
+/// `old`: fitted anew, k chosen anew.)
 pub fn plan(
     old: Option<Model>,
     refit: bool,
@@ -119,14 +121,18 @@ pub fn plan(
         return Plan::Fit;
     }
     let change = (posts as f64 - old.posts as f64).abs() / old.posts.max(1) as f64;
-    if change >= REFIT_GROWTH {
+    if change >= REFIT_GROWTH || refit {
+        let why = if change >= REFIT_GROWTH {
+            format!(
+                "the archive changed by {:.1}% since the themes were fitted",
+                change * 100.0
+            )
+        } else {
+            format!("--refit (the archive changed by {:.1}%)", change * 100.0)
+        };
         log.info(&format!(
-            "the archive changed by {:.1}% since the themes were fitted: fitting anew",
-            change * 100.0
+            "{why}: refining them from the previous themes (k kept, new themes for new content; --fresh fits anew)"
         ));
-        return Plan::Fit;
-    }
-    if refit {
         return Plan::Refine(Box::new(old));
     }
     log.info(&format!(
