@@ -165,6 +165,20 @@ pub type ThemeKey<'a> = (Option<&'a str>, &'a [(String, f32)]);
 /// theme) by matching them to `previous`. Without a previous state, ids
 /// are 0, 1, … in the given order.
 pub fn assign_ids(new: &[ThemeKey], previous: Option<&State>) -> Matching {
+    continue_ids(new, previous, &[])
+}
+
+/// [`assign_ids`] when some new themes are known to come from previous
+/// ones (a refine starts each from a previous theme's posts): `lineage[i]`
+/// is the id of the previous theme new theme `i` was refined from. It
+/// continues that theme when their term vectors are still similar enough
+/// ([`MIN_SIMILARITY`]), before the others are matched; otherwise it is
+/// matched as any other.
+pub fn continue_ids(
+    new: &[ThemeKey],
+    previous: Option<&State>,
+    lineage: &[Option<u32>],
+) -> Matching {
     let Some(prev) = previous else {
         return Matching {
             ids: (0..new.len() as u32).collect(),
@@ -188,6 +202,24 @@ pub fn assign_ids(new: &[ThemeKey], previous: Option<&State>) -> Matching {
                 continued[i] = Some(1.0);
                 used[j] = true;
             }
+        }
+    }
+    // Refined themes continue the theme they come from.
+    for (i, from) in lineage.iter().enumerate().take(new.len()) {
+        let Some(from) = *from else { continue };
+        if ids[i].is_some() || new[i].0.is_some() {
+            continue;
+        }
+        let Some(j) = (0..prev.themes.len())
+            .find(|&j| !used[j] && prev.themes[j].named.is_none() && prev.themes[j].id == from)
+        else {
+            continue;
+        };
+        let s = similarity(new[i].1, &prev.themes[j].terms);
+        if s >= MIN_SIMILARITY {
+            ids[i] = Some(from);
+            continued[i] = Some(s);
+            used[j] = true;
         }
     }
     // The rest: optimal one-to-one matching on term similarity.
@@ -297,6 +329,37 @@ mod tests {
         assert!(m.continued[0].unwrap() > 0.9 && m.continued[1].is_none());
         assert_eq!(m.disappeared, vec![(8, "t8".to_string())]);
         assert_eq!(m.next_id, 10);
+    }
+
+    #[test]
+    fn a_refined_theme_continues_the_theme_it_comes_from_while_it_is_similar() {
+        let prev = State::new(
+            "x".into(),
+            3,
+            vec![
+                record(0, &[("股市", 1.0), ("指数", 0.9), ("上涨", 0.5)]),
+                record(1, &[("股市", 1.0), ("指数", 0.8), ("下跌", 0.6)]),
+                record(2, &[("防汛", 1.0)]),
+            ],
+            100,
+            3,
+        );
+        // Both new themes resemble both old market themes; matching alone
+        // would pair them by the larger total similarity (swapped here).
+        let a = v(&[("股市", 1.0), ("指数", 0.8), ("下跌", 0.6)]);
+        let b = v(&[("股市", 1.0), ("指数", 0.9), ("上涨", 0.5)]);
+        let space = v(&[("航天员", 1.0)]);
+        let keys = [
+            (None, a.as_slice()),
+            (None, b.as_slice()),
+            (None, space.as_slice()),
+        ];
+        assert_eq!(assign_ids(&keys, Some(&prev)).ids[..2], [1, 0]);
+        let m = continue_ids(&keys, Some(&prev), &[Some(0), Some(1), Some(2)]);
+        assert_eq!(m.ids[..2], [0, 1]);
+        // A theme that no longer resembles its origin gets a new id.
+        assert_eq!(m.ids[2], 3);
+        assert_eq!(m.disappeared, vec![(2, "t2".to_string())]);
     }
 
     #[test]

@@ -26,8 +26,9 @@ pub const MODEL_FILE: &str = "model.bin";
 pub enum ModelSource {
     /// Fitted anew: k chosen (or fixed) from scratch.
     Fitted,
-    /// The previous model refined (`--refit`): its basis and centres as
-    /// starting points, k kept.
+    /// The previous model refined (the archive changed by 10% or more, or
+    /// `--refit`): its themes as starting points, k kept, new themes for
+    /// new content (`fit::refine`).
     Refined,
     /// The previous model kept as it was: the archive changed little.
     Kept,
@@ -75,6 +76,9 @@ pub struct Model {
     pub fitted_at: String,
     /// Posts analysed when it was fitted (for the refit rule).
     pub posts: u64,
+    /// The newest day among the posts it was fitted on: posts dated after
+    /// it are new content to the next refine (`None`: no post was dated).
+    pub newest_day: Option<chrono::NaiveDate>,
     /// Posts of the fitting sample.
     pub sample: u64,
     /// Distinct words counted.

@@ -1,7 +1,8 @@
 //! The same input, flags and seed give byte-identical themes.csv,
 //! assignments.csv and trends.csv, on 1 thread and on 2, run after run: on
-//! a generated archive in the feed's shape (always), and on the first
-//! months of the real archive (beside the checkout; CI has it).
+//! a generated archive in the feed's shape (always), on the night that
+//! refines its themes, and on the first months of the real archive (beside
+//! the checkout; CI has it).
 
 mod common;
 
@@ -54,6 +55,11 @@ fn same_on_any_threads(input: &Path, flags: &[&str]) {
         run(input, &out, threads, flags);
         out
     });
+    same_files(&outs);
+}
+
+/// The reports in `outs` are the same.
+fn same_files(outs: &[std::path::PathBuf]) {
     for file in [
         "themes.csv",
         "assignments.csv",
@@ -61,6 +67,12 @@ fn same_on_any_threads(input: &Path, flags: &[&str]) {
         "emerging.csv",
         "k_selection.csv",
     ] {
+        // A refine searches no k: no k_selection.csv, in every run.
+        let there: Vec<bool> = outs.iter().map(|o| o.join(file).exists()).collect();
+        assert!(there.iter().all(|&t| t == there[0]), "{file}: {there:?}");
+        if !there[0] && file == "k_selection.csv" {
+            continue;
+        }
         let first = comparable(&outs[0].join(file));
         let must_hold = ["themes.csv", "assignments.csv", "trends.csv"].contains(&file);
         assert!(!must_hold || first.len() > 100, "{file} is nearly empty");
@@ -92,6 +104,48 @@ fn results_do_not_depend_on_threads_or_on_the_run() {
         &dir.path().join("_posts"),
         &["--k", "auto", "--k-range", "4..8"],
     );
+}
+
+/// A night whose archive grew by more than 10% refines the previous
+/// themes (`fit::refine`): the same on 1 thread and on 2.
+#[test]
+fn a_refine_does_not_depend_on_threads_or_on_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = dir.path().join("generated");
+    archive::generate(
+        &generated,
+        &archive::Settings {
+            posts: 3_000,
+            days: 120,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let posts = dir.path().join("_posts");
+    std::fs::create_dir_all(&posts).unwrap();
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(generated.join("_posts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let is_later = |f: &Path| f.file_name().unwrap().to_string_lossy().as_ref() >= "2022-03-10";
+    for f in files.iter().filter(|f| !is_later(f)) {
+        std::fs::copy(f, posts.join(f.file_name().unwrap())).unwrap();
+    }
+    let outs = [("1", "a"), ("2", "b"), ("2", "c")].map(|(threads, name)| {
+        let out = dir.path().join(name);
+        run(&posts, &out, threads, &[]);
+        out
+    });
+    for f in files.iter().filter(|f| is_later(f)) {
+        std::fs::copy(f, posts.join(f.file_name().unwrap())).unwrap();
+    }
+    for (out, threads) in outs.iter().zip(["1", "2", "2"]) {
+        run(&posts, out, threads, &[]);
+        let run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+        assert_eq!(run["model"]["source"], "refined", "{}", run["model"]);
+    }
+    same_files(&outs);
 }
 
 #[test]

@@ -50,8 +50,9 @@ pub struct RunArgs {
     pub fresh: bool,
 
     /// Refine the themes even though the archive changed by less than 10%
-    /// (otherwise they are kept and the new posts assigned to them); k is
-    /// kept.
+    /// (otherwise they are kept and the new posts assigned to them; from
+    /// 10% on they are refined): k is kept, new themes may appear for new
+    /// posts.
     #[arg(long, help_heading = "Nightly")]
     pub refit: bool,
 

@@ -5,6 +5,8 @@
 
 use std::collections::BinaryHeap;
 
+use chrono::NaiveDate;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -22,6 +24,8 @@ use crate::vectorize::WordCount;
 pub(super) struct Sampled {
     priority: u64,
     pub(super) doc: DocId,
+    /// Its day (`None`: undated).
+    pub(super) day: Option<NaiveDate>,
     pub(super) title_words: u32,
     /// Word ids: positions in the segment's counts while scanning, then in
     /// the sorted counts of [`Scan`].
@@ -52,6 +56,8 @@ pub struct Scan {
     pub counts: Vec<(String, WordCount)>,
     /// Posts counted (accepted, not copies, in the window).
     pub posts: u64,
+    /// The newest day among them (`None`: none is dated).
+    pub newest_day: Option<NaiveDate>,
     /// The fitting sample, in doc order.
     pub(super) sample: Vec<Sampled>,
 }
@@ -60,6 +66,7 @@ pub struct Scan {
 struct SegmentScan {
     counts: Vec<(String, WordCount)>,
     posts: u64,
+    newest_day: Option<NaiveDate>,
     sample: Vec<Sampled>,
 }
 
@@ -77,12 +84,14 @@ fn scan_segment(
     // Sampled posts keep the segment's local ids until the counts are made.
     let mut heap: BinaryHeap<Sampled> = BinaryHeap::new();
     let mut posts = 0u64;
+    let mut newest_day = None;
     for rec in &read.records {
         let Ok(f) = &rec.outcome else { continue };
         if duplicates.of(rec.doc).is_some() || params.window.verdict(f.day()) != Verdict::Analysed {
             continue;
         }
         posts += 1;
+        newest_day = newest_day.max(f.day());
         seen.clear();
         seen.extend_from_slice(&f.words);
         seen.sort_unstable();
@@ -102,6 +111,7 @@ fn scan_segment(
             heap.push(Sampled {
                 priority: p,
                 doc: rec.doc,
+                day: f.day(),
                 title_words: f.title_words,
                 words: f.words.clone(),
             });
@@ -134,6 +144,7 @@ fn scan_segment(
     Ok(SegmentScan {
         counts,
         posts,
+        newest_day,
         sample,
     })
 }
@@ -152,6 +163,7 @@ pub fn scan(store: &Store, duplicates: &Duplicates, params: &FitParams, log: &Lo
     let mut totals: Vec<(String, WordCount)> = Vec::new();
     let mut sample: Vec<Sampled> = Vec::new();
     let mut posts = 0u64;
+    let mut newest_day = None;
     let step = (rayon::current_num_threads() * 2).max(2);
     for chunk in segments.chunks(step) {
         let scans: Vec<SegmentScan> = chunk
@@ -160,6 +172,7 @@ pub fn scan(store: &Store, duplicates: &Duplicates, params: &FitParams, log: &Lo
             .collect::<Result<_>>()?;
         for s in scans {
             posts += s.posts;
+            newest_day = newest_day.max(s.newest_day);
             let global: Vec<u32> = s
                 .counts
                 .into_iter()
@@ -217,6 +230,7 @@ pub fn scan(store: &Store, duplicates: &Duplicates, params: &FitParams, log: &Lo
     Ok(Scan {
         counts,
         posts,
+        newest_day,
         sample,
     })
 }

@@ -1,10 +1,11 @@
 //! The themes of the fitting sample: posts of the named themes first,
-//! then k-means on the rest (k chosen by coherence × stability when asked,
-//! or the previous model's centres refined).
+//! then k-means on the rest (k chosen by coherence × stability when asked),
+//! or the previous model's themes refined ([`super::refine`]).
 
 use ndarray::{Array1, Array2, Axis};
 
-use super::{FitParams, SampleRows, COHERENCE_TERMS, WARM_ITERS};
+use super::refine::{self, Posts};
+use super::{FitParams, SampleRows, COHERENCE_TERMS};
 use crate::cluster::named::{self, NamedTheme};
 use crate::cluster::select::{self, KScore, WordQuality};
 use crate::cluster::{self, Clustering};
@@ -46,6 +47,19 @@ pub(super) struct Found {
     pub(super) k_selection: Vec<KScore>,
     /// The named themes' thresholds (the first themes).
     pub(super) thresholds: Vec<f32>,
+    /// For each theme of a refine, the id of the previous theme it comes
+    /// from (`None`: named, new, or not a refine).
+    pub(super) lineage: Vec<Option<u32>>,
+}
+
+/// A previous model to refine, and what it says of each post of the
+/// sample.
+pub(super) struct Warm<'a> {
+    pub(super) model: &'a Model,
+    /// The previous model's theme of each post (index among its themes).
+    pub(super) before: Vec<Option<usize>>,
+    /// Whether each post is new content to it.
+    pub(super) new: Vec<bool>,
 }
 
 /// Assigns sample posts to the named themes, then clusters the rest
@@ -60,7 +74,7 @@ pub(super) fn find_themes(
     vectors: Option<(&WordVectors, &[f32])>,
     named: &[NamedTheme],
     params: &Checked<FitParams>,
-    warm: Option<&Model>,
+    warm: Option<&Warm>,
     log: &Log,
 ) -> Result<Found> {
     let m = named.len();
@@ -111,71 +125,42 @@ pub(super) fn find_themes(
     let x_rest = x.select(Axis(0), &rest);
 
     let mut k_selection = Vec::new();
-    let seed = params.seed;
-    let previous_centres = warm.map(|w| w.centres.slice(ndarray::s![w.named().., ..]).to_owned());
-    let mut kmeans = match (previous_centres, params.cluster.selection()?) {
-        (Some(centres), _) if centres.nrows() >= 2 && centres.ncols() == x.ncols() => {
-            // From the previous model's centres k-means only follows the
-            // little the archive moved: a few iterations settle it.
-            let iters = params.cluster.kmeans_iters.min(WARM_ITERS);
-            log.info(&format!(
-                "refining the previous model's {} themes (k kept; --fresh chooses k anew)",
-                centres.nrows()
-            ));
-            params
-                .cluster
-                .kmeans(centres.nrows(), seed)?
-                .initial_centroids(Some(centres))?
-                .max_iter(iters)?
-        }
-        (_, Some(sel)) if rest.len() >= 2 => {
-            let quality = |rows: &[usize], labels: &[usize], k: usize| {
-                let feats: Vec<Vec<u32>> = rows
+    let mut lineage = vec![None; m];
+    let refined = match warm {
+        Some(w) if rest.len() >= 2 => {
+            let m_before = w.model.named();
+            let posts = Posts {
+                x: x_rest.view(),
+                before: rest
                     .iter()
-                    .map(|&r| sample.features[rest[r]].clone())
-                    .collect();
-                word_quality(&feats, labels, k, lexicon.len(), postings)
+                    .map(|&r| w.before[r].filter(|&t| t >= m_before).map(|t| t - m_before))
+                    .collect(),
+                new: rest.iter().map(|&r| w.new[r]).collect(),
+                features: rest.iter().map(|&r| sample.features[r].clone()).collect(),
             };
-            let base = params.cluster.kmeans(2, seed)?;
-            let (k, scores) = select::select_k(x_rest.view(), &sel, &base, &quality)?;
-            log.info(&format!(
-                "k = {k} chosen from {} candidates in {}..{} by coherence × stability (see k_selection.csv)",
-                scores.len(),
-                sel.get_range().0,
-                sel.get_range().1
-            ));
-            k_selection = scores;
-            params.cluster.kmeans(k, seed)?
+            let k_before = w.model.k() - m_before;
+            refine::refine(&posts, k_before, params, postings, lexicon.len(), log)?.map(|r| {
+                lineage.extend(
+                    r.lineage
+                        .iter()
+                        .map(|j| j.map(|j| w.model.themes[m_before + j].id.0)),
+                );
+                r.clustering
+            })
         }
-        _ => {
-            let k = match params.cluster.k {
-                cluster::KChoice::Fixed(k) => k,
-                cluster::KChoice::Auto => 2,
-            };
-            params.cluster.kmeans(k, seed)?
-        }
+        _ => None,
     };
-    let k_asked = kmeans.get_k().min(rest.len());
-    if k_asked < kmeans.get_k() {
-        log.warn(&format!(
-            "only {} posts to cluster: {} themes instead of {}",
-            rest.len(),
-            k_asked,
-            kmeans.get_k()
-        ));
-        kmeans = kmeans.k(k_asked.max(2))?.initial_centroids(None)?;
+    if warm.is_some() && refined.is_none() {
+        log.info("the previous themes hold too few of the posts to refine: themes found anew");
     }
-    let clustered = if k_asked >= 2 {
-        let c = cluster::cluster(x_rest.view(), &kmeans)?;
-        if c.k() < k_asked {
-            log.warn(&format!(
-                "{} of the {k_asked} themes came out empty and were dropped",
-                k_asked - c.k()
-            ));
+    let clustered = match refined {
+        Some(c) => Some(c),
+        None => {
+            let (c, scores) =
+                cluster_rest(sample, lexicon, postings, x_rest.view(), &rest, params, log)?;
+            k_selection = scores;
+            c
         }
-        Some(c)
-    } else {
-        None
     };
 
     // Named themes come first, clustered ones follow.
@@ -227,7 +212,75 @@ pub(super) fn find_themes(
         },
         k_selection,
         thresholds,
+        lineage,
     })
+}
+
+/// k-means on the posts outside the named themes (`rest`, rows `x_rest`),
+/// k chosen when asked: the clustering (`None` with fewer than two posts)
+/// and the scores of the k tried.
+fn cluster_rest(
+    sample: &SampleRows,
+    lexicon: &Lexicon,
+    postings: &Postings,
+    x_rest: ndarray::ArrayView2<f32>,
+    rest: &[usize],
+    params: &Checked<FitParams>,
+    log: &Log,
+) -> Result<(Option<Clustering>, Vec<KScore>)> {
+    let mut k_selection = Vec::new();
+    let seed = params.seed;
+    let mut kmeans = match params.cluster.selection()? {
+        Some(sel) if rest.len() >= 2 => {
+            let quality = |rows: &[usize], labels: &[usize], k: usize| {
+                let feats: Vec<Vec<u32>> = rows
+                    .iter()
+                    .map(|&r| sample.features[rest[r]].clone())
+                    .collect();
+                word_quality(&feats, labels, k, lexicon.len(), postings)
+            };
+            let base = params.cluster.kmeans(2, seed)?;
+            let (k, scores) = select::select_k(x_rest.view(), &sel, &base, &quality)?;
+            log.info(&format!(
+                "k = {k} chosen from {} candidates in {}..{} by coherence × stability (see k_selection.csv)",
+                scores.len(),
+                sel.get_range().0,
+                sel.get_range().1
+            ));
+            k_selection = scores;
+            params.cluster.kmeans(k, seed)?
+        }
+        _ => {
+            let k = match params.cluster.k {
+                cluster::KChoice::Fixed(k) => k,
+                cluster::KChoice::Auto => 2,
+            };
+            params.cluster.kmeans(k, seed)?
+        }
+    };
+    let k_asked = kmeans.get_k().min(rest.len());
+    if k_asked < kmeans.get_k() {
+        log.warn(&format!(
+            "only {} posts to cluster: {} themes instead of {}",
+            rest.len(),
+            k_asked,
+            kmeans.get_k()
+        ));
+        kmeans = kmeans.k(k_asked.max(2))?.initial_centroids(None)?;
+    }
+    let clustered = if k_asked >= 2 {
+        let c = cluster::cluster(x_rest.view(), &kmeans)?;
+        if c.k() < k_asked {
+            log.warn(&format!(
+                "{} of the {k_asked} themes came out empty and were dropped",
+                k_asked - c.k()
+            ));
+        }
+        Some(c)
+    } else {
+        None
+    };
+    Ok((clustered, k_selection))
 }
 
 /// Coherence and diversity of one clustering's theme words (`posts[i]`
