@@ -16,7 +16,7 @@ use crate::reduce::Basis;
 use crate::vectorize::{Lexicon, Row};
 
 /// Model file magic.
-pub const MODEL_MAGIC: &[u8; 8] = b"TTMOD\x00\x00\x05";
+pub const MODEL_MAGIC: &[u8; 8] = b"TTMOD\x00\x00\x06";
 /// The model's file name in the cache folder.
 pub const MODEL_FILE: &str = "model.bin";
 

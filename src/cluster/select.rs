@@ -28,7 +28,9 @@
 //! within 5% put space flights and sports medals in one theme).
 //! Candidates run from `min` to `max` in at most about twelve steps;
 //! the search stops early once `patience` candidates in a row have not beaten
-//! the best score, so the choice stays within a few steps of the best. The
+//! the best score, so the choice stays within a few steps of the best, but
+//! never before the lower half of the range is tried: a small k whose
+//! seeds happen to agree would otherwise end the search at once. The
 //! segmented and reduced data are shared by every candidate, so a candidate
 //! costs three short k-means runs on the sample.
 
@@ -118,6 +120,14 @@ impl SelectParams {
             }
         }
         since_best >= self.patience
+    }
+
+    /// Whether the search, having tried `k`, has covered enough of the
+    /// range to stop: the lower half is always tried. A small k whose
+    /// three seeds happen to agree (broad themes are easy to agree on)
+    /// would otherwise end the search before finer themes were tried.
+    pub fn covered(&self, k: usize) -> bool {
+        k >= self.min + (self.max - self.min) / 2
     }
 
     /// The k chosen among the candidates tried, `(k, score)` in the order
@@ -352,7 +362,8 @@ pub fn select_k(
             .clone()
             .k(k)?
             .n_runs(1)?
-            .max_iter(params.max_iter.min(base.get_max_iter()))?;
+            .max_iter(params.max_iter.min(base.get_max_iter()))?
+            .plain_seeding();
         // Three clusterings with three seeds: stability is the mean
         // agreement of the three pairs, less at the mercy of one unlucky
         // start than a single pair.
@@ -385,7 +396,7 @@ pub fn select_k(
             seconds: started.elapsed().as_secs_f64(),
         });
         let so_far: Vec<f64> = scores.iter().map(|s| s.score).collect();
-        if params.search_done(&so_far) {
+        if params.search_done(&so_far) && params.covered(k) {
             break;
         }
     }
@@ -499,6 +510,26 @@ mod tests {
             ..SelectParams::default()
         };
         assert!(!patient.search_done(&[0.5, 0.4, 0.4, 0.4]));
+    }
+
+    #[test]
+    fn the_search_tries_the_lower_half_of_the_range_whatever_the_scores() {
+        let p = SelectParams::default().range(10, 60).unwrap();
+        assert!(!p.covered(25));
+        assert!(p.covered(35));
+        let x = Array2::from_shape_fn((400, 6), |(i, j)| {
+            if i % 6 == j {
+                1.0
+            } else {
+                0.01 * ((i * 7 + j) % 5) as f32
+            }
+        });
+        let falling = |_rows: &[usize], _labels: &[usize], k: usize| -> WordQuality {
+            quality(1.0 / k as f64, 1.0)
+        };
+        let (_, scores) = select_k(x.view(), &p, &KMeans::default(), &falling).unwrap();
+        let last = scores.last().unwrap().k;
+        assert!(last >= 35, "stopped at k = {last}: {scores:?}");
     }
 
     #[test]
