@@ -648,8 +648,11 @@ fn block_counts(block: &[&[u32]], local: &[u32], v: usize, window: usize) -> Cou
         kept += n;
         new_offsets.push(kept);
     }
+    // Only the sums are kept until the blocks are merged.
     cols.truncate(kept);
+    cols.shrink_to_fit();
     counts.truncate(kept);
+    counts.shrink_to_fit();
     CountRows {
         offsets: new_offsets,
         cols,
@@ -774,8 +777,6 @@ pub fn common_direction(x: &Array2<f32>) -> Result<Array1<f32>> {
 mod tests {
     use super::*;
 
-    /// Two groups of words never seen together but each with the same
-    /// neighbours: the words of a group come out close, the groups apart.
     /// Pairs at most `window` apart, counted one by one.
     fn brute_pairs(posts: &[Vec<u32>], local: &[u32], window: usize) -> Vec<(u32, u32, u32)> {
         let mut m = std::collections::BTreeMap::new();
@@ -840,6 +841,8 @@ mod tests {
         assert_eq!(firsts, (0..25).map(|j| j * 4).collect::<Vec<u32>>());
     }
 
+    /// Two groups of words never seen together but each with the same
+    /// neighbours: the words of a group come out close, the groups apart.
     #[test]
     fn words_used_alike_get_close_vectors() {
         // Group A: words 0-4 with contexts 10-14; group B: 5-9 with 15-19.

@@ -1,6 +1,7 @@
 //! Cluster (an algorithm of `fit`, layer 8): group the reduced posts into `k` themes with
-//! linfa-clustering's k-means, started from our k-means++ seeding
-//! ([`plus_plus`], linear in k where linfa's is quadratic).
+//! linfa-clustering's k-means, started from our greedy k-means++ seeding
+//! ([`plus_plus`]: n · k · (2 + ln k) distances, where linfa's seeding
+//! takes n · k² / 2).
 //!
 //! The rows are unit vectors, so Euclidean k-means here ranks posts by
 //! cosine similarity. Several independent runs (different seeds derived from
@@ -327,6 +328,16 @@ pub fn cluster(x: ArrayView2<f32>, params: &KMeans) -> Result<Clustering> {
     // Large inputs: the centres are fitted on a fixed sample, then every
     // post goes to its nearest centre (linear in the number of posts).
     let fit_rows = select::sample_rows(n, params.sample, params.seed);
+    if params.k > fit_rows.len() {
+        return Err(Error::param(
+            "--kmeans-sample",
+            format!(
+                "{} posts to fit {} themes' centres on: at least one a theme is needed",
+                fit_rows.len(),
+                params.k
+            ),
+        ));
+    }
     let records = x.select(Axis(0), &fit_rows);
     let warm = params
         .initial
@@ -543,16 +554,49 @@ mod tests {
     use super::*;
 
     fn blobs() -> Array2<f32> {
-        // Three tight groups of unit vectors around three axes.
+        blobs_of(90)
+    }
+
+    /// `n` unit vectors in three tight groups around three axes, post `i`
+    /// in group `i % 3`.
+    fn blobs_of(n: usize) -> Array2<f32> {
         let mut rows = Vec::new();
-        for i in 0..90 {
+        for i in 0..n {
             let axis = i % 3;
             let mut v = [0.05f32 * ((i % 7) as f32 - 3.0) / 3.0; 4];
             v[axis] = 1.0;
             let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
             rows.extend(v.iter().map(|x| x / norm));
         }
-        Array2::from_shape_vec((90, 4), rows).unwrap()
+        Array2::from_shape_vec((n, 4), rows).unwrap()
+    }
+
+    #[test]
+    fn restarts_on_a_small_sample_refined_on_the_whole_find_the_groups() {
+        let x = blobs_of(1500);
+        let p = KMeans::default()
+            .k(3)
+            .unwrap()
+            .fit_sample(1000)
+            .unwrap()
+            .restart_sample(100)
+            .unwrap();
+        let c = cluster(x.view(), &p).unwrap();
+        assert_eq!(c.sizes(), vec![500, 500, 500]);
+        for i in 0..1500 {
+            assert_eq!(c.labels[i], c.labels[i % 3], "post {i}");
+        }
+    }
+
+    #[test]
+    fn more_themes_than_the_centres_sample_holds_is_a_clear_error() {
+        let x = blobs_of(1500);
+        let p = KMeans::default().k(1200).unwrap().fit_sample(1000).unwrap();
+        let err = cluster(x.view(), &p).unwrap_err().to_string();
+        assert!(
+            err.contains("--kmeans-sample") && err.contains("1000 posts"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -570,7 +614,8 @@ mod tests {
 
     #[test]
     fn plus_plus_seeds_one_centre_in_each_group_whatever_the_threads() {
-        let x = blobs();
+        // Enough rows for rayon to split the distance updates.
+        let x = blobs_of(3000);
         let seeds = |threads: usize, seed: u64| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)

@@ -14,7 +14,8 @@
 //!    iterations) follows what moved; k is kept, and a theme left without
 //!    posts disappears.
 //! 2. Posts dated after the newest day the previous model was fitted on are
-//!    new content. Those served worse than nine in ten of the old posts
+//!    new content (undated posts never are; with a fixed `--k` no new theme
+//!    is added). Those served worse than nine in ten of the old posts
 //!    (cosine to their centre below the old posts' [`POOR_QUANTILE`]) are
 //!    the candidates: first all of them as one group; a group that does
 //!    not hold as a new theme (below) is split in two by k-means, as long
@@ -191,7 +192,9 @@ pub(super) fn refine(
         .filter(|&r| !posts.new[r])
         .map(|r| scores[r] as f64)
         .collect();
-    let poor: Vec<usize> = if old_scores.is_empty() {
+    // A fixed --k is a number of themes asked for: no new ones.
+    let fixed_k = matches!(params.cluster.k, cluster::KChoice::Fixed(_));
+    let poor: Vec<usize> = if old_scores.is_empty() || fixed_k {
         Vec::new()
     } else {
         let floor = quantile(old_scores, POOR_QUANTILE) as f32;

@@ -154,7 +154,12 @@ pub(super) fn find_themes(
         log.info("the previous themes hold too few of the posts to refine: themes found anew");
     }
     let clustered = match refined {
-        Some(c) => Some(c),
+        Some(c) => {
+            // k was chosen when the themes were fitted: its scores stay
+            // the ones that chose it (k_selection.csv, the chart).
+            k_selection = warm.map_or_else(Vec::new, |w| w.model.k_selection.clone());
+            Some(c)
+        }
         None => {
             let (c, scores) =
                 cluster_rest(sample, lexicon, postings, x_rest.view(), &rest, params, log)?;
