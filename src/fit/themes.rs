@@ -124,7 +124,7 @@ pub(super) fn find_themes(
     let rest: Vec<usize> = (0..x.nrows()).filter(|&r| of_row[r].is_none()).collect();
     let x_rest = x.select(Axis(0), &rest);
 
-    let mut k_selection = Vec::new();
+    let k_selection;
     let mut lineage = vec![None; m];
     let refined = match warm {
         Some(w) if rest.len() >= 2 => {
