@@ -77,8 +77,10 @@ pub struct ClusterParams {
     pub kmeans_sample: usize,
 
     /// Posts the restarts of `--kmeans-runs` are fitted on (a fixed sample
-    /// of the centres' sample, at least 50 a theme); the best start is then
-    /// refined on the centres' whole sample, so the restarts cost little.
+    /// of the centres' sample, at least 50 a theme; at least 100); the best
+    /// start is then refined on the centres' whole sample, so the restarts
+    /// cost little. Only when the centres' sample is larger (not in the k
+    /// search's quick runs, nor in a refine).
     #[arg(
         long,
         default_value_t = 4_000,

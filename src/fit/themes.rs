@@ -63,7 +63,7 @@ pub(super) struct Warm<'a> {
 }
 
 /// Assigns sample posts to the named themes, then clusters the rest
-/// (choosing k when asked, or refining a previous model's centres).
+/// (choosing k when asked, or refining a previous model's themes from their posts).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn find_themes(
     sample: &SampleRows,
