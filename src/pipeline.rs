@@ -333,12 +333,19 @@ fn model_of(
         return Err(no_posts(&job.input, store, posts));
     }
     let old = old_model.filter(|_| !job.fresh);
-    let (mut model, source) = match fit::plan(old, job.refit, &fit_params, store, posts, log) {
-        Plan::Keep(m) => (*m, ModelSource::Kept),
+    let mut model = match fit::plan(old, job.refit, &fit_params, store, posts, log) {
+        Plan::Keep(m) => {
+            let mut m = *m;
+            m.source = ModelSource::Kept;
+            m
+        }
         plan => {
-            let (warm, source) = match &plan {
-                Plan::Refine(m) => (Some(m.as_ref()), ModelSource::Refined),
-                _ => (None, ModelSource::Fitted),
+            // The fit says whether it refined (a refine asked for falls
+            // back to a fresh fit when the previous themes hold too few
+            // posts).
+            let warm = match &plan {
+                Plan::Refine(m) => Some(m.as_ref()),
+                _ => None,
             };
             let input = FitInput {
                 store,
@@ -346,11 +353,11 @@ fn model_of(
                 previous: previous_state.as_ref(),
                 warm,
             };
-            (fit::fit(&input, &fit_params, log, timings)?, source)
+            fit::fit(&input, &fit_params, log, timings)?
         }
     };
-    model.source = source;
     model.seal();
+    let source = model.source;
     Ok((model, source))
 }
 

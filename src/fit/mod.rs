@@ -581,6 +581,7 @@ pub fn fit(
         k_selection,
         thresholds,
         lineage,
+        refined,
     } = themes;
 
     // Words of each theme over the sample: labels, coherence, term vectors.
@@ -632,7 +633,11 @@ pub fn fit(
         fingerprint: input.store.parts[0].fingerprint,
         params: params.key(),
         key: params.key(),
-        source: ModelSource::Fitted,
+        source: if refined {
+            ModelSource::Refined
+        } else {
+            ModelSource::Fitted
+        },
         fitted_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         posts: scan.posts,
         newest_day: scan.newest_day,

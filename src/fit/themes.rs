@@ -50,6 +50,10 @@ pub(super) struct Found {
     /// For each theme of a refine, the id of the previous theme it comes
     /// from (`None`: named, new, or not a refine).
     pub(super) lineage: Vec<Option<u32>>,
+    /// Whether the previous themes were refined (false: found anew, also
+    /// when a refine was asked for but the previous themes held too few
+    /// posts).
+    pub(super) refined: bool,
 }
 
 /// A previous model to refine, and what it says of each post of the
@@ -153,6 +157,7 @@ pub(super) fn find_themes(
     if warm.is_some() && refined.is_none() {
         log.info("the previous themes hold too few of the posts to refine: themes found anew");
     }
+    let was_refined = refined.is_some();
     let clustered = match refined {
         Some(c) => {
             // k was chosen when the themes were fitted: its scores stay
@@ -218,6 +223,7 @@ pub(super) fn find_themes(
         k_selection,
         thresholds,
         lineage,
+        refined: was_refined,
     })
 }
 
