@@ -10,9 +10,14 @@
 //! previous run's). Memory holds the word counts and the sample, never the
 //! archive: O(vocabulary + sample + themes × features).
 
+mod params;
 mod refine;
+mod sample;
 mod scan;
 mod themes;
+
+pub use params::{FitParams, COHERENCE_TERMS};
+use sample::SampleRows;
 
 pub use scan::{scan, Scan};
 use themes::{find_themes, Found, Warm};
@@ -22,8 +27,6 @@ use std::path::PathBuf;
 use ndarray::{Array1, Array2, Axis};
 use rayon::prelude::*;
 
-use crate::cluster::named::NamedTheme;
-use crate::cluster::ClusterParams;
 use crate::coherence::Postings;
 use crate::dedup::Duplicates;
 use crate::embed::{self, EmbedParams, WordVectors};
@@ -32,53 +35,13 @@ use crate::flags::Checked;
 use crate::identity;
 use crate::ids::{DocId, ThemeId};
 use crate::label;
-use crate::label::LabelParams;
 use crate::log::{Log, Timings};
 use crate::model::{Model, ModelSource, ThemeModel};
 use crate::reduce;
-use crate::reduce::ReduceParams;
-use crate::segment::SegmentParams;
 use crate::store::{Partition, Store};
 use crate::time::Verdict;
 use crate::time::Window;
-use crate::vectorize::VectorizeParams;
 use crate::vectorize::{self, Lexicon, Row};
-use serde::Serialize;
-
-/// The parameters of `fit`: everything that shapes a model. Their serde
-/// form is the model's key ([`FitParams::key`]): another key, another
-/// model. Report settings (granularity, facets, charts) are no part of it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FitParams {
-    /// Seed of every random choice.
-    pub seed: u64,
-    /// Which posts are analysed (`--since`/`--until`; the moment of the
-    /// run is not part of the key).
-    pub window: Window,
-    /// Word selection and weighting.
-    pub vectorize: VectorizeParams,
-    /// The LSA.
-    pub reduce: ReduceParams,
-    /// k-means and the choice of k.
-    pub cluster: ClusterParams,
-    /// Theme words.
-    pub label: LabelParams,
-    /// Word vectors and form words.
-    pub embed: EmbedParams,
-    /// Segmenting the named themes' seed words (part of the store's
-    /// fingerprint, which the model also records, not of its key).
-    #[serde(skip)]
-    pub segment: SegmentParams,
-    /// The named themes (`--themes`), read.
-    pub named: Vec<NamedTheme>,
-}
-
-impl FitParams {
-    /// The key of the model these parameters fit.
-    pub fn key(&self) -> String {
-        crate::cache::key(self)
-    }
-}
 
 /// Change in the number of analysed posts from which the model is refined
 /// instead of kept.
@@ -179,14 +142,6 @@ pub fn analysed_posts(store: &Store, dups: &Duplicates, window: &Window) -> Resu
     Ok(n.saturating_sub(dups.len() as u64))
 }
 
-/// Words per theme whose co-occurrence measures coherence.
-pub const COHERENCE_TERMS: usize = 10;
-/// k-means iterations of a refine, from the previous themes' centres. On
-/// the flash feed's nights (`benches/nightly_flash.sh`) 3 iterations keep
-/// 95% of the posts' theme ids where 10 keep 90–94%, with the same
-/// coherence (0.308 both, mean of four refines).
-pub(crate) const WARM_ITERS: u64 = 3;
-
 /// What `fit` starts from.
 #[derive(Debug, Clone, Copy)]
 pub struct FitInput<'a> {
@@ -200,21 +155,6 @@ pub struct FitInput<'a> {
     /// seeds the SVD, its themes' posts the k-means centres (k is kept), and
     /// new themes may appear for the posts dated after it was fitted.
     pub warm: Option<&'a Model>,
-}
-
-/// The fitting sample as TF-IDF rows, and as lists of features (with
-/// repeats, for word counts); posts with no feature are left out.
-pub(crate) struct SampleRows {
-    docs: Vec<DocId>,
-    /// Each post's place in the scan's sample.
-    sampled: Vec<usize>,
-    rows: Vec<Row>,
-    features: Vec<Vec<u32>>,
-    /// Each post's words as indexes of the word vectors (with repeats;
-    /// empty without vectors).
-    vector_words: Vec<Vec<u32>>,
-    /// Each post's number of words (with repeats).
-    lengths: Vec<usize>,
 }
 
 /// For each of the scan's sorted word ids, its index among the vectors.

@@ -40,7 +40,9 @@ use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 use rayon::prelude::*;
 
-use super::{FitParams, SampleRows, Scan, COHERENCE_TERMS, WARM_ITERS};
+use super::params::{FitParams, COHERENCE_TERMS, WARM_ITERS};
+use super::sample::SampleRows;
+use super::scan::Scan;
 use crate::cluster::{self, select, Clustering};
 use crate::coherence::Postings;
 use crate::error::{Error, Result};

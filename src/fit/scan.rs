@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::FitParams;
+use super::params::FitParams;
 use crate::dedup::Duplicates;
 use crate::error::Result;
 use crate::ids::DocId;

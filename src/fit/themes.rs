@@ -4,8 +4,9 @@
 
 use ndarray::{Array1, Array2, Axis};
 
+use super::params::{FitParams, COHERENCE_TERMS};
 use super::refine::{self, Posts};
-use super::{FitParams, SampleRows, COHERENCE_TERMS};
+use super::sample::SampleRows;
 use crate::cluster::named::{self, NamedTheme};
 use crate::cluster::select::{self, KScore, WordQuality};
 use crate::cluster::{self, Clustering};
