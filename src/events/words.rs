@@ -49,13 +49,13 @@ fn is_function_tag(tag: &str) -> bool {
 
 /// Tells word kinds apart with jieba's own dictionary.
 pub struct Words {
-    jieba: Jieba,
+    jieba: &'static Jieba,
 }
 
 impl Default for Words {
     fn default() -> Self {
         Words {
-            jieba: Jieba::new(),
+            jieba: crate::segment::dictionary(),
         }
     }
 }
