@@ -24,7 +24,8 @@ pub const MODEL_FILE: &str = "model.bin";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelSource {
-    /// Fitted anew: k chosen (or fixed) from scratch.
+    /// Fitted anew: k chosen (or fixed) from scratch (also a refine whose
+    /// previous themes held too few of the posts).
     Fitted,
     /// The previous model refined (the archive changed by 10% or more, or
     /// `--refit`): its themes as starting points, k kept, new themes for

@@ -152,8 +152,9 @@ pub fn run(job: &Job, params: &Checked<Params>, log: &Log) -> Result<RunSummary>
     check_job(job)?;
     check_font(params, log)?;
     let started = Instant::now();
-    // Segmenting (cold runs) and the events' word kinds (every run) need
-    // jieba's dictionary: it loads while the posts are read.
+    // Segmenting new posts and the events' word kinds need jieba's
+    // dictionary: it loads while the posts are read (on a thread outside
+    // the --threads pool, for about 0.1 s).
     crate::segment::load_dictionary_ahead();
     // One run at a time per output folder: taken before the previous
     // run's state is read, held until the reports are swapped in.

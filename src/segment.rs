@@ -102,7 +102,7 @@ pub fn parse_word_list(text: &str) -> impl Iterator<Item = &str> {
 /// jieba with its own dictionary, loaded once per process (about 0.1 s of
 /// CPU) and shared: by every segmenter that adds no words of its own, and
 /// by the events' word kinds.
-pub fn dictionary() -> &'static Jieba {
+pub(crate) fn dictionary() -> &'static Jieba {
     static DICTIONARY: std::sync::OnceLock<Jieba> = std::sync::OnceLock::new();
     DICTIONARY.get_or_init(Jieba::new)
 }
@@ -110,10 +110,14 @@ pub fn dictionary() -> &'static Jieba {
 /// Loads [`dictionary`] on a thread of its own, so that the load overlaps
 /// the run's first stages (reading, copies) instead of waiting for the
 /// stage that needs it first.
-pub fn load_dictionary_ahead() {
-    std::thread::spawn(|| {
-        dictionary();
-    });
+/// When the system refuses a thread, the dictionary loads when first
+/// needed, as without this.
+pub(crate) fn load_dictionary_ahead() {
+    let _ = std::thread::Builder::new()
+        .name("jieba-dictionary".into())
+        .spawn(|| {
+            dictionary();
+        });
 }
 
 /// The jieba a segmenter cuts with.
@@ -133,7 +137,9 @@ pub struct Segmenter {
 }
 
 impl Segmenter {
-    /// Loads jieba's dictionary, the user dictionary and the stop words.
+    /// Takes jieba's dictionary (shared, [`dictionary`]; a copy of its own
+    /// with the user dictionary and the extra words, when given) and loads
+    /// the stop words.
     pub fn new(params: &SegmentParams) -> Result<Self> {
         let extra: Vec<&str> = params
             .extra_words
@@ -168,7 +174,7 @@ impl Segmenter {
 
     /// jieba's dictionary with the user dictionary and the extra words.
     fn own_dictionary(params: &SegmentParams, extra: &[&str]) -> Result<Jieba> {
-        let mut jieba = Jieba::new();
+        let mut jieba = dictionary().clone();
         if let Some(dict) = &params.user_dict {
             let file = std::fs::File::open(dict).map_err(|e| Error::read(dict, e))?;
             jieba
@@ -275,6 +281,24 @@ mod tests {
         };
         let seg = Segmenter::new(&params).unwrap();
         assert!(seg.words("专精特新企业").iter().any(|w| w == "专精特新"));
+    }
+
+    #[test]
+    fn a_user_dictionary_keeps_its_words_whole_and_leaves_the_shared_one_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let dict = dir.path().join("dict.txt");
+        std::fs::write(&dict, "专精特新 5 n\n").unwrap();
+        let params = SegmentParams {
+            user_dict: Some(dict),
+            ..Default::default()
+        };
+        let seg = Segmenter::new(&params).unwrap();
+        assert!(seg.words("专精特新企业").iter().any(|w| w == "专精特新"));
+        // The shared dictionary did not learn the word.
+        assert!(!segmenter()
+            .words("专精特新企业")
+            .iter()
+            .any(|w| w == "专精特新"));
     }
 
     #[test]
