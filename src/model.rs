@@ -156,15 +156,11 @@ impl Model {
         if let Some((t, s)) = named {
             return Some((ThemeIdx(t as u32), s));
         }
-        let nearest = (m..self.k())
-            .map(|t| {
-                let c = self.centres.row(t);
-                let d: f32 = x.iter().zip(c.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-                (t, d)
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let nearest =
+            crate::cluster::nearest_centre(x.view(), self.centres.slice(ndarray::s![m.., ..]))
+                .map(|t| t + m);
         match nearest {
-            Some((t, _)) => Some((ThemeIdx(t as u32), cosine(t))),
+            Some(t) => Some((ThemeIdx(t as u32), cosine(t))),
             // Only named themes: a post outside them joins the closest.
             None => (0..m)
                 .map(|t| (t, cosine(t)))

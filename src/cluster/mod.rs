@@ -24,7 +24,7 @@ pub mod select;
 
 use linfa::prelude::*;
 use linfa_clustering::{KMeans as LinfaKMeans, KMeansInit};
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::{Xoshiro256Plus, Xoshiro256PlusPlus};
 use rayon::prelude::*;
@@ -155,7 +155,6 @@ pub struct KMeans {
     n_runs: usize,
     max_iter: u64,
     tolerance: f32,
-    initial: Option<Array2<f32>>,
     sample: usize,
     restart_sample: usize,
     greedy: bool,
@@ -175,7 +174,6 @@ impl Default for KMeans {
             n_runs: flags.kmeans_runs,
             max_iter: flags.kmeans_iters,
             tolerance: TOLERANCE,
-            initial: None,
             sample: flags.kmeans_sample,
             restart_sample: flags.kmeans_restart_sample,
             greedy: true,
@@ -217,20 +215,6 @@ impl KMeans {
             ));
         }
         self.max_iter = n;
-        Ok(self)
-    }
-
-    /// Start from these centres (one row per theme, k = their number)
-    /// instead of k-means++: one run, warm-started (e.g. from the previous
-    /// night's themes). `None` goes back to k-means++.
-    pub fn initial_centroids(mut self, centres: Option<Array2<f32>>) -> Result<Self> {
-        if let Some(c) = &centres {
-            if c.nrows() < 2 {
-                return Err(Error::param("--k", "at least 2 initial centres are needed"));
-            }
-            self.k = c.nrows();
-        }
-        self.initial = centres;
         Ok(self)
     }
 
@@ -301,11 +285,7 @@ impl Clustering {
 
     /// Number of posts in each theme.
     pub fn sizes(&self) -> Vec<usize> {
-        let mut sizes = vec![0; self.k()];
-        for &l in &self.labels {
-            sizes[l] += 1;
-        }
-        sizes
+        sizes(&self.labels, self.k())
     }
 }
 
@@ -341,23 +321,16 @@ pub fn cluster(x: ArrayView2<f32>, params: &KMeans) -> Result<Clustering> {
         ));
     }
     let records = x.select(Axis(0), &fit_rows);
-    let warm = params
-        .initial
-        .as_ref()
-        .filter(|c| c.nrows() == params.k && c.ncols() == x.ncols());
     let restart = restart_size(params.k, params.restart_sample);
-    let model = match warm {
-        Some(c) => best_run(&records, params, 1, Start::Given(c))?,
+    let model = if params.n_runs > 1 && fit_rows.len() > restart {
         // Many restarts on a large sample: the restarts run on a smaller
         // sample of it, and the best start is refined on the whole sample.
-        None if params.n_runs > 1 && fit_rows.len() > restart => {
-            let small_rows =
-                select::sample_rows(fit_rows.len(), restart, run_seed(params.seed, 64));
-            let small = records.select(Axis(0), &small_rows);
-            let start = best_run(&small, params, params.n_runs, Start::PlusPlus)?;
-            best_run(&records, params, 1, Start::Given(start.centroids()))?
-        }
-        None => best_run(&records, params, params.n_runs, Start::PlusPlus)?,
+        let small_rows = select::sample_rows(fit_rows.len(), restart, run_seed(params.seed, 64));
+        let small = records.select(Axis(0), &small_rows);
+        let start = best_run(&small, params, params.n_runs, Start::PlusPlus)?;
+        best_run(&records, params, 1, Start::Given(start.centroids()))?
+    } else {
+        best_run(&records, params, params.n_runs, Start::PlusPlus)?
     };
     let raw: Vec<usize> = if fit_rows.len() == n {
         model.predict(&DatasetBase::from(records)).to_vec()
@@ -370,6 +343,59 @@ pub fn cluster(x: ArrayView2<f32>, params: &KMeans) -> Result<Clustering> {
         model.centroids(),
         model.inertia(),
     ))
+}
+
+/// One k-means run from `start` (one row per theme) on the centres'
+/// sample of `x`, for at most `params`' iterations: the centres it ends
+/// at, in the order of `start` (themes are not renumbered, so a refine
+/// keeps each theme where it began).
+pub fn follow(x: ArrayView2<f32>, start: &Array2<f32>, params: &KMeans) -> Result<Array2<f32>> {
+    let params = params.clone().k(start.nrows())?;
+    let fit_rows = select::sample_rows(x.nrows(), params.sample, params.seed);
+    let records = x.select(Axis(0), &fit_rows);
+    Ok(best_run(&records, &params, 1, Start::Given(start))?
+        .centroids()
+        .clone())
+}
+
+/// The nearest of `centres` to `row` (squared Euclidean distance, ties to
+/// the lower index), `None` without centres.
+pub fn nearest_centre(row: ArrayView1<f32>, centres: ArrayView2<f32>) -> Option<usize> {
+    centres
+        .rows()
+        .into_iter()
+        .enumerate()
+        .map(|(t, c)| (t, squared_distance(row, c)))
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+        .map(|(t, _)| t)
+}
+
+/// The squared Euclidean distance of two rows.
+pub fn squared_distance(a: ArrayView1<f32>, b: ArrayView1<f32>) -> f32 {
+    a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+/// Each row's cosine similarity to its theme's centre (`labels[r]`).
+pub fn scores(x: ArrayView2<f32>, centroids: ArrayView2<f32>, labels: &[usize]) -> Vec<f32> {
+    let norms: Vec<f32> = centroids
+        .rows()
+        .into_iter()
+        .map(|c| c.dot(&c).sqrt().max(f32::MIN_POSITIVE))
+        .collect();
+    labels
+        .par_iter()
+        .enumerate()
+        .map(|(r, &t)| x.row(r).dot(&centroids.row(t)) / norms[t])
+        .collect()
+}
+
+/// Number of rows of each of `k` themes.
+pub fn sizes(labels: &[usize], k: usize) -> Vec<usize> {
+    let mut sizes = vec![0usize; k];
+    for &l in labels {
+        sizes[l] += 1;
+    }
+    sizes
 }
 
 /// Posts the restarts of a k-means are fitted on, for `k` themes: the
@@ -532,17 +558,8 @@ fn renumber_by_size(
         new_id[old] = new;
     }
     let centroids = centroids.select(Axis(0), &order);
-    let norms: Vec<f32> = centroids
-        .rows()
-        .into_iter()
-        .map(|c| c.dot(&c).sqrt().max(f32::MIN_POSITIVE))
-        .collect();
     let labels: Vec<usize> = raw.iter().map(|&c| new_id[c]).collect();
-    let scores = labels
-        .iter()
-        .enumerate()
-        .map(|(i, &t)| x.row(i).dot(&centroids.row(t)) / norms[t])
-        .collect();
+    let scores = scores(x, centroids.view(), &labels);
     Clustering {
         labels,
         scores,

@@ -33,17 +33,13 @@
 //! Everything is computed in a fixed order: the result does not depend on
 //! the number of threads.
 
-use linfa::prelude::*;
-use linfa_clustering::{KMeans as LinfaKMeans, KMeansInit};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
-use rand_xoshiro::rand_core::SeedableRng;
-use rand_xoshiro::Xoshiro256Plus;
 use rayon::prelude::*;
 
 use super::params::{FitParams, COHERENCE_TERMS, WARM_ITERS};
 use super::sample::SampleRows;
 use super::scan::Scan;
-use crate::cluster::{self, select, Clustering};
+use crate::cluster::{self, Clustering};
 use crate::coherence::Postings;
 use crate::error::{Error, Result};
 use crate::flags::Checked;
@@ -66,8 +62,6 @@ pub const MIN_NEW_POSTS: usize = 5;
 pub const OLD_SHARE: f64 = 0.5;
 /// At most this many groups of poor posts judged per refine.
 const MAX_CANDIDATES: usize = 64;
-/// Convergence tolerance of the warm k-means (as the fresh one's).
-const TOLERANCE: f32 = 1e-4;
 
 /// The previous model's theme (its index among that model's themes) for
 /// each post of the sample, as the previous run assigned it (`None`: the
@@ -171,14 +165,14 @@ pub(super) fn refine(
     }
     let centres = warm_kmeans(x, start, params)?;
     let labels = nearest(x, centres.view());
-    let scores = cosines(x, centres.view(), &labels);
+    let scores = cluster::scores(x, centres.view(), &labels);
 
     // What the themes are like: the smaller quarter's share of the posts,
     // the less coherent quarter's coherence. A new theme is drawn from the
     // new posts: it must hold as large a share of them as the smaller
     // themes hold of all.
     let k = centres.nrows();
-    let sizes = sizes_of(&labels, k);
+    let sizes = cluster::sizes(&labels, k);
     let live: Vec<usize> = (0..k).filter(|&t| sizes[t] > 0).collect();
     let n_new = posts.new.iter().filter(|&&b| b).count();
     let small_share = quantile(
@@ -244,7 +238,7 @@ pub(super) fn refine(
     // The themes: the previous ones that kept posts, then the new ones.
     let all =
         ndarray::concatenate(Axis(0), &[centres.view(), candidates.view()]).map_err(numeric)?;
-    let size = sizes_of(&labels, all.nrows());
+    let size = cluster::sizes(&labels, all.nrows());
     let order: Vec<usize> = (0..all.nrows()).filter(|&t| size[t] > 0).collect();
     let mut place = vec![usize::MAX; all.nrows()];
     for (i, &t) in order.iter().enumerate() {
@@ -253,9 +247,9 @@ pub(super) fn refine(
     let labels: Vec<usize> = labels.iter().map(|&t| place[t]).collect();
     let centroids = all.select(Axis(0), &order);
     let lineage: Vec<Option<usize>> = order.iter().map(|&t| (t < k).then(|| from[t])).collect();
-    let scores = cosines(x, centroids.view(), &labels);
+    let scores = cluster::scores(x, centroids.view(), &labels);
     let inertia = (0..n)
-        .map(|r| squared_distance(x.row(r), centroids.row(labels[r])) as f64)
+        .map(|r| cluster::squared_distance(x.row(r), centroids.row(labels[r])) as f64)
         .sum::<f64>()
         / n.max(1) as f64;
     let continued = lineage.iter().filter(|l| l.is_some()).count();
@@ -276,7 +270,8 @@ pub(super) fn refine(
     }))
 }
 
-/// linfa's k-means from `start`, on the k-means sample of `x`.
+/// linfa's k-means from `start`, on the k-means sample of `x`, at most
+/// [`WARM_ITERS`] iterations; the themes stay in the order of `start`.
 fn warm_kmeans(
     x: ArrayView2<f32>,
     start: Array2<f32>,
@@ -286,17 +281,11 @@ fn warm_kmeans(
     if iters == 0 {
         return Ok(start);
     }
-    let rows = select::sample_rows(x.nrows(), params.cluster.kmeans_sample, params.seed);
-    let data = DatasetBase::from(x.select(Axis(0), &rows));
-    let k = start.nrows();
-    let model = LinfaKMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(params.seed))
-        .n_runs(1)
-        .max_n_iterations(iters)
-        .tolerance(TOLERANCE)
-        .init_method(KMeansInit::Precomputed(start))
-        .fit(&data)
-        .map_err(numeric)?;
-    Ok(model.centroids().clone())
+    let kmeans = params
+        .cluster
+        .kmeans(start.nrows(), params.seed)?
+        .max_iter(iters)?;
+    cluster::follow(x, &start, &kmeans)
 }
 
 /// What a new theme must be.
@@ -322,7 +311,7 @@ impl Rule {
         first: usize,
         postings: &Postings,
     ) -> Vec<bool> {
-        let size = sizes_of(labels, k);
+        let size = cluster::sizes(labels, k);
         let mut fresh = vec![0usize; k];
         for (r, &t) in labels.iter().enumerate() {
             if posts.new[r] {
@@ -359,7 +348,7 @@ fn candidates(
     let own: Vec<f32> = labels
         .par_iter()
         .enumerate()
-        .map(|(r, &t)| squared_distance(x.row(r), centres.row(t)))
+        .map(|(r, &t)| cluster::squared_distance(x.row(r), centres.row(t)))
         .collect();
     let mut found: Vec<Array1<f32>> = Vec::new();
     let mut stack = vec![poor.to_vec()];
@@ -377,7 +366,7 @@ fn candidates(
         let with: Vec<usize> = (0..x.nrows())
             .into_par_iter()
             .map(|r| {
-                if squared_distance(x.row(r), centre.view()) < own[r] {
+                if cluster::squared_distance(x.row(r), centre.view()) < own[r] {
                     k
                 } else {
                     labels[r]
@@ -419,40 +408,8 @@ fn candidates(
 fn nearest(x: ArrayView2<f32>, centres: ArrayView2<f32>) -> Vec<usize> {
     (0..x.nrows())
         .into_par_iter()
-        .map(|r| {
-            let row = x.row(r);
-            (0..centres.nrows())
-                .map(|t| (t, squared_distance(row, centres.row(t))))
-                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
-                .map_or(0, |(t, _)| t)
-        })
+        .map(|r| cluster::nearest_centre(x.row(r), centres).unwrap_or(0))
         .collect()
-}
-
-fn squared_distance(a: ndarray::ArrayView1<f32>, b: ndarray::ArrayView1<f32>) -> f32 {
-    a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum()
-}
-
-/// Each row's cosine to its centre.
-fn cosines(x: ArrayView2<f32>, centres: ArrayView2<f32>, labels: &[usize]) -> Vec<f32> {
-    let norms: Vec<f32> = centres
-        .rows()
-        .into_iter()
-        .map(|c| c.dot(&c).sqrt().max(f32::MIN_POSITIVE))
-        .collect();
-    labels
-        .par_iter()
-        .enumerate()
-        .map(|(r, &t)| x.row(r).dot(&centres.row(t)) / norms[t])
-        .collect()
-}
-
-fn sizes_of(labels: &[usize], k: usize) -> Vec<usize> {
-    let mut sizes = vec![0usize; k];
-    for &t in labels {
-        sizes[t] += 1;
-    }
-    sizes
 }
 
 /// Each theme's coherence: the NPMI of its top words (c-TF-IDF among these

@@ -278,7 +278,7 @@ fn cluster_rest(
             k_asked,
             kmeans.get_k()
         ));
-        kmeans = kmeans.k(k_asked.max(2))?.initial_centroids(None)?;
+        kmeans = kmeans.k(k_asked.max(2))?;
     }
     let clustered = if k_asked >= 2 {
         let c = cluster::cluster(x_rest.view(), &kmeans)?;
