@@ -591,23 +591,6 @@ mod tests {
     }
 
     #[test]
-    fn restarts_on_a_small_sample_refined_on_the_whole_find_the_groups() {
-        let x = blobs_of(1500);
-        let p = KMeans::default()
-            .k(3)
-            .unwrap()
-            .fit_sample(1000)
-            .unwrap()
-            .restart_sample(100)
-            .unwrap();
-        let c = cluster(x.view(), &p).unwrap();
-        assert_eq!(c.sizes(), vec![500, 500, 500]);
-        for i in 0..1500 {
-            assert_eq!(c.labels[i], c.labels[i % 3], "post {i}");
-        }
-    }
-
-    #[test]
     fn more_themes_than_the_centres_sample_holds_is_a_clear_error() {
         let x = blobs_of(1500);
         let p = KMeans::default().k(1200).unwrap().fit_sample(1000).unwrap();
