@@ -73,6 +73,7 @@ fn archive(dir: &Path, until: &str) {
 }
 
 #[allow(dead_code)]
+#[derive(Debug)]
 struct Event {
     id: String,
     parent: String,
@@ -687,4 +688,76 @@ fn the_morning_page_lists_the_latest_complete_day_and_week_in_chromium() {
         digest.contains("(partial: the day was not over)"),
         "{digest}"
     );
+}
+
+/// A leader's resignation: on day 40 (2026-04-11), 20 posts name only him
+/// (`约翰逊`, a name that turns up every fourth day before), 8 more name
+/// him and the race for his successor (`党首`, a word of that day alone).
+/// The rarer word seeds the story, the name joins it; the posts that name
+/// only him are the story too.
+#[test]
+fn a_name_that_joins_a_rarer_seed_takes_its_posts_into_the_story() {
+    const NAME: &str = "约翰逊";
+    const RACE: &str = "党首";
+    let rows = feed(60, |i, d, rows, n| {
+        if i % 4 == 1 && i != 41 {
+            story(rows, n, at(d, 10 * 60), &[NAME]);
+        }
+        if i == 40 {
+            for k in 0..20 {
+                story(rows, n, at(d, 6 * 60 + k * 40), &[NAME]);
+            }
+            for k in 0..8 {
+                story(rows, n, at(d, 7 * 60 + k * 70), &[RACE, NAME]);
+            }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("feed.tsv");
+    write_feed(&input, &rows, at(day("2026-12-31"), 0));
+    let out = dir.path().join("out");
+    run_with(&input, &out, &["--k", "6"]);
+    let found = events(&out);
+    let race = with(&found, RACE);
+    assert_eq!(race.len(), 1, "{found:?}");
+    let e = race[0];
+    assert!(e.terms.iter().any(|t| t == NAME), "{e:?}");
+    assert_eq!((e.start, e.end), (day("2026-04-11"), day("2026-04-11")));
+    // All 28 posts of the day: those naming only him as well.
+    assert!(e.posts >= 26, "{} of 28 posts: {e:?}", e.posts);
+}
+
+/// A jobs report: on day 40 (2026-04-11), a busy day of 1,000 posts, 15
+/// posts hold `非农`, a common word, and all of them `就业`, a word of one
+/// post in 25 on every day (so it does not burst: most of that day's
+/// `就业` posts are about other things). One common word bursting is no
+/// event by itself, but its posts agreeing on a second unusual word is.
+#[test]
+fn a_common_word_whose_posts_agree_on_a_second_word_is_an_event() {
+    const WORD: &str = "非农";
+    const COMPANION: &str = "就业";
+    let rows = feed(60, |i, d, rows, n| {
+        let extra = if i == 40 { 880 } else { 0 };
+        for k in 0..(120 + extra) / 25 {
+            story(rows, n, at(d, (k * 7) as u32 % 1440), &[COMPANION]);
+        }
+        for k in 0..extra {
+            story(rows, n, at(d, (k * 3) as u32 % 1440), &[]);
+        }
+        if i == 40 {
+            for k in 0..15 {
+                story(rows, n, at(d, 21 * 60 + k * 4), &[WORD, COMPANION]);
+            }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("feed.tsv");
+    write_feed(&input, &rows, at(day("2026-12-31"), 0));
+    let out = dir.path().join("out");
+    run_with(&input, &out, &["--k", "6"]);
+    let found = events(&out);
+    let e = with(&found, WORD);
+    assert_eq!(e.len(), 1, "{found:?}");
+    assert_eq!(e[0].peak, day("2026-04-11"), "{:?}", e[0]);
+    assert!(e[0].posts >= 14, "{:?}", e[0]);
 }

@@ -32,6 +32,12 @@ const ACTIVE_PER_POST: usize = 24;
 /// A burst joins an event when the event's seed word occurs in this share
 /// of its posts…
 pub const JOIN_SHARE: f64 = 0.5;
+/// A word that joins a seed because the seed's posts mostly hold it takes
+/// posts into the story alone when it is this many times as frequent as
+/// usual: a name that bursts as much (`斯塔默` resigning, under the
+/// `党首` race), not a broad word that rises with the story (`美联储`
+/// under its chair's press conference).
+pub const KEY_LIFT: f64 = super::STRONG_LIFT;
 /// …and their cores overlap by this share of the shorter.
 const LINK_TIME: f64 = 0.5;
 
@@ -167,6 +173,11 @@ pub fn time_overlap(a: (usize, usize), b: (usize, usize)) -> f64 {
 pub struct Group {
     /// Its candidates, the seed first.
     pub members: Vec<Cand>,
+    /// Its candidates that take a post into the story alone: the seed,
+    /// and the distinctive words that joined it because the seed's posts
+    /// mostly hold them (two names of one story, where the rarer one's
+    /// posts are a part of the other's).
+    pub keys: Vec<Cand>,
     /// The group it is a part of (an index into the groups), if any.
     pub parent: Option<usize>,
 }
@@ -216,14 +227,20 @@ pub fn group(cands: &Candidates, co: &Cooccurrence, min_posts: u32) -> Vec<Group
                 } else {
                     0.0
                 };
-                (i, forward.max(backward))
+                (i, forward.max(backward), backward > forward)
             })
-            .filter(|&(_, share)| share >= JOIN_SHARE)
+            .filter(|&(_, share, _)| share >= JOIN_SHARE)
             .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)));
         match best {
-            Some((i, _)) => groups[i].members.push(c),
+            Some((i, _, key)) => {
+                groups[i].members.push(c);
+                if key && w.lift >= KEY_LIFT {
+                    groups[i].keys.push(c);
+                }
+            }
             None if cands.seeds[c as usize] && n >= min_posts => groups.push(Group {
                 members: vec![c],
+                keys: vec![c],
                 parent: None,
             }),
             None => {}

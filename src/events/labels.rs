@@ -13,6 +13,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::membership::{Membership, Verdict};
+use super::tally::Count;
 use super::timeline::Timeline;
 use crate::error::Result;
 use crate::results::Results;
@@ -53,12 +54,63 @@ pub fn telling_words(
     t: &Timeline,
     background: Background,
 ) -> Result<Vec<Vec<u32>>> {
+    let all = vec![true; m.rules().len()];
+    let scored = count_words(results, m, t, &all, Count::Rivals, |c| {
+        words_of(&c, background)
+    })?;
+    Ok(across_events(scored))
+}
+
+/// For each rule asked for (`wanted`), the largest share of its posts —
+/// each event counted alone, as [`Count::Alone`] — that hold one word
+/// other than its seed at least `lift` times as often as the archive
+/// does: a one-word burst whose posts agree on a second unusual word tells
+/// one story (`非农` with `就业`), while a common word's burst over
+/// unrelated posts shares nothing else. 0 for the rules not asked for.
+pub fn companion_cover(
+    results: &Results,
+    m: &Membership,
+    t: &Timeline,
+    wanted: &[bool],
+    background: Background,
+    lift: f64,
+) -> Result<Vec<f64>> {
     let rules = m.rules();
-    let mut counting: Vec<Option<Counting>> = (0..rules.len())
-        .map(|_| Some(Counting::default()))
-        .collect();
-    let mut out: Vec<Vec<(f64, u32)>> = vec![Vec::new(); rules.len()];
-    let finish = |c: Counting| words_of(&c, background);
+    let covers = count_words(results, m, t, wanted, Count::Alone, |c| (c.posts, c.df))?;
+    Ok(covers
+        .into_iter()
+        .zip(rules)
+        .map(|((posts, df), r)| {
+            let n = f64::from(posts.max(1));
+            df.iter()
+                .filter(|(&k, _)| k != r.seed)
+                .filter(|(&k, &d)| {
+                    let share = background.df.get(&k).copied().unwrap_or(d) as f64
+                        / background.posts.max(1.0);
+                    d >= 2 && (f64::from(d) / n) >= lift * share
+                })
+                .map(|(_, &d)| f64::from(d) / n)
+                .fold(0.0, f64::max)
+        })
+        .collect())
+}
+
+/// One pass over the analysed posts that counts, for each rule `wanted`,
+/// its posts and the posts holding each word, and turns each rule's counts
+/// into `finish`'s result a month after its last day (so that memory holds
+/// about two months of events).
+fn count_words<R: Default>(
+    results: &Results,
+    m: &Membership,
+    t: &Timeline,
+    wanted: &[bool],
+    count: Count,
+    finish: impl Fn(Counting) -> R,
+) -> Result<Vec<R>> {
+    let rules = m.rules();
+    let mut counting: Vec<Option<Counting>> =
+        wanted.iter().map(|&w| w.then(Counting::default)).collect();
+    let mut out: Vec<R> = (0..rules.len()).map(|_| R::default()).collect();
     results.each(|a| {
         if let Some(earliest) = a.rows.iter().filter_map(|r| r.date).min() {
             // Rows still to come are at least in this segment's month.
@@ -71,10 +123,27 @@ pub fn telling_words(
             }
         }
         for row in &a.rows {
-            let Verdict::In(e, _) = m.verdict(row.date, &row.terms) else {
-                continue;
+            let mut events: Vec<usize> = Vec::new();
+            let mut add = |e: usize| {
+                for x in [Some(e), rules[e].parent].into_iter().flatten() {
+                    if !events.contains(&x) {
+                        events.push(x);
+                    }
+                }
             };
-            for x in [Some(e), rules[e].parent].into_iter().flatten() {
+            match count {
+                Count::Rivals => {
+                    if let Verdict::In(e, _) = m.verdict(row.date, &row.terms) {
+                        add(e);
+                    }
+                }
+                Count::Alone => {
+                    for (e, _) in m.alone(row.date, &row.terms) {
+                        add(e);
+                    }
+                }
+            }
+            for x in events {
                 if let Some(c) = counting[x].as_mut() {
                     c.posts += 1;
                     for &k in &row.terms {
@@ -90,7 +159,7 @@ pub fn telling_words(
             out[e] = finish(c);
         }
     }
-    Ok(across_events(out))
+    Ok(out)
 }
 
 /// Weighs each event's scored words by how few events they name, and

@@ -1,7 +1,8 @@
 //! Which event a post belongs to, and which posts are roundups.
 //!
 //! A post is in an event when it is dated within the event's units and
-//! holds the event's seed word or at least two of its words; of several
+//! holds one of the event's key words (its seed, and names of the story
+//! whose posts the seed's are a part of) or at least two of its words; of several
 //! events, the one it shares most words with (a part of a longer story
 //! before the story itself, on a tie). A post that would be in the events
 //! of [`ROUNDUP_STORIES`] or more different stories is a roundup (a
@@ -25,6 +26,9 @@ pub struct Rule {
     pub seed: u32,
     /// Its word keys, ascending, and each one's weight (burst strength).
     pub terms: Vec<(u32, f64)>,
+    /// The word keys, ascending, that take a post in alone: the seed, and
+    /// the names of the story that the seed's posts mostly hold.
+    pub keys: Vec<u32>,
     /// Its words, the seed first (for labels and ids).
     pub words: Vec<EventWord>,
     /// First and last unit index.
@@ -93,12 +97,13 @@ impl Membership {
         self.rules[e].parent.unwrap_or(e)
     }
 
-    /// Where a post dated `date` with words `terms` stands.
-    pub fn verdict(&self, date: Option<Day>, terms: &[u32]) -> Verdict {
+    /// The events whose rule a post dated `date` with words `terms`
+    /// meets, each as (rule, words shared, a key word held, weight of the words
+    /// shared), whatever the other events.
+    fn matches(&self, date: Option<Day>, terms: &[u32]) -> Vec<(u32, usize, bool, f64)> {
         let Some(unit) = self.timeline.zip(date).and_then(|(t, d)| t.index(d)) else {
-            return Verdict::Outside;
+            return Vec::new();
         };
-        // (rule, words shared, seed held, weight)
         let mut tally: Vec<(u32, usize, bool, f64)> = Vec::new();
         for t in terms {
             for &e in self.by_term.get(t).into_iter().flatten() {
@@ -110,7 +115,7 @@ impl Membership {
                     .terms
                     .binary_search_by_key(t, |&(k, _)| k)
                     .map_or(0.0, |i| r.terms[i].1);
-                let seed = *t == r.seed;
+                let seed = r.keys.binary_search(t).is_ok();
                 match tally.iter_mut().find(|x| x.0 == e) {
                     Some(x) => {
                         x.1 += 1;
@@ -122,6 +127,23 @@ impl Membership {
             }
         }
         tally.retain(|&(_, n, seed, _)| seed || n >= 2);
+        tally
+    }
+
+    /// Every event whose rule the post meets, as (rule, words shared), as
+    /// if each event were the only one: no roundups, no rivals. An event
+    /// that fails its evidence on these counts fails it among the others
+    /// too, which only take posts away.
+    pub fn alone(&self, date: Option<Day>, terms: &[u32]) -> Vec<(usize, usize)> {
+        self.matches(date, terms)
+            .into_iter()
+            .map(|(e, n, _, _)| (e as usize, n))
+            .collect()
+    }
+
+    /// Where a post dated `date` with words `terms` stands.
+    pub fn verdict(&self, date: Option<Day>, terms: &[u32]) -> Verdict {
+        let tally = self.matches(date, terms);
         let mut stories: Vec<usize> = tally.iter().map(|x| self.root(x.0 as usize)).collect();
         stories.sort_unstable();
         stories.dedup();
@@ -166,6 +188,7 @@ mod tests {
         Rule {
             seed,
             terms: t,
+            keys: vec![seed],
             words: terms
                 .iter()
                 .map(|&k| EventWord {

@@ -22,23 +22,30 @@
 //!    bursts, how often two of them occur in the same post while both are
 //!    in their cores. Seeds are taken in order of lift; a word joins a
 //!    seed when half of its posts also hold the seed, in overlapping
-//!    cores. A story whose seed's posts mostly hold the seed of a longer
-//!    one, within its time, is a part of it (a match of a tournament):
-//!    its child. The counts are taken again without the roundups the
-//!    first grouping reveals.
+//!    cores, or when half of the seed's posts hold it (two names of one
+//!    story, the rarer first). A story whose seed's posts mostly hold the
+//!    seed of a longer one, within its time, is a part of it (a match of
+//!    a tournament): its child. The counts are taken again without the
+//!    roundups the first grouping reveals.
 //! 4. **Membership** ([`membership`]). A post is in an event when it is
-//!    dated within the event's units and holds its seed or two of its
-//!    words; a post in the events of three stories or more is a roundup
-//!    and in none.
+//!    dated within the event's units and holds one of its key words (its
+//!    seed, and a name that joined it and bursts [`STRONG_LIFT`] times
+//!    its usual share) or two of its words; a post in the events of three
+//!    stories or more is a roundup and in none.
 //! 5. **Evidence.** A candidate is reported when it has at least
-//!    `--event-min-posts` posts; two words that burst together, or one
-//!    word that is a name ([`words`]) at least [`STRONG_LIFT`] times its
-//!    usual share (a common word alone is never enough); in an archive
-//!    of several outlets, posts from two outlets or over
-//!    [`SPREAD_HOURS`] hours; and a score of at least `--event-min-score`.
-//!    The score is a G statistic: twice the log-likelihood ratio of the
-//!    event's posts against its seed word's share outside the event.
-//!    `--all-events` reports every candidate.
+//!    `--event-min-posts` posts; two words that burst together, one word
+//!    that is a name ([`words`]) at least [`STRONG_LIFT`] times its usual
+//!    share, or one word whose posts agree on a second word
+//!    ([`COMPANION_COVER`] of them hold a word [`STRONG_LIFT`] times as
+//!    often as the archive): a common word alone over unrelated posts is
+//!    never enough; in an archive of several outlets, posts from two
+//!    outlets or over [`SPREAD_HOURS`] hours; and a score of at least
+//!    `--event-min-score`. The score is a G statistic: twice the
+//!    log-likelihood ratio of the event's posts against its seed word's
+//!    share outside the event. The candidates are judged first each on
+//!    all the posts its rule takes, as if it were alone, and those that
+//!    fail even so are dropped; then among each other, dropping the ones
+//!    that fail until none does. `--all-events` reports every candidate.
 //! 6. **Dates** ([`tally`]). An event's start and end are its posts' days
 //!    without its stray days (end days at least a few days from the rest
 //!    holding at most a twentieth of its posts each); its peak is its
@@ -170,6 +177,10 @@ impl EventParams {
 /// A one-word event is reported only when its word is a name this many
 /// times as frequent as usual: a burst of one common word is no event.
 pub const STRONG_LIFT: f64 = 10.0;
+/// A one-word event is also reported when this share of its posts holds
+/// one other word [`STRONG_LIFT`] times as often as the archive does: its
+/// posts tell one story, not one common word's many.
+pub const COMPANION_COVER: f64 = 0.4;
 /// In an archive of several outlets, an event told by one outlet needs
 /// posts over this many hours.
 pub const SPREAD_HOURS: f64 = 3.0;
@@ -242,6 +253,9 @@ struct Candidate {
     base: f64,
     /// The seed's kind of word.
     seed: words::Kind,
+    /// The largest share of its posts holding one other unusual word
+    /// ([`labels::companion_cover`]), for a one-word event.
+    companion: f64,
 }
 
 /// Finds the rising words and the events.
@@ -319,6 +333,57 @@ pub fn detect(input: &EventInput) -> Result<Found> {
     );
     found.happenings.candidates = candidates.len();
 
+    let mut df: HashMap<u32, u32> = HashMap::default();
+    for d in daily.values() {
+        for &(k, c) in &d.df {
+            *df.entry(k).or_default() += c;
+        }
+    }
+    let background = labels::Background {
+        df: &df,
+        posts: totals.iter().map(|&v| v as f64).sum(),
+    };
+
+    // Candidates without the evidence even when each holds every post its
+    // rule takes are dropped first: counted among hundreds of weak rivals,
+    // a real story's posts would be taken for roundups or go to a rival
+    // that is dropped a moment later.
+    {
+        let n = candidates.len() as u32;
+        let m = Membership::new(
+            t,
+            candidates.iter().map(|c| c.rule.clone()).collect(),
+            (0..n).collect(),
+        );
+        let alone = tally::tally(input.results, &m, tally::Count::Alone)?;
+        let passes =
+            |c: &Candidate, x: &Tally| evidence(c, x, score(c, x, &totals), alone.outlets, params);
+        // The word count of its posts is taken only for a one-word
+        // candidate that a second word would let in.
+        let wanted: Vec<bool> = candidates
+            .iter()
+            .zip(&alone.events)
+            .map(|(c, x)| {
+                let mut with = c.clone();
+                with.companion = 1.0;
+                c.rule.terms.len() == 1 && !passes(c, x) && passes(&with, x)
+            })
+            .collect();
+        if wanted.iter().any(|&w| w) {
+            let covers =
+                labels::companion_cover(input.results, &m, &t, &wanted, background, STRONG_LIFT)?;
+            for (c, cover) in candidates.iter_mut().zip(covers) {
+                c.companion = cover;
+            }
+        }
+        let keep: Vec<bool> = candidates
+            .iter()
+            .zip(&alone.events)
+            .map(|(c, x)| passes(c, x))
+            .collect();
+        candidates = retain(candidates, &keep);
+    }
+
     // Membership; candidates without the evidence, and the weakest while
     // events hold too many posts, are dropped and the posts counted again.
     let cap = (params.event_max_share * input.assigned as f64).floor() as u64;
@@ -329,7 +394,7 @@ pub fn detect(input: &EventInput) -> Result<Found> {
             candidates.iter().map(|c| c.rule.clone()).collect(),
             (0..n).collect(),
         );
-        let tallies = tally::tally(input.results, &m)?;
+        let tallies = tally::tally(input.results, &m, tally::Count::Rivals)?;
         let scores: Vec<f64> = candidates
             .iter()
             .zip(&tallies.events)
@@ -364,16 +429,6 @@ pub fn detect(input: &EventInput) -> Result<Found> {
         candidates = retain(candidates, &keep);
     };
     found.happenings.roundups = tallies.roundups;
-    let mut df: HashMap<u32, u32> = HashMap::default();
-    for d in daily.values() {
-        for &(k, c) in &d.df {
-            *df.entry(k).or_default() += c;
-        }
-    }
-    let background = labels::Background {
-        df: &df,
-        posts: totals.iter().map(|&v| v as f64).sum(),
-    };
     let telling = labels::telling_words(input.results, &m, &t, background)?;
 
     // Ids, then the events as the reports show them.
@@ -538,10 +593,19 @@ fn rules_of(
                 }
             }
             terms.sort_by_key(|x| x.0);
+            let mut keys: Vec<u32> = g
+                .keys
+                .iter()
+                .map(|&c| b[c as usize].key)
+                .filter(|k| terms.binary_search_by_key(k, |x| x.0).is_ok())
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
             Candidate {
                 rule: Rule {
                     seed: seed.key,
                     terms,
+                    keys,
                     words,
                     first,
                     last,
@@ -550,6 +614,7 @@ fn rules_of(
                 lift: seed.lift,
                 base: seed.base_share,
                 seed: kinds.kind(&input.names[&seed.key]),
+                companion: 0.0,
             }
         })
         .collect()
@@ -601,7 +666,9 @@ fn evidence(c: &Candidate, x: &Tally, score: f64, outlets: usize, p: &EventParam
     if p.all_events {
         return true;
     }
-    let words = c.rule.terms.len() >= 2 || (c.lift >= STRONG_LIFT && c.seed == words::Kind::Name);
+    let words = c.rule.terms.len() >= 2
+        || (c.lift >= STRONG_LIFT && c.seed == words::Kind::Name)
+        || c.companion >= COMPANION_COVER;
     let spread = outlets < 2 || x.outlets.len() >= 2 || x.spread_hours() >= SPREAD_HOURS;
     words && spread && score >= p.event_min_score
 }

@@ -68,8 +68,20 @@ pub struct Tallies {
     pub outlets: usize,
 }
 
+/// How a post that meets the rules of several events is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    /// As the reports count it: in the one event it shares most words
+    /// with, or in none when it is a roundup.
+    Rivals,
+    /// In every event whose rule it meets, as if each were the only one
+    /// (no roundups): the most any event can hold. Only its posts, days,
+    /// times and outlets are counted.
+    Alone,
+}
+
 /// Counts the events of `m` over the analysed posts.
-pub fn tally(results: &Results, m: &Membership) -> Result<Tallies> {
+pub fn tally(results: &Results, m: &Membership, count: Count) -> Result<Tallies> {
     let mut out = Tallies {
         events: vec![Tally::default(); m.rules().len()],
         ..Default::default()
@@ -89,17 +101,33 @@ pub fn tally(results: &Results, m: &Membership) -> Result<Tallies> {
                     }
                 }
             }
-            let (e, shared) = match m.verdict(row.date, &row.terms) {
-                Verdict::In(e, shared) => (e, shared),
-                Verdict::Roundup => {
-                    out.roundups += 1;
-                    continue;
-                }
-                Verdict::Outside => continue,
-            };
             let Some(day) = row.date else { continue };
-            let chain = [Some(e), m.rules()[e].parent];
-            for x in chain.into_iter().flatten() {
+            // The events the post counts for, each with the words it
+            // shares: its event and the longer story that is a part of.
+            let mut chain: Vec<(usize, usize)> = Vec::new();
+            let mut add = |e: usize, shared: usize| {
+                for x in [Some(e), m.rules()[e].parent].into_iter().flatten() {
+                    if !chain.iter().any(|c| c.0 == x) {
+                        chain.push((x, shared));
+                    }
+                }
+            };
+            match count {
+                Count::Rivals => match m.verdict(row.date, &row.terms) {
+                    Verdict::In(e, shared) => add(e, shared),
+                    Verdict::Roundup => {
+                        out.roundups += 1;
+                        continue;
+                    }
+                    Verdict::Outside => continue,
+                },
+                Count::Alone => {
+                    for (e, shared) in m.alone(row.date, &row.terms) {
+                        add(e, shared);
+                    }
+                }
+            }
+            for (x, shared) in chain {
                 let t = &mut out.events[x];
                 t.posts += 1;
                 *t.days.entry(day).or_default() += 1;
@@ -109,7 +137,16 @@ pub fn tally(results: &Results, m: &Membership) -> Result<Tallies> {
                     span.1 = span.1.max(min);
                 }
                 if let Some(o) = &row.outlet {
-                    *t.outlets.entry(o.clone()).or_default() += 1;
+                    match t.outlets.get_mut(o) {
+                        Some(n) => *n += 1,
+                        None => {
+                            t.outlets.insert(o.clone(), 1);
+                        }
+                    }
+                }
+                if count == Count::Alone {
+                    // The evidence needs no themes and no titles.
+                    continue;
                 }
                 *t.themes.entry(row.theme).or_default() += 1;
                 if row.title.is_empty() || t.best.iter().any(|b| b.title == row.title) {
