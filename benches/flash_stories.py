@@ -35,7 +35,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    argv = sys.argv[1:]
+    if "--table" in argv:
+        # The option's value is no positional argument.
+        i = argv.index("--table")
+        argv = argv[:i] + argv[i + 2:]
+    args = [a for a in argv if not a.startswith("--")]
     if not args:
         print(__doc__)
         return 2
