@@ -5,7 +5,9 @@ noisy its list is.
     benches/flash_stories.py OUT [STORIES.tsv] [--table FLASH.tsv]
 
 OUT is the report folder of a run on the flash table
-(../shared/corpus/flash/flash-2026-05-06.tsv by default). STORIES.tsv
+(../shared/corpus/flash/flash-2026-05-06.tsv by default), or on the post
+folder made from it (files `DATE-OUTLET-ROW.md`, as benches/nightly_flash.sh
+writes them). STORIES.tsv
 (benches/flash_stories.tsv by default, made by reading the feed before
 looking at what the job reports, see benches/flash_stories.md) lists
 `id keyword start end kind description`.
@@ -60,7 +62,10 @@ def main():
     posts = []  # (date, text, event_id)
     with open(os.path.join(out, "assignments.csv"), encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            row = int(r["path"].rsplit("#", 1)[1])
+            # A table's row is `TABLE#ROW`; a post file made from the table
+            # (benches/nightly_flash.sh) is `DATE-OUTLET-ROW.md`.
+            p = r["path"]
+            row = int(p.rsplit("#", 1)[1] if "#" in p else p.rsplit("-", 1)[1].split(".")[0])
             posts.append((r["date"], texts.get(row, r["title"]), r["event_id"]))
     events = {}
     with open(os.path.join(out, "events.csv"), encoding="utf-8") as f:
