@@ -15,7 +15,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 TABLE="${TABLE:-$ROOT/../shared/corpus/flash/flash-2026-05-06.tsv}"
 if [ ! -e "$TABLE" ]; then echo "SKIP: $TABLE is absent"; exit 0; fi
 [ $# -ge 1 ] || { ensure_binary; set -- "$BIN"; }
-machine_info
+for bin in "$@"; do
+    [ -x "$bin" ] || { echo "error: $bin is no executable"; exit 1; }
+    BIN=$bin machine_info
+done
 WORK="$(mktemp -d "$BENCH_TMP/theme-trends-outlets.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 python3 - "$TABLE" "$WORK" <<'PY'
@@ -36,11 +39,17 @@ for s, o in outs.items():
     print(f"{o.name.rsplit('/', 1)[1]}: {s}")
     o.close()
 PY
-for t in "$TABLE" "$WORK"/outlet-*.tsv; do
+[ $? -eq 0 ] || { echo "error: cannot split $TABLE by its source column"; exit 1; }
+shopt -s nullglob
+parts=("$WORK"/outlet-*.tsv)
+[ ${#parts[@]} -gt 0 ] || { echo "error: $TABLE has no rows"; exit 1; }
+for t in "$TABLE" "${parts[@]}"; do
     for bin in "$@"; do
         "$bin" run --input "$t" --out "$WORK/out" --no-cache -q --k 20 >/dev/null 2>&1 \
             || { echo "error: $bin failed on $t"; exit 1; }
-        echo "$(basename "$t") $bin: $(python3 "$ROOT/benches/flash_stories.py" "$WORK/out" --table "$t" | tail -2 | tr '\n' ' ')"
+        score=$(python3 "$ROOT/benches/flash_stories.py" "$WORK/out" --table "$t") \
+            || { echo "error: flash_stories.py failed on $bin's run on $t"; exit 1; }
+        echo "$(basename "$t") $bin: $(echo "$score" | tail -2 | tr '\n' ' ')"
         rm -rf "$WORK/out"
     done
 done

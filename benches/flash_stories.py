@@ -41,6 +41,9 @@ def main():
     if "--table" in argv:
         # The option's value is no positional argument.
         i = argv.index("--table")
+        if i + 1 >= len(argv):
+            print("--table needs a file")
+            return 2
         argv = argv[:i] + argv[i + 2:]
     args = [a for a in argv if not a.startswith("--")]
     if not args:

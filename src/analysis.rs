@@ -213,7 +213,7 @@ pub struct Event {
     /// The outlets its posts came from, with their posts, most first.
     pub outlets: Vec<(String, u64)>,
     /// How surprising it is: twice the log-likelihood ratio of its posts
-    /// per day against its lead word's usual rate (a G statistic).
+    /// per day against its seed word's usual rate (a G statistic).
     pub score: f64,
     /// Its posts per day (per week) over its core and a little around.
     pub series: Vec<(NaiveDate, u64)>,

@@ -4,7 +4,8 @@
 //! with power iterations) of the fitting sample's TF-IDF matrix `A`: sample
 //! the range of `A` with a random block, sharpen it with a few passes
 //! through `Aᵀ` and `A`, then solve the small problem exactly. The sparse
-//! products are sprs's, split across rayon tasks by row blocks; the dense
+//! matrix is sprs's; its products with dense blocks are a plain loop of
+//! ours ([`sparse_rows`]), split across rayon tasks by row blocks; the dense
 //! steps come from a maintained library (linfa-linalg): each block is made
 //! orthonormal by CholeskyQR2 (Cholesky of its Gram matrix, twice), or by
 //! Householder QR when its columns are too nearly dependent for that, and
@@ -137,7 +138,12 @@ fn gram(a: ArrayView2<f32>) -> Array2<f64> {
 
 /// `m · d` for sparse `m` (CSR) and dense `d`, rows split across rayon tasks.
 fn sparse_dot(m: &SparseMatrix, d: ArrayView2<f32>) -> Array2<f32> {
+    debug_assert!(m.is_csr(), "sparse_dot takes a CSR matrix");
+    debug_assert_eq!(m.cols(), d.nrows(), "sparse_dot: the shapes do not match");
     let mut out = Array2::<f32>::zeros((m.rows(), d.ncols()));
+    if d.ncols() == 0 || m.rows() == 0 {
+        return out;
+    }
     let d = d.as_standard_layout();
     let dense = d.as_slice().expect("standard layout");
     let width = d.ncols();

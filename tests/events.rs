@@ -73,7 +73,7 @@ fn archive(dir: &Path, until: &str) {
 }
 
 #[allow(dead_code)]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Event {
     id: String,
     parent: String,
@@ -690,25 +690,21 @@ fn the_morning_page_lists_the_latest_complete_day_and_week_in_chromium() {
     );
 }
 
-/// A leader's resignation: on day 40 (2026-04-11), 20 posts name only him
-/// (`约翰逊`, a name that turns up every fourth day before), 8 more name
-/// him and the race for his successor (`党首`, a word of that day alone).
-/// The rarer word seeds the story, the name joins it; the posts that name
-/// only him are the story too.
-#[test]
-fn a_name_that_joins_a_rarer_seed_takes_its_posts_into_the_story() {
-    const NAME: &str = "约翰逊";
+/// Day 40 (2026-04-11) of a feed where `word` turns up every fourth day
+/// before: 20 posts hold only `word`, 8 more `word` and `党首`, a word of
+/// that day alone. The event of `党首`, as the reports give it.
+fn race_with(word: &str) -> Event {
     const RACE: &str = "党首";
     let rows = feed(60, |i, d, rows, n| {
         if i % 4 == 1 && i != 41 {
-            story(rows, n, at(d, 10 * 60), &[NAME]);
+            story(rows, n, at(d, 10 * 60), &[word]);
         }
         if i == 40 {
             for k in 0..20 {
-                story(rows, n, at(d, 6 * 60 + k * 40), &[NAME]);
+                story(rows, n, at(d, 6 * 60 + k * 40), &[word]);
             }
             for k in 0..8 {
-                story(rows, n, at(d, 7 * 60 + k * 70), &[RACE, NAME]);
+                story(rows, n, at(d, 7 * 60 + k * 70), &[RACE, word]);
             }
         }
     });
@@ -720,11 +716,26 @@ fn a_name_that_joins_a_rarer_seed_takes_its_posts_into_the_story() {
     let found = events(&out);
     let race = with(&found, RACE);
     assert_eq!(race.len(), 1, "{found:?}");
-    let e = race[0];
-    assert!(e.terms.iter().any(|t| t == NAME), "{e:?}");
+    let e = race[0].clone();
+    assert!(e.terms.iter().any(|t| t == word), "{e:?}");
     assert_eq!((e.start, e.end), (day("2026-04-11"), day("2026-04-11")));
-    // All 28 posts of the day: those naming only him as well.
+    e
+}
+
+/// A leader's resignation: the race for his successor (`党首`) seeds the
+/// story, his name (`约翰逊`) joins it; the posts that name only him are
+/// the story too. A common word in his place (`杠杆`) joins the story but
+/// takes no post in alone.
+#[test]
+fn a_name_that_joins_a_rarer_seed_takes_its_posts_into_the_story() {
+    let e = race_with("约翰逊");
     assert!(e.posts >= 26, "{} of 28 posts: {e:?}", e.posts);
+    let e = race_with("杠杆");
+    assert!(
+        e.posts <= 10,
+        "{} posts: a common word took posts in: {e:?}",
+        e.posts
+    );
 }
 
 /// A jobs report: on day 40 (2026-04-11), a busy day of 1,000 posts, 15

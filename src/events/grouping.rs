@@ -32,14 +32,14 @@ const ACTIVE_PER_POST: usize = 24;
 /// A burst joins an event when the event's seed word occurs in this share
 /// of its posts…
 pub const JOIN_SHARE: f64 = 0.5;
-/// A word that joins a seed because the seed's posts mostly hold it takes
+/// …and their cores overlap by this share of the shorter.
+const LINK_TIME: f64 = 0.5;
+/// A name that joins a seed because the seed's posts mostly hold it takes
 /// posts into the story alone when it is this many times as frequent as
 /// usual: a name that bursts as much (`斯塔默` resigning, under the
 /// `党首` race), not a broad word that rises with the story (`美联储`
-/// under its chair's press conference).
+/// under its chair's press conference), and never a common word.
 pub const KEY_LIFT: f64 = super::STRONG_LIFT;
-/// …and their cores overlap by this share of the shorter.
-const LINK_TIME: f64 = 0.5;
 
 /// A candidate's index in the candidate list.
 pub type Cand = u32;
@@ -51,6 +51,8 @@ pub struct Candidates {
     pub bursts: Vec<WordBurst>,
     /// Whether each can seed a story: lift enough for its kind of word.
     pub seeds: Vec<bool>,
+    /// Whether each one's word is a name ([`super::words::Kind::Name`]).
+    pub names: Vec<bool>,
     index: HashMap<u32, Vec<(Cand, usize, usize)>>,
 }
 
@@ -76,9 +78,11 @@ impl Candidates {
                 .or_default()
                 .push((c as Cand, b.core.0, b.core.1));
         }
+        let names: Vec<bool> = bursts.iter().map(|b| is_name(b.key)).collect();
         let seeds = bursts
             .iter()
-            .map(|b| match is_name(b.key) {
+            .zip(&names)
+            .map(|(b, &name)| match name {
                 true => b.lift >= NAME_SEED_LIFT,
                 false => b.lift >= SEED_LIFT && times.get(&b.key).copied().unwrap_or(0) < recurring,
             })
@@ -86,6 +90,7 @@ impl Candidates {
         Candidates {
             bursts,
             seeds,
+            names,
             index,
         }
     }
@@ -174,9 +179,10 @@ pub struct Group {
     /// Its candidates, the seed first.
     pub members: Vec<Cand>,
     /// Its candidates that take a post into the story alone: the seed,
-    /// and the distinctive words that joined it because the seed's posts
-    /// mostly hold them (two names of one story, where the rarer one's
-    /// posts are a part of the other's).
+    /// and the names that joined it because the seed's posts mostly hold
+    /// them and that burst to [`KEY_LIFT`] times their usual share (two
+    /// names of one story, where the rarer one's posts are a part of the
+    /// other's).
     pub keys: Vec<Cand>,
     /// The group it is a part of (an index into the groups), if any.
     pub parent: Option<usize>,
@@ -185,7 +191,10 @@ pub struct Group {
 /// Groups of candidates that are one story. Candidates are taken most
 /// distinctive first (largest lift over their own history): one joins the
 /// group of the earlier seed whose word occurs in most of its posts (at
-/// least [`JOIN_SHARE`] of them, in overlapping cores), or else, if it is
+/// least [`JOIN_SHARE`] of them, in overlapping cores), or, when it could
+/// seed a story itself and lasts no longer than the seed, whose posts
+/// mostly hold it (then, if it is a name bursting to [`KEY_LIFT`] times
+/// its share, it is one of the group's keys); or else, if it is
 /// distinctive enough ([`SEED_LIFT`], [`NAME_SEED_LIFT`]), seeds a group of its own. A word
 /// joins a seed directly, never through another member, so a common word
 /// cannot chain two stories together.
@@ -234,7 +243,7 @@ pub fn group(cands: &Candidates, co: &Cooccurrence, min_posts: u32) -> Vec<Group
         match best {
             Some((i, _, key)) => {
                 groups[i].members.push(c);
-                if key && w.lift >= KEY_LIFT {
+                if key && cands.names[c as usize] && w.lift >= KEY_LIFT {
                     groups[i].keys.push(c);
                 }
             }

@@ -55,57 +55,59 @@ pub fn telling_words(
     background: Background,
 ) -> Result<Vec<Vec<u32>>> {
     let all = vec![true; m.rules().len()];
-    let scored = count_words(results, m, t, &all, Count::Rivals, |c| {
+    let scored = count_words(results, m, t, &all, Count::Rivals, |_, c| {
         words_of(&c, background)
     })?;
     Ok(across_events(scored))
 }
 
 /// For each rule asked for (`wanted`), the largest share of its posts —
-/// each event counted alone, as [`Count::Alone`] — that hold one word
-/// other than its seed at least `lift` times as often as the archive
-/// does: a one-word burst whose posts agree on a second unusual word tells
-/// one story (`非农` with `就业`), while a common word's burst over
-/// unrelated posts shares nothing else. 0 for the rules not asked for.
+/// as `count` counts them — that hold one word other than its seed at
+/// least `lift` times as often as the archive does, among the words
+/// `eligible` allows (no function words): a one-word burst whose posts
+/// agree on a second unusual word tells one story (`非农` with `就业`),
+/// while a common word's burst over unrelated posts shares nothing else.
+/// 0 for the rules not asked for.
 pub fn companion_cover(
     results: &Results,
     m: &Membership,
     t: &Timeline,
-    wanted: &[bool],
+    (wanted, count): (&[bool], Count),
     background: Background,
     lift: f64,
+    eligible: impl Fn(u32) -> bool,
 ) -> Result<Vec<f64>> {
     let rules = m.rules();
-    let covers = count_words(results, m, t, wanted, Count::Alone, |c| (c.posts, c.df))?;
-    Ok(covers
-        .into_iter()
-        .zip(rules)
-        .map(|((posts, df), r)| {
-            let n = f64::from(posts.max(1));
-            df.iter()
-                .filter(|(&k, _)| k != r.seed)
+    count_words(results, m, t, wanted, count, |e, c| {
+        let n = f64::from(c.posts.max(1));
+        let mut covers: Vec<(f64, u32)> =
+            c.df.iter()
                 .filter(|(&k, &d)| {
                     let share = background.df.get(&k).copied().unwrap_or(d) as f64
                         / background.posts.max(1.0);
-                    d >= 2 && (f64::from(d) / n) >= lift * share
+                    k != rules[e].seed && d >= 2 && (f64::from(d) / n) >= lift * share
                 })
-                .map(|(_, &d)| f64::from(d) / n)
-                .fold(0.0, f64::max)
-        })
-        .collect())
+                .map(|(&k, &d)| (f64::from(d) / n, k))
+                .collect();
+        covers.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        covers
+            .into_iter()
+            .find(|&(_, k)| eligible(k))
+            .map_or(0.0, |(cover, _)| cover)
+    })
 }
 
 /// One pass over the analysed posts that counts, for each rule `wanted`,
 /// its posts and the posts holding each word, and turns each rule's counts
-/// into `finish`'s result a month after its last day (so that memory holds
-/// about two months of events).
+/// into `finish`'s result (given the rule's index) a month after its last
+/// day, so that memory holds the counts of about two months of events.
 fn count_words<R: Default>(
     results: &Results,
     m: &Membership,
     t: &Timeline,
     wanted: &[bool],
     count: Count,
-    finish: impl Fn(Counting) -> R,
+    finish: impl Fn(usize, Counting) -> R,
 ) -> Result<Vec<R>> {
     let rules = m.rules();
     let mut counting: Vec<Option<Counting>> =
@@ -117,7 +119,7 @@ fn count_words<R: Default>(
             for (e, r) in rules.iter().enumerate() {
                 if t.end(r.last).0 + 31 < earliest.0 {
                     if let Some(c) = counting[e].take() {
-                        out[e] = finish(c);
+                        out[e] = finish(e, c);
                     }
                 }
             }
@@ -156,7 +158,7 @@ fn count_words<R: Default>(
     })?;
     for (e, c) in counting.into_iter().enumerate() {
         if let Some(c) = c {
-            out[e] = finish(c);
+            out[e] = finish(e, c);
         }
     }
     Ok(out)

@@ -41,11 +41,13 @@
 //!    never enough; in an archive of several outlets, posts from two
 //!    outlets or over [`SPREAD_HOURS`] hours; and a score of at least
 //!    `--event-min-score`. The score is a G statistic: twice the
-//!    log-likelihood ratio of the event's posts against its seed word's
-//!    share outside the event. The candidates are judged first each on
-//!    all the posts its rule takes, as if it were alone, and those that
-//!    fail even so are dropped; then among each other, dropping the ones
-//!    that fail until none does. `--all-events` reports every candidate.
+//!    log-likelihood ratio of the event's posts over its core days
+//!    against its seed word's share outside the event. The candidates are
+//!    judged first each on all the posts its rule takes, as if it were
+//!    alone, and those that fail even so are dropped; then among each
+//!    other, dropping the ones that fail until none does (a one-word
+//!    event's companion is counted again there, on the posts it holds).
+//!    `--all-events` reports every candidate.
 //! 6. **Dates** ([`tally`]). An event's start and end are its posts' days
 //!    without its stray days (end days at least a few days from the rest
 //!    holding at most a twentieth of its posts each); its peak is its
@@ -55,7 +57,9 @@
 //!    and words, near in time, and keep their ids.
 //!
 //! Memory: the daily counts (days × distinct words of a day), the
-//! candidate bursts and their co-occurrences, one month of results.
+//! candidate bursts and their co-occurrences, one month of results, and
+//! the word counts of about two months of events while their words (or a
+//! one-word candidate's companion) are counted.
 
 pub mod bursts;
 pub mod grouping;
@@ -98,7 +102,7 @@ pub struct EventParams {
     pub event_min_posts: u32,
 
     /// Smallest score of a reported event: the G statistic of its posts
-    /// against its lead word's usual share (about 4 is one chance in 20;
+    /// against its seed word's usual share (about 4 is one chance in 20;
     /// real stories of a flash feed score in the hundreds).
     #[arg(
         long,
@@ -254,7 +258,8 @@ struct Candidate {
     /// The seed's kind of word.
     seed: words::Kind,
     /// The largest share of its posts holding one other unusual word
-    /// ([`labels::companion_cover`]), for a one-word event.
+    /// ([`labels::companion_cover`]), for a one-word event: judged on its
+    /// posts alone first, then on those it holds among its rivals.
     companion: f64,
 }
 
@@ -344,6 +349,15 @@ pub fn detect(input: &EventInput) -> Result<Found> {
         posts: totals.iter().map(|&v| v as f64).sum(),
     };
 
+    // A companion word is a content word, never a function word or a
+    // fragment (a weekday, `今日`).
+    let companion_word = |k: u32| {
+        input
+            .names
+            .get(&k)
+            .is_some_and(|w| kinds.kind(w) != words::Kind::Function)
+    };
+
     // Candidates without the evidence even when each holds every post its
     // rule takes are dropped first: counted among hundreds of weak rivals,
     // a real story's posts would be taken for roundups or go to a rival
@@ -356,8 +370,9 @@ pub fn detect(input: &EventInput) -> Result<Found> {
             (0..n).collect(),
         );
         let alone = tally::tally(input.results, &m, tally::Count::Alone)?;
-        let passes =
-            |c: &Candidate, x: &Tally| evidence(c, x, score(c, x, &totals), alone.outlets, params);
+        let passes = |c: &Candidate, x: &Tally| {
+            evidence(c, x, score(c, x, &totals, &t), alone.outlets, params)
+        };
         // The word count of its posts is taken only for a one-word
         // candidate that a second word would let in.
         let wanted: Vec<bool> = candidates
@@ -370,8 +385,15 @@ pub fn detect(input: &EventInput) -> Result<Found> {
             })
             .collect();
         if wanted.iter().any(|&w| w) {
-            let covers =
-                labels::companion_cover(input.results, &m, &t, &wanted, background, STRONG_LIFT)?;
+            let covers = labels::companion_cover(
+                input.results,
+                &m,
+                &t,
+                (&wanted, tally::Count::Alone),
+                background,
+                STRONG_LIFT,
+                companion_word,
+            )?;
             for (c, cover) in candidates.iter_mut().zip(covers) {
                 c.companion = cover;
             }
@@ -395,10 +417,36 @@ pub fn detect(input: &EventInput) -> Result<Found> {
             (0..n).collect(),
         );
         let tallies = tally::tally(input.results, &m, tally::Count::Rivals)?;
+        // A one-word event let in by its companion word keeps it only if
+        // the posts it holds among its rivals still agree on one.
+        let relying: Vec<bool> = candidates
+            .iter()
+            .map(|c| {
+                c.rule.terms.len() == 1
+                    && c.companion >= COMPANION_COVER
+                    && !(c.lift >= STRONG_LIFT && c.seed == words::Kind::Name)
+            })
+            .collect();
+        if relying.iter().any(|&r| r) {
+            let covers = labels::companion_cover(
+                input.results,
+                &m,
+                &t,
+                (&relying, tally::Count::Rivals),
+                background,
+                STRONG_LIFT,
+                companion_word,
+            )?;
+            for ((c, cover), &r) in candidates.iter_mut().zip(covers).zip(&relying) {
+                if r {
+                    c.companion = cover;
+                }
+            }
+        }
         let scores: Vec<f64> = candidates
             .iter()
             .zip(&tallies.events)
-            .map(|(c, x)| score(c, x, &totals))
+            .map(|(c, x)| score(c, x, &totals, &t))
             .collect();
         let mut keep: Vec<bool> = candidates
             .iter()
@@ -593,14 +641,16 @@ fn rules_of(
                 }
             }
             terms.sort_by_key(|x| x.0);
-            let mut keys: Vec<u32> = g
-                .keys
-                .iter()
-                .map(|&c| b[c as usize].key)
-                .filter(|k| terms.binary_search_by_key(k, |x| x.0).is_ok())
-                .collect();
+            // The key words: the seed (always among the terms) and the
+            // key names among the terms.
+            let mut keys: Vec<u32> = Vec::new();
+            for &c in &g.keys {
+                let w = &b[c as usize];
+                if !keys.contains(&w.key) && terms.binary_search_by_key(&w.key, |x| x.0).is_ok() {
+                    keys.push(w.key);
+                }
+            }
             keys.sort_unstable();
-            keys.dedup();
             Candidate {
                 rule: Rule {
                     seed: seed.key,
@@ -642,14 +692,24 @@ fn retain(candidates: Vec<Candidate>, keep: &[bool]) -> Vec<Candidate> {
         .collect()
 }
 
-/// The G statistic of an event: its posts within its units against what
-/// its seed's share outside them would give, `2 (o ln(o/e) − (o − e))`.
-fn score(c: &Candidate, x: &Tally, totals: &[u32]) -> f64 {
-    let o = x.posts as f64;
-    let n: f64 = totals[c.rule.first..=c.rule.last]
-        .iter()
-        .map(|&v| v as f64)
+/// The G statistic of an event: its posts within its core (its days
+/// without stray mentions, [`Tally::core_days`]) against what its seed's
+/// share outside them would give there, `2 (o ln(o/e) − (o − e))`. The
+/// posts that hold a key name and not the seed count among `o`: a key
+/// name bursts to [`STRONG_LIFT`] times its own share in the story, so
+/// its posts there are about as unusual as the seed's (the score of the
+/// resignation above counts the posts naming only the prime minister).
+fn score(c: &Candidate, x: &Tally, totals: &[u32], t: &Timeline) -> f64 {
+    let (lo, hi) = x
+        .core_days(stray_gap(t.unit))
+        .and_then(|(a, b)| Some((t.index(a)?, t.index(b)?)))
+        .unwrap_or((c.rule.first, c.rule.last));
+    let o: f64 = x
+        .days
+        .range(t.start(lo)..=t.end(hi))
+        .map(|(_, &n)| n as f64)
         .sum();
+    let n: f64 = totals[lo..=hi].iter().map(|&v| v as f64).sum();
     let e = (c.base * n).max(1e-9);
     if o <= e {
         return 0.0;

@@ -229,7 +229,7 @@ pub fn list_page(a: &Analysis, style: &str) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n<title>事件 · All events</title>\n<style>\n{style}\n</style>\n</head>\n<body>\n<p><a href=\"../index.html#what-happened\">← report</a></p>\n<h1>事件 · All {} events, strongest first</h1>\n<p class=\"muted\">Score: how far the event's posts exceed its lead word's usual rate (a G statistic). A part of a longer story says so (<code>parent_event_id</code> in events.csv).</p>\n<table>\n<tr><th>event</th><th>dates</th><th>peak</th><th class=\"num\">posts</th><th>outlets</th><th class=\"num\">score</th></tr>\n",
+        "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n<title>事件 · All events</title>\n<style>\n{style}\n</style>\n</head>\n<body>\n<p><a href=\"../index.html#what-happened\">← report</a></p>\n<h1>事件 · All {} events, strongest first</h1>\n<p class=\"muted\">Score: how far the event's posts exceed its seed word's usual rate (a G statistic). A part of a longer story says so (<code>parent_event_id</code> in events.csv).</p>\n<table>\n<tr><th>event</th><th>dates</th><th>peak</th><th class=\"num\">posts</th><th>outlets</th><th class=\"num\">score</th></tr>\n",
         events.len()
     );
     for e in events {
