@@ -24,6 +24,11 @@ const CORE_SHARE: f64 = 0.25;
 /// units as in all the units before.
 pub const ONSET_LIFT: f64 = 5.0;
 
+/// An onset needs a history in which the word, at a fifth of its onset
+/// share, would have come up this many times: seeing it none of them by
+/// chance is about one chance in 20 (`e^-3`).
+pub const ONSET_EVIDENCE: f64 = 3.0;
+
 /// Units at the start of a long burst that make its onset.
 fn onset_units(unit: EventUnit) -> usize {
     match unit {
@@ -269,6 +274,13 @@ fn onset_of(
     if lift < ONSET_LIFT {
         return None;
     }
+    // Its rarity before must be telling: had the word held even
+    // 1/ONSET_LIFT of its onset share there, the history would have shown
+    // it [`ONSET_EVIDENCE`] times. A few days into an archive, a word of
+    // one post a week has simply not come up yet.
+    if (c / d) / ONSET_LIFT * bd < ONSET_EVIDENCE {
+        return None;
+    }
     let share = |i: usize| counts[i] as f64 / totals[i].max(1) as f64;
     // The story runs on while the word keeps a quarter of its onset share;
     // one that never fades within an event's longest stretch is a trend,
@@ -306,4 +318,58 @@ fn onset_of(
         base_share: base,
         onset: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 120 days of 500 posts. Word 1 turns up on day 4, five times over
+    /// three days, then once a day: a word of the archive whose first
+    /// posts came late by chance. Word 2 arrives on day 60 with 30 posts
+    /// over three days and stays at five a day: a new story.
+    #[test]
+    fn a_word_first_seen_days_into_the_archive_is_no_onset_and_a_new_story_is() {
+        let mut daily = BTreeMap::new();
+        for i in 0..120 {
+            let mut df = Vec::new();
+            let one = match i {
+                4 | 5 => 2,
+                6 => 1,
+                i if i > 6 => 1,
+                _ => 0,
+            };
+            let two = match i {
+                60..=62 => 10,
+                i if i > 62 => 5,
+                _ => 0,
+            };
+            if one > 0 {
+                df.push((1, one));
+            }
+            if two > 0 {
+                df.push((2, two));
+            }
+            daily.insert(Day(1000 + i), Daily { posts: 500, df });
+        }
+        let t = Timeline::new(EventUnit::Day, Day(1000), Day(1119));
+        let totals = t.totals(&daily);
+        let bursts = word_bursts(&daily, &t, &totals, 5);
+        let onsets = |k: u32| {
+            bursts
+                .iter()
+                .filter(|b| b.key == k && b.onset)
+                .map(|b| b.start)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(onsets(1), Vec::<usize>::new());
+        // The new story: an onset, or a burst of its own that stands for
+        // it, from its first day.
+        let story: Vec<(usize, bool)> = bursts
+            .iter()
+            .filter(|b| b.key == 2)
+            .map(|b| (b.core.0, b.onset))
+            .collect();
+        assert!(story.iter().any(|&(s, _)| s == 60), "{story:?}");
+    }
 }
