@@ -417,32 +417,6 @@ pub fn detect(input: &EventInput) -> Result<Found> {
             (0..n).collect(),
         );
         let tallies = tally::tally(input.results, &m, tally::Count::Rivals)?;
-        // A one-word event let in by its companion word keeps it only if
-        // the posts it holds among its rivals still agree on one.
-        let relying: Vec<bool> = candidates
-            .iter()
-            .map(|c| {
-                c.rule.terms.len() == 1
-                    && c.companion >= COMPANION_COVER
-                    && !(c.lift >= STRONG_LIFT && c.seed == words::Kind::Name)
-            })
-            .collect();
-        if relying.iter().any(|&r| r) {
-            let covers = labels::companion_cover(
-                input.results,
-                &m,
-                &t,
-                (&relying, tally::Count::Rivals),
-                background,
-                STRONG_LIFT,
-                companion_word,
-            )?;
-            for ((c, cover), &r) in candidates.iter_mut().zip(covers).zip(&relying) {
-                if r {
-                    c.companion = cover;
-                }
-            }
-        }
         let scores: Vec<f64> = candidates
             .iter()
             .zip(&tallies.events)
@@ -472,7 +446,42 @@ pub fn detect(input: &EventInput) -> Result<Found> {
             }
         }
         if keep.iter().all(|&k| k) {
-            break (m, tallies, scores);
+            // A one-word event let in by its companion word keeps it only
+            // if the posts it holds among its rivals still agree on one:
+            // counted once the rivals are settled.
+            let relying: Vec<bool> = candidates
+                .iter()
+                .map(|c| {
+                    c.rule.terms.len() == 1
+                        && !(c.lift >= STRONG_LIFT && c.seed == words::Kind::Name)
+                })
+                .collect();
+            if !relying.iter().any(|&r| r) {
+                break (m, tallies, scores);
+            }
+            let covers = labels::companion_cover(
+                input.results,
+                &m,
+                &t,
+                (&relying, tally::Count::Rivals),
+                background,
+                STRONG_LIFT,
+                companion_word,
+            )?;
+            for ((c, cover), &r) in candidates.iter_mut().zip(covers).zip(&relying) {
+                if r {
+                    c.companion = cover;
+                }
+            }
+            keep = candidates
+                .iter()
+                .zip(&tallies.events)
+                .zip(&scores)
+                .map(|((c, x), &s)| evidence(c, x, s, tallies.outlets, params))
+                .collect();
+            if keep.iter().all(|&k| k) {
+                break (m, tallies, scores);
+            }
         }
         candidates = retain(candidates, &keep);
     };
