@@ -16,8 +16,9 @@
 //!    automaton against its own long-run share; a burst's *core* is where
 //!    the word keeps a quarter of its peak share, and its *lift* is its
 //!    share there over its share everywhere else. A word that arrives and
-//!    stays is an *onset* while it holds its first share. The bursts are
-//!    `rising_terms.csv`.
+//!    stays is an *onset* while it holds its first share, when its
+//!    history before is long enough for its absence to tell
+//!    ([`bursts::ONSET_EVIDENCE`]). The bursts are `rising_terms.csv`.
 //! 3. **Stories** ([`grouping`]). One pass counts, for the strongest
 //!    bursts, how often two of them occur in the same post while both are
 //!    in their cores. Seeds are taken in order of lift; a word joins a
@@ -701,13 +702,13 @@ fn retain(candidates: Vec<Candidate>, keep: &[bool]) -> Vec<Candidate> {
         .collect()
 }
 
-/// The G statistic of an event: its posts within its core (its days
-/// without stray mentions, [`Tally::core_days`]) against what its seed's
-/// share outside them would give there, `2 (o ln(o/e) − (o − e))`. The
-/// posts that hold a key name and not the seed count among `o`: a key
-/// name bursts to [`STRONG_LIFT`] times its own share in the story, so
-/// its posts there are about as unusual as the seed's (the score of the
-/// resignation above counts the posts naming only the prime minister).
+/// The G statistic of an event: the posts it holds within its core (its
+/// days without stray mentions, [`Tally::core_days`]; so at most its
+/// `posts`) against what its seed's share outside them would give there,
+/// `2 (o ln(o/e) − (o − e))`. Posts that hold a key name or two of its
+/// words and not the seed count among `o` as well: a key name bursts to
+/// [`STRONG_LIFT`] times its own share in the story, so its posts there
+/// are about as unusual as the seed's.
 fn score(c: &Candidate, x: &Tally, totals: &[u32], t: &Timeline) -> f64 {
     let (lo, hi) = x
         .core_days(stray_gap(t.unit))
