@@ -270,11 +270,11 @@ fn onset_of(
     // onset, or none; only a window too early for its history to tell
     // anything passes the turn to a later one.
     let mut found = None;
-    for start in w..n {
+    for (start, &first) in counts.iter().enumerate().skip(w) {
         let r = window(start);
         let end = r.end - 1;
         let (c, d) = sum(r);
-        if counts[start] == 0 || c < f64::from(min_posts) {
+        if first == 0 || c < f64::from(min_posts) {
             continue;
         }
         if bursts.iter().any(|b| b.core.0 <= end && b.core.1 >= start) {
