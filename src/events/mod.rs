@@ -264,6 +264,15 @@ struct Candidate {
     companion: f64,
 }
 
+impl Candidate {
+    /// Whether only a companion word can give it the words of an event:
+    /// one word that is no strong name (two words bursting together, or
+    /// a name at [`STRONG_LIFT`] times its share, need none).
+    fn needs_companion(&self) -> bool {
+        self.rule.terms.len() == 1 && !(self.lift >= STRONG_LIFT && self.seed == words::Kind::Name)
+    }
+}
+
 /// Finds the rising words and the events.
 pub fn detect(input: &EventInput) -> Result<Found> {
     let params = input.params;
@@ -351,12 +360,34 @@ pub fn detect(input: &EventInput) -> Result<Found> {
     };
 
     // A companion word is a content word, never a function word or a
-    // fragment (a weekday, `今日`).
+    // fragment (a weekday, `今日`). The companions of the candidates
+    // `which` are counted again as `count` counts their posts.
     let companion_word = |k: u32| {
         input
             .names
             .get(&k)
             .is_some_and(|w| kinds.kind(w) != words::Kind::Function)
+    };
+    let recount_companions = |candidates: &mut [Candidate],
+                              m: &Membership,
+                              which: &[bool],
+                              count: tally::Count|
+     -> Result<()> {
+        let covers = labels::companion_cover(
+            input.results,
+            m,
+            &t,
+            (which, count),
+            background,
+            STRONG_LIFT,
+            companion_word,
+        )?;
+        for ((c, cover), &w) in candidates.iter_mut().zip(covers).zip(which) {
+            if w {
+                c.companion = cover;
+            }
+        }
+        Ok(())
     };
 
     // Candidates without the evidence even when each holds every post its
@@ -374,30 +405,19 @@ pub fn detect(input: &EventInput) -> Result<Found> {
         let passes = |c: &Candidate, x: &Tally| {
             evidence(c, x, score(c, x, &totals, &t), alone.outlets, params)
         };
-        // The word count of its posts is taken only for a one-word
-        // candidate that a second word would let in.
+        // The word count of its posts is taken only for a candidate that
+        // needs a companion word and that one would let in.
         let wanted: Vec<bool> = candidates
             .iter()
             .zip(&alone.events)
             .map(|(c, x)| {
                 let mut with = c.clone();
                 with.companion = 1.0;
-                c.rule.terms.len() == 1 && !passes(c, x) && passes(&with, x)
+                c.needs_companion() && passes(&with, x)
             })
             .collect();
         if wanted.iter().any(|&w| w) {
-            let covers = labels::companion_cover(
-                input.results,
-                &m,
-                &t,
-                (&wanted, tally::Count::Alone),
-                background,
-                STRONG_LIFT,
-                companion_word,
-            )?;
-            for (c, cover) in candidates.iter_mut().zip(covers) {
-                c.companion = cover;
-            }
+            recount_companions(&mut candidates, &m, &wanted, tally::Count::Alone)?;
         }
         let keep: Vec<bool> = candidates
             .iter()
@@ -450,30 +470,11 @@ pub fn detect(input: &EventInput) -> Result<Found> {
             // A one-word event let in by its companion word keeps it only
             // if the posts it holds among its rivals still agree on one:
             // counted once the rivals are settled.
-            let relying: Vec<bool> = candidates
-                .iter()
-                .map(|c| {
-                    c.rule.terms.len() == 1
-                        && !(c.lift >= STRONG_LIFT && c.seed == words::Kind::Name)
-                })
-                .collect();
+            let relying: Vec<bool> = candidates.iter().map(Candidate::needs_companion).collect();
             if !relying.iter().any(|&r| r) {
                 break (m, tallies, scores);
             }
-            let covers = labels::companion_cover(
-                input.results,
-                &m,
-                &t,
-                (&relying, tally::Count::Rivals),
-                background,
-                STRONG_LIFT,
-                companion_word,
-            )?;
-            for ((c, cover), &r) in candidates.iter_mut().zip(covers).zip(&relying) {
-                if r {
-                    c.companion = cover;
-                }
-            }
+            recount_companions(&mut candidates, &m, &relying, tally::Count::Rivals)?;
             keep = candidates
                 .iter()
                 .zip(&tallies.events)
@@ -736,9 +737,7 @@ fn evidence(c: &Candidate, x: &Tally, score: f64, outlets: usize, p: &EventParam
     if p.all_events {
         return true;
     }
-    let words = c.rule.terms.len() >= 2
-        || (c.lift >= STRONG_LIFT && c.seed == words::Kind::Name)
-        || c.companion >= COMPANION_COVER;
+    let words = !c.needs_companion() || c.companion >= COMPANION_COVER;
     let spread = outlets < 2 || x.outlets.len() >= 2 || x.spread_hours() >= SPREAD_HOURS;
     words && spread && score >= p.event_min_score
 }
