@@ -122,23 +122,13 @@ fn a_refine_does_not_depend_on_threads_or_on_the_run() {
     )
     .unwrap();
     let posts = dir.path().join("_posts");
-    std::fs::create_dir_all(&posts).unwrap();
-    let files: Vec<std::path::PathBuf> = std::fs::read_dir(generated.join("_posts"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    let is_later = |f: &Path| f.file_name().unwrap().to_string_lossy().as_ref() >= "2022-03-10";
-    for f in files.iter().filter(|f| !is_later(f)) {
-        std::fs::copy(f, posts.join(f.file_name().unwrap())).unwrap();
-    }
+    let later = common::posts_before(&generated.join("_posts"), &posts, "2022-03-10");
     let outs = [("1", "a"), ("2", "b"), ("2", "c")].map(|(threads, name)| {
         let out = dir.path().join(name);
         run(&posts, &out, threads, &[]);
         out
     });
-    for f in files.iter().filter(|f| is_later(f)) {
-        std::fs::copy(f, posts.join(f.file_name().unwrap())).unwrap();
-    }
+    common::add_posts(&later, &posts);
     for (out, threads) in outs.iter().zip(["1", "2", "2"]) {
         run(&posts, out, threads, &[]);
         let run: serde_json::Value =

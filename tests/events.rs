@@ -441,6 +441,16 @@ fn flash_feed() -> Vec<Flash> {
     })
 }
 
+/// The events of a run (`--k 6`) on all of `rows`.
+fn events_of_feed(rows: &[Flash]) -> Vec<Event> {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("feed.tsv");
+    write_feed(&input, rows, at(day("2026-12-31"), 0));
+    let out = dir.path().join("out");
+    run_with(&input, &out, &["--k", "6"]);
+    events(&out)
+}
+
 /// The value of `column` in each row of a CSV file, by the header.
 fn column(out: &Path, file: &str, name: &str) -> Vec<String> {
     let (h, rows) = common::read_csv(&out.join(file));
@@ -708,12 +718,7 @@ fn race_with(word: &str) -> Event {
             }
         }
     });
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("feed.tsv");
-    write_feed(&input, &rows, at(day("2026-12-31"), 0));
-    let out = dir.path().join("out");
-    run_with(&input, &out, &["--k", "6"]);
-    let found = events(&out);
+    let found = events_of_feed(&rows);
     let race = with(&found, RACE);
     assert_eq!(race.len(), 1, "{found:?}");
     let e = race[0].clone();
@@ -761,12 +766,7 @@ fn a_common_word_whose_posts_agree_on_a_second_word_is_an_event() {
             }
         }
     });
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("feed.tsv");
-    write_feed(&input, &rows, at(day("2026-12-31"), 0));
-    let out = dir.path().join("out");
-    run_with(&input, &out, &["--k", "6"]);
-    let found = events(&out);
+    let found = events_of_feed(&rows);
     let e = with(&found, WORD);
     assert_eq!(e.len(), 1, "{found:?}");
     assert_eq!(e[0].peak, day("2026-04-11"), "{:?}", e[0]);

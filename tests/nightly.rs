@@ -62,6 +62,14 @@ fn theme_of_posts(out: &Path) -> HashMap<String, String> {
         .collect()
 }
 
+/// Of the posts in both runs, how many have the same theme id, and how
+/// many there are: counted post by post.
+fn kept_ids(before: &HashMap<String, String>, after: &HashMap<String, String>) -> (usize, usize) {
+    let both: Vec<&String> = before.keys().filter(|p| after.contains_key(*p)).collect();
+    let kept = both.iter().filter(|p| before[**p] == after[**p]).count();
+    (kept, both.len())
+}
+
 #[test]
 fn a_rerun_reads_only_new_posts_and_keeps_theme_ids() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,12 +101,10 @@ fn a_rerun_reads_only_new_posts_and_keeps_theme_ids() {
     assert_eq!(run["counts"]["new_or_changed"], 2);
     assert_eq!(run["counts"]["posts"], 61);
     let after = theme_of_posts(&out);
-    let common: Vec<&String> = before.keys().filter(|k| after.contains_key(*k)).collect();
-    let same = common.iter().filter(|k| before[**k] == after[**k]).count();
+    let (same, common) = kept_ids(&before, &after);
     assert!(
-        same * 10 >= common.len() * 9,
-        "{same} of {} posts kept their theme id",
-        common.len()
+        same * 10 >= common * 9,
+        "{same} of {common} posts kept their theme id"
     );
     // The history has one block of rows per run.
     let (h, history) = common::read_csv(&out.join("themes_history.csv"));
@@ -721,16 +727,7 @@ fn a_night_past_the_refit_threshold_keeps_nine_in_ten_theme_ids() {
     )
     .unwrap();
     let posts = dir.path().join("archive/_posts");
-    std::fs::create_dir_all(&posts).unwrap();
-    let mut later = Vec::new();
-    for f in walk_files(&generated.join("_posts")) {
-        let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "2022-03-24" {
-            std::fs::copy(&f, posts.join(&name)).unwrap();
-        } else {
-            later.push((f, name));
-        }
-    }
+    let later = common::posts_before(&generated.join("_posts"), &posts, "2022-03-24");
     let out = dir.path().join("reports");
     let run = || {
         let o = tool(&[
@@ -749,9 +746,7 @@ fn a_night_past_the_refit_threshold_keeps_nine_in_ten_theme_ids() {
     let k = run_json(&out)["counts"]["themes"].as_u64().unwrap();
     assert_eq!(before.len(), 2_825);
 
-    for (f, name) in &later {
-        std::fs::copy(f, posts.join(name)).unwrap();
-    }
+    common::add_posts(&later, &posts);
     run();
     let run = run_json(&out);
     assert_eq!(run["model"]["source"], "refined", "{}", run["model"]);
@@ -761,12 +756,10 @@ fn a_night_past_the_refit_threshold_keeps_nine_in_ten_theme_ids() {
         run["counts"]["themes"]
     );
     let after = theme_of_posts(&out);
-    let both: Vec<&String> = before.keys().filter(|p| after.contains_key(*p)).collect();
-    let kept = both.iter().filter(|p| before[**p] == after[**p]).count();
+    let (kept, both) = kept_ids(&before, &after);
     assert!(
-        kept * 10 >= both.len() * 9,
-        "{kept} of {} posts kept their theme id ({:.1}%)",
-        both.len(),
-        100.0 * kept as f64 / both.len() as f64
+        kept * 10 >= both * 9,
+        "{kept} of {both} posts kept their theme id ({:.1}%)",
+        100.0 * kept as f64 / both as f64
     );
 }

@@ -41,6 +41,34 @@ pub fn corpus(rel: &str) -> Option<PathBuf> {
     None
 }
 
+/// Copies the post files of `from` (a flat `_posts` folder) whose names
+/// sort before `cut` (a date, `YYYY-MM-DD`) into `into`, and returns the
+/// others, for a later night to add with [`add_posts`].
+pub fn posts_before(from: &Path, into: &Path, cut: &str) -> Vec<PathBuf> {
+    std::fs::create_dir_all(into).unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(from)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut later = Vec::new();
+    for f in files {
+        if f.file_name().unwrap().to_string_lossy().as_ref() < cut {
+            std::fs::copy(&f, into.join(f.file_name().unwrap())).unwrap();
+        } else {
+            later.push(f);
+        }
+    }
+    later
+}
+
+/// Copies `files` into the folder `into`.
+pub fn add_posts(files: &[PathBuf], into: &Path) {
+    for f in files {
+        std::fs::copy(f, into.join(f.file_name().unwrap())).unwrap();
+    }
+}
+
 /// The demo archive shipped in `data/demo`.
 pub fn demo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/_posts")
