@@ -3,7 +3,8 @@
 //! A cache folder (by default `OUT/.cache`, published with the reports;
 //! `--cache DIR` puts it elsewhere) holds the store (`store/`, what
 //! `prepare` made of every post), the copies found in it
-//! (`duplicates.bin`, for the stages run by hand), the model (`model.bin`)
+//! (`duplicates.bin`, for the stages run by hand; `copies-state.bin`, what
+//! the next night's search for copies starts from), the model (`model.bin`)
 //! and the assignment results (`assigned/`). Each part says what made it,
 //! and is used again only while that holds:
 //!

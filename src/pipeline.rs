@@ -221,7 +221,15 @@ fn analyse(
     let mut timings = Timings::default();
     let store = prepared_store(job, params, dirs, &mut timings, log)?;
     let dups = timings.time("dedup", log, || {
-        dedup::find_duplicates(&store, &params.dedup(), &dirs.current.dedup_spill())
+        let (dups, how) = dedup::find_duplicates_since(
+            &store,
+            &params.dedup(),
+            &dirs.current.dedup_spill(),
+            dirs.previous.as_ref().map(|d| d.duplicates()),
+            dirs.scratch.is_none().then(|| dirs.current.duplicates()),
+        )?;
+        log.info(&how.describe());
+        Ok::<_, Error>(dups)
     })?;
     let (model, source) = model_of(job, params, dirs, &store, &dups, &mut timings, log)?;
     let scratch = dirs.scratch.is_some();

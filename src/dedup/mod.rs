@@ -17,9 +17,14 @@
 //! window of the same and the previous month, which is where a feed
 //! re-publishes: memory holds the signatures and texts of two months, not
 //! of the archive.
+//!
+//! A nightly re-run starts from what the previous run found ([`state`]):
+//! when no post was removed and the new ones come after the old, only the
+//! new posts are searched, with the same answer as a search of the whole.
 
 mod keys;
 mod search;
+mod state;
 
 use std::path::Path;
 
@@ -31,7 +36,9 @@ use crate::ingest::RejectReason;
 use crate::store::{Partition, SegmentRef, Store};
 
 pub use keys::{exact_key, signature};
-use search::{exact_copies, near_copies, SPILL_AT};
+#[cfg(test)]
+use search::exact_copies;
+pub use state::{Search, STATE_FILE};
 
 /// Parameters of duplicate detection.
 #[derive(Debug, Clone, PartialEq, clap::Args, Serialize, Deserialize)]
@@ -119,16 +126,25 @@ impl Duplicates {
 
 /// Finds every exact and near copy in the store.
 pub fn find_duplicates(store: &Store, params: &DedupParams, tmp: &Path) -> Result<Duplicates> {
+    Ok(find_duplicates_since(store, params, tmp, None, None)?.0)
+}
+
+/// Finds every exact and near copy in the store, starting from the state
+/// the previous run left in the folder `previous` when it still holds, and
+/// leaves this run's state in the folder `save`. Says how it searched.
+pub fn find_duplicates_since(
+    store: &Store,
+    params: &DedupParams,
+    tmp: &Path,
+    previous: Option<&Path>,
+    save: Option<&Path>,
+) -> Result<(Duplicates, Search)> {
     let segments: Vec<SegmentRef> = store
         .segments()
         .into_iter()
         .filter(|s| s.entry.partition != Partition::Rejected)
         .collect();
-    let mut copies = exact_copies(&segments, tmp, SPILL_AT)?;
-    if !params.keep_near_duplicates {
-        near_copies(&segments, params.near_duplicate, &mut copies)?;
-    }
-    Ok(Duplicates { copies })
+    state::find(&segments, params, tmp, previous, save)
 }
 
 #[cfg(test)]
@@ -140,13 +156,24 @@ mod tests {
 
     /// A store of posts (doc, month, title, body), one segment per month.
     fn store_of(dir: &Path, posts: &[(u64, u32, &str, &str)]) -> Store {
+        let entries = segments_of(dir, "t", posts);
+        open_store(dir, entries)
+    }
+
+    /// Segments of posts (doc, month, title, body), one per month, their
+    /// files named from `prefix`.
+    fn segments_of(
+        dir: &Path,
+        prefix: &str,
+        posts: &[(u64, u32, &str, &str)],
+    ) -> Vec<crate::store::SegmentEntry> {
         let mut entries = Vec::new();
         let mut months: Vec<u32> = posts.iter().map(|p| p.1).collect();
         months.sort_unstable();
         months.dedup();
         for m in months {
             let day = chrono::NaiveDate::from_ymd_opt(2024, m, 1).unwrap();
-            let mut w = SegmentWriter::new(dir, Partition::of(Some(day), false), "t", None);
+            let mut w = SegmentWriter::new(dir, Partition::of(Some(day), false), prefix, None);
             for &(doc, _, title, body) in posts.iter().filter(|p| p.1 == m) {
                 w.push(
                     PendingPost {
@@ -172,6 +199,11 @@ mod tests {
             }
             entries.extend(w.finish().unwrap());
         }
+        entries
+    }
+
+    /// The store of `entries`.
+    fn open_store(dir: &Path, entries: Vec<crate::store::SegmentEntry>) -> Store {
         let m = PartManifest {
             fingerprint: 1,
             input: InputId {
@@ -238,11 +270,93 @@ mod tests {
         let store = store_of(dir.path(), &posts);
         let segments = store.segments();
         let tmp = dir.path().join("tmp");
-        let in_memory = exact_copies(&segments, &tmp, usize::MAX).unwrap();
-        let spilled = exact_copies(&segments, &tmp, 1).unwrap();
+        let in_memory = exact_copies(&segments, &tmp, usize::MAX).unwrap().copies;
+        let spilled = exact_copies(&segments, &tmp, 1).unwrap().copies;
         assert_eq!(in_memory.len(), 33);
         assert_eq!(spilled, in_memory);
         assert!(!tmp.exists(), "the spill folder is removed");
+    }
+
+    /// The copies of `old` then `old` + `new` (each post: doc, month,
+    /// title, body), found the second time from the first run's state, and
+    /// by a search of the whole store.
+    fn night(
+        old: &[(u64, u32, &str, &str)],
+        new: &[(u64, u32, &str, &str)],
+    ) -> (Duplicates, Search, Duplicates) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store_dir, first, second) = (
+            dir.path().join("store"),
+            dir.path().join("first"),
+            dir.path().join("second"),
+        );
+        let params = DedupParams {
+            near_duplicate: 0.75,
+            keep_near_duplicates: false,
+        };
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir_all(&first).unwrap();
+        std::fs::create_dir_all(&second).unwrap();
+        let mut entries = segments_of(&store_dir, "old", old);
+        let store = open_store(&store_dir, entries.clone());
+        let (_, how) = find_duplicates_since(&store, &params, &tmp, None, Some(&first)).unwrap();
+        assert_eq!(how, Search::All(None));
+        entries.extend(segments_of(&store_dir, "new", new));
+        let store = open_store(&store_dir, entries);
+        let (dups, how) =
+            find_duplicates_since(&store, &params, &tmp, Some(&first), Some(&second)).unwrap();
+        (dups, how, find_duplicates(&store, &params, &tmp).unwrap())
+    }
+
+    #[test]
+    fn a_night_searches_only_its_new_posts_and_finds_what_a_whole_search_finds() {
+        let edited = STORY.replace("今天", "今日");
+        let other_edited = OTHER.replace("秩序井然", "秩序良好");
+        let fresh = "国务院常务会议今天研究部署进一步扩大内需的政策措施，会议指出要加大财政支持力度，稳定和扩大消费，推动重大项目建设，增强经济发展内生动力。";
+        let fresh_edited = fresh.replace("今天", "今日");
+        let old = [
+            (0, 1, "统计", STORY),
+            (1, 2, "春运", OTHER),
+            (2, 2, "统计", STORY),
+        ];
+        let new = [
+            // An exact copy of a post of an earlier month.
+            (3, 2, "统计", STORY),
+            // A near copy of a post searched before, in its month.
+            (4, 2, "春运", other_edited.as_str()),
+            // A new story, copied exactly and nearly by later new posts.
+            (5, 3, "常务会", fresh),
+            (6, 3, "常务会", fresh),
+            (7, 3, "常务会", fresh_edited.as_str()),
+            // A near copy of a post two months back: not a copy.
+            (8, 3, "统计", edited.as_str()),
+        ];
+        let (dups, how, whole) = night(&old, &new);
+        assert_eq!(how, Search::Night { posts: 6 });
+        assert_eq!(dups, whole);
+        let found: Vec<u64> = dups.copies.keys().map(|d| d.0).collect();
+        assert_eq!(found, [2, 3, 4, 6, 7]);
+        assert_eq!(
+            dups.of(DocId(3)),
+            Some(&RejectReason::Duplicate { of: "p0.md".into() })
+        );
+        assert!(
+            matches!(dups.of(DocId(7)), Some(RejectReason::NearDuplicate { of, .. }) if of == "p5.md")
+        );
+    }
+
+    #[test]
+    fn a_new_post_that_sorts_before_the_searched_ones_makes_a_whole_search() {
+        let old = [(0, 1, "统计", STORY), (5, 2, "春运", OTHER)];
+        // Doc 3 of month 2 comes before doc 5: it would be the original.
+        let new = [(3, 2, "春运", OTHER)];
+        let (dups, how, whole) = night(&old, &new);
+        assert!(matches!(how, Search::All(Some(ref why)) if why.contains("sorts before")));
+        assert_eq!(dups, whole);
+        assert_eq!(
+            dups.of(DocId(5)),
+            Some(&RejectReason::Duplicate { of: "p3.md".into() })
+        );
     }
 
     #[test]

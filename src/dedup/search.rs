@@ -36,14 +36,35 @@ fn month_code(p: Partition) -> i32 {
     }
 }
 
+/// The first post of each distinct text: its exact key and where it is
+/// (its segment's place in the list searched, its record among the
+/// segment's current records).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Original {
+    pub key: u128,
+    pub segment: u32,
+    pub record: u32,
+}
+
+/// What the exact-copy pass found.
+pub(super) struct ExactPass {
+    /// Each copy, and why.
+    pub copies: std::collections::BTreeMap<DocId, RejectReason>,
+    /// The original of every distinct text, sorted by key.
+    pub originals: Vec<Original>,
+    /// The latest post searched, in the order posts count as earlier.
+    pub last: Option<(Partition, DocId)>,
+}
+
 /// Exact copies: every accepted post's key is spilled into one of
 /// [`BUCKETS`] files by its top bits; each bucket is sorted alone, and in
-/// each run of equal keys the earliest post is the original.
+/// each run of equal keys the earliest post is the original. Returns the
+/// copies and every original, sorted by key.
 pub(super) fn exact_copies(
     segments: &[SegmentRef],
     tmp: &Path,
     spill_at: usize,
-) -> Result<std::collections::BTreeMap<DocId, RejectReason>> {
+) -> Result<ExactPass> {
     let bucket_path = |b: usize| tmp.join(format!("exact-{b:02}.bin"));
     // Keys are buffered per bucket and go to disk only when the buffers
     // outgrow `spill_at` keys: a small archive never touches the disk.
@@ -69,9 +90,11 @@ pub(super) fn exact_copies(
             }
             Ok(())
         };
+    let mut last: Option<(Partition, DocId)> = None;
     for (s, seg) in segments.iter().enumerate() {
         let read = seg.read(Want::KEYS)?;
         for (r, k) in read.keys.iter().flatten().enumerate() {
+            last = last.max(Some((seg.entry.partition, k.doc)));
             let b = (k.exact >> 122) as usize % BUCKETS;
             let buf = &mut buffers[b];
             buf.extend_from_slice(&k.exact.to_le_bytes());
@@ -96,6 +119,7 @@ pub(super) fn exact_copies(
     drop(writers);
     // (copy doc) → (segment, record) of its original.
     let mut pending: Vec<(DocId, u32, u32)> = Vec::new();
+    let mut originals: Vec<Original> = Vec::new();
     for (b, buffer) in buffers.into_iter().enumerate() {
         let bytes = if spilled {
             let path = bucket_path(b);
@@ -124,6 +148,11 @@ pub(super) fn exact_copies(
         entries.sort_unstable();
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
             let first = run[0];
+            originals.push(Original {
+                key: first.0,
+                segment: first.3,
+                record: first.4,
+            });
             for e in &run[1..] {
                 pending.push((DocId(e.2), first.3, first.4));
             }
@@ -132,22 +161,45 @@ pub(super) fn exact_copies(
     if spilled {
         let _ = std::fs::remove_dir(tmp);
     }
-    // The originals' paths, one segment read at a time.
-    pending.sort_by_key(|&(_, s, r)| (s, r));
+    // Buckets are taken by the keys' top bits, in order: the originals
+    // come out sorted by key.
+    debug_assert!(originals.windows(2).all(|w| w[0].key < w[1].key));
     let mut out = std::collections::BTreeMap::new();
+    name_originals(segments, pending, &mut out)?;
+    Ok(ExactPass {
+        copies: out,
+        originals,
+        last,
+    })
+}
+
+/// Records each copy of `pending` (copy, segment and record of its
+/// original) as a duplicate of its original's path, read one segment at a
+/// time.
+pub(super) fn name_originals(
+    segments: &[SegmentRef],
+    mut pending: Vec<(DocId, u32, u32)>,
+    out: &mut std::collections::BTreeMap<DocId, RejectReason>,
+) -> Result<()> {
+    pending.sort_by_key(|&(_, s, r)| (s, r));
     for group in pending.chunk_by(|a, b| a.1 == b.1) {
         let seg = segments[group[0].1 as usize].read(Want::KEYS)?;
         let keys = seg.keys.as_deref().unwrap_or_default();
         for &(copy, _, r) in group {
+            let original = keys.get(r as usize).ok_or_else(|| Error::Damaged {
+                what: "store",
+                path: segments[group[0].1 as usize].path.clone(),
+                reason: format!("record {r} of an original is missing"),
+            })?;
             out.insert(
                 copy,
                 RejectReason::Duplicate {
-                    of: keys[r as usize].path.clone(),
+                    of: original.path.clone(),
                 },
             );
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A post taking part in the near-copy search.
@@ -164,10 +216,15 @@ struct Candidate {
 /// the window that were kept (its LSH candidates, best-agreeing first,
 /// at most [`MAX_VERIFIED`] confirmed on exact 5-gram sets); the first that
 /// reaches the threshold is its original.
+///
+/// Posts of the segments in `settled` were settled by an earlier search
+/// and sort before every other post: they are not searched again, only
+/// kept in the window when they are no copy.
 pub(super) fn near_copies(
     segments: &[SegmentRef],
     threshold: f64,
     copies: &mut std::collections::BTreeMap<DocId, RejectReason>,
+    settled: &rustc_hash::FxHashSet<&str>,
 ) -> Result<()> {
     // The kept posts of the window, and their band buckets.
     let mut kept: Vec<Candidate> = Vec::new();
@@ -191,26 +248,39 @@ pub(super) fn near_copies(
             }
         }
         window_month = Some(partition);
-        let mut posts: Vec<Candidate> = Vec::new();
+        let mut posts: Vec<(Candidate, bool)> = Vec::new();
         for seg in month {
             let read = seg.read(Want::KEYS_AND_TEXTS)?;
             let texts = read.texts.as_deref().unwrap_or_default();
+            let known = settled.contains(seg.entry.file.as_str());
             for (k, text) in read.keys.iter().flatten().zip(texts) {
                 if k.signature.len() != HASHES || copies.contains_key(&k.doc) {
                     continue;
                 }
-                posts.push(Candidate {
-                    order: (partition, k.doc),
-                    path: k.path.clone(),
-                    keys: band_keys(&k.signature),
-                    signature: k.signature.clone(),
-                    text: text.clone(),
-                });
+                posts.push((
+                    Candidate {
+                        order: (partition, k.doc),
+                        path: k.path.clone(),
+                        keys: band_keys(&k.signature),
+                        signature: k.signature.clone(),
+                        text: text.clone(),
+                    },
+                    known,
+                ));
             }
         }
-        posts.sort_by_key(|c| c.order);
+        posts.sort_by_key(|c| c.0.order);
         let mut memo: HashMap<usize, Vec<u64>> = HashMap::default();
-        for post in posts {
+        for (post, known) in posts {
+            if known {
+                // Settled before, and no copy: it stays in the window.
+                let i = kept.len();
+                for (k, bucket) in post.keys.iter().zip(buckets.iter_mut()) {
+                    bucket.entry(*k).or_default().push(i);
+                }
+                kept.push(post);
+                continue;
+            }
             let mut candidates: Vec<usize> = post
                 .keys
                 .iter()
