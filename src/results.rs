@@ -255,36 +255,79 @@ impl Results<'_> {
     /// Calls `f` with the results of each partition (month), its rows and
     /// rejections in doc order: the segments of one month (from several
     /// parts, say) are merged, so the files do not depend on how the work
-    /// was split. Memory: one month's rows.
+    /// was split. The next month is read (its segments in parallel) while
+    /// `f` works on this one. Memory: two months' rows.
     pub fn each(&self, mut f: impl FnMut(&Assigned) -> Result<()>) -> Result<()> {
-        for month in self
+        let months: Vec<&[SegmentRef]> = self
             .segments
             .chunk_by(|a, b| a.entry.partition == b.entry.partition)
-        {
-            let read = |seg: &SegmentRef| -> Result<std::sync::Arc<Assigned>> {
-                match self.kept.and_then(|k| k.get(seg)) {
-                    Some(a) => Ok(a),
-                    None => read_output(self.dir, seg).map(std::sync::Arc::new),
+            .collect();
+        let join = |h: std::thread::ScopedJoinHandle<'_, Result<MonthRows>>| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        std::thread::scope(|scope| {
+            let mut next = months.first().map(|&m| scope.spawn(move || self.month(m)));
+            for i in 0..months.len() {
+                let current = join(next.take().expect("a month being read"))?;
+                if let Some(&m) = months.get(i + 1) {
+                    next = Some(scope.spawn(move || self.month(m)));
                 }
-            };
-            if let [seg] = month {
-                f(read(seg)?.as_ref())?;
-                continue;
+                f(current.get())?;
             }
-            let mut all = Assigned {
-                rows: Vec::new(),
-                rejected: Vec::new(),
-                aggregates: Default::default(),
-            };
-            for seg in month {
-                let a = read(seg)?;
-                all.rows.extend(a.rows.iter().cloned());
-                all.rejected.extend(a.rejected.iter().cloned());
+            Ok(())
+        })
+    }
+
+    /// The results of one month's segments, merged in doc order.
+    fn month(&self, month: &[SegmentRef]) -> Result<MonthRows> {
+        use rayon::prelude::*;
+        let read = |seg: &SegmentRef| -> Result<std::sync::Arc<Assigned>> {
+            match self.kept.and_then(|k| k.get(seg)) {
+                Some(a) => Ok(a),
+                None => read_output(self.dir, seg).map(std::sync::Arc::new),
             }
-            all.rows.sort_by_key(|r| r.doc);
-            all.rejected.sort_by_key(|r| r.doc_id);
-            f(&all)?;
+        };
+        if let [seg] = month {
+            return read(seg).map(MonthRows::Shared);
         }
-        Ok(())
+        let parts: Vec<std::sync::Arc<Assigned>> =
+            month.par_iter().map(read).collect::<Result<_>>()?;
+        let mut all = Assigned {
+            rows: Vec::with_capacity(parts.iter().map(|a| a.rows.len()).sum()),
+            rejected: Vec::new(),
+            aggregates: Default::default(),
+        };
+        for a in parts {
+            // Read from disk here: moved. Kept in memory: copied.
+            match std::sync::Arc::try_unwrap(a) {
+                Ok(a) => {
+                    all.rows.extend(a.rows);
+                    all.rejected.extend(a.rejected);
+                }
+                Err(a) => {
+                    all.rows.extend(a.rows.iter().cloned());
+                    all.rejected.extend(a.rejected.iter().cloned());
+                }
+            }
+        }
+        all.rows.sort_by_key(|r| r.doc);
+        all.rejected.sort_by_key(|r| r.doc_id);
+        Ok(MonthRows::Merged(all))
+    }
+}
+
+/// One month's results: a segment's as read or kept, or several merged.
+enum MonthRows {
+    Shared(std::sync::Arc<Assigned>),
+    Merged(Assigned),
+}
+
+impl MonthRows {
+    fn get(&self) -> &Assigned {
+        match self {
+            MonthRows::Shared(a) => a,
+            MonthRows::Merged(a) => a,
+        }
     }
 }
