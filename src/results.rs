@@ -313,14 +313,14 @@ impl Results<'_> {
         }
         all.rows.sort_by_key(|r| r.doc);
         all.rejected.sort_by_key(|r| r.doc_id);
-        Ok(MonthRows::Merged(all))
+        Ok(MonthRows::Merged(Box::new(all)))
     }
 }
 
 /// One month's results: a segment's as read or kept, or several merged.
 enum MonthRows {
     Shared(std::sync::Arc<Assigned>),
-    Merged(Assigned),
+    Merged(Box<Assigned>),
 }
 
 impl MonthRows {
