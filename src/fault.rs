@@ -1,5 +1,6 @@
 //! Faults injected by tests into a debug build: a panic while one post is
-//! handled, a post file removed between the walk and its read. A release
+//! handled, a post file removed between the walk and its read, an events
+//! stage whose posts do not fit in memory. A release
 //! build has no hook: [`injected`] is always false there.
 //!
 //! The hook is the environment variable `THEME_TRENDS_FAULTS`, a
@@ -25,6 +26,9 @@ pub enum Point {
     HangReport,
     /// `terms`: wait 300 ms between reading the report and the cache.
     PauseTerms,
+    /// The events stage keeps no posts in memory, as if they did not fit
+    /// (every count reads the results again).
+    EventsOverBudget,
 }
 
 impl Point {
@@ -38,6 +42,7 @@ impl Point {
             Point::PanicReport => "panic-report",
             Point::HangReport => "hang-report",
             Point::PauseTerms => "pause-terms",
+            Point::EventsOverBudget => "events-over-budget",
         }
     }
 }

@@ -567,6 +567,62 @@ fn a_flash_feed_has_its_stories_by_the_day_and_no_roundup_or_lone_word_is_an_eve
     );
 }
 
+/// The events are counted over the posts kept in memory; when they do
+/// not fit, over the results read again each time. Either way the same.
+#[test]
+fn the_events_are_the_same_whether_their_posts_fit_in_memory_or_not() {
+    if !cfg!(debug_assertions) {
+        eprintln!("the memory limit is a hook of debug builds only");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("feed.tsv");
+    write_feed(&input, &flash_feed(), at(day("2026-12-31"), 0));
+    let outputs: Vec<std::path::PathBuf> = ["in-memory", "from-disk"]
+        .iter()
+        .map(|name| {
+            let out = dir.path().join(name);
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_theme-trends"))
+                .args(["run", "--input", input.to_str().unwrap(), "--out"])
+                .arg(&out)
+                .args(["--k", "6", "--no-charts", "-q"])
+                .env(
+                    "THEME_TRENDS_FAULTS",
+                    if *name == "from-disk" {
+                        "events-over-budget=events"
+                    } else {
+                        ""
+                    },
+                )
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", common::stderr(&o));
+            out
+        })
+        .collect();
+    let found = events(&outputs[0]);
+    assert!(found.len() >= 3, "{} events", found.len());
+    for file in ["events.csv", "rising_terms.csv", "assignments.csv"] {
+        let read = |o: &Path| std::fs::read_to_string(o.join(file)).unwrap();
+        assert_eq!(read(&outputs[0]), read(&outputs[1]), "{file}");
+    }
+    let pages = |o: &Path| -> Vec<(String, String)> {
+        let mut p: Vec<(String, String)> = std::fs::read_dir(o.join("events"))
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        p.sort();
+        p
+    };
+    assert_eq!(pages(&outputs[0]), pages(&outputs[1]));
+}
+
 #[test]
 fn a_flash_event_keeps_its_id_while_it_grows_over_three_nights() {
     // A story that starts on day 30 (2026-04-01) with 6 posts, then 10 and

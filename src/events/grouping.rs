@@ -6,9 +6,9 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::bursts::WordBurst;
 use super::membership::Membership;
+use super::posts::Posts;
 use super::timeline::Timeline;
 use crate::error::Result;
-use crate::results::Results;
 
 /// A burst seeds a story only when its word is this many times as
 /// frequent in its core as outside it (a common word that merely rises
@@ -95,6 +95,11 @@ impl Candidates {
         }
     }
 
+    /// The candidates' word keys.
+    pub fn keys(&self) -> rustc_hash::FxHashSet<u32> {
+        self.index.keys().copied().collect()
+    }
+
     /// The candidates in their core at `unit` among `terms`, lowest index
     /// (strongest) first, at most [`ACTIVE_PER_POST`].
     fn active(&self, terms: &[u32], unit: usize, out: &mut Vec<Cand>) {
@@ -123,7 +128,7 @@ impl Cooccurrence {
     /// Counts over the analysed posts, leaving out the roundups of
     /// `roundups` (a membership of earlier groups) when given.
     pub fn count(
-        results: &Results,
+        posts: &Posts,
         cands: &Candidates,
         t: &Timeline,
         roundups: Option<&Membership>,
@@ -133,15 +138,15 @@ impl Cooccurrence {
             together: HashMap::default(),
         };
         let mut on: Vec<Cand> = Vec::new();
-        results.each(|a| {
-            for row in &a.rows {
+        posts.each(|_, rows| {
+            for row in rows {
                 let Some(unit) = row.date.and_then(|d| t.index(d)) else {
                     continue;
                 };
-                if roundups.is_some_and(|m| m.is_roundup(row.date, &row.terms)) {
+                if roundups.is_some_and(|m| m.is_roundup(row.date, row.terms)) {
                     continue;
                 }
-                cands.active(&row.terms, unit, &mut on);
+                cands.active(row.terms, unit, &mut on);
                 for (i, &x) in on.iter().enumerate() {
                     co.count[x as usize] += 1;
                     for &y in &on[i + 1..] {

@@ -13,10 +13,10 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::membership::{Membership, Verdict};
+use super::posts::Posts;
 use super::tally::Count;
 use super::timeline::Timeline;
 use crate::error::Result;
-use crate::results::Results;
 
 /// Words kept per event.
 pub const EVENT_WORDS: usize = 12;
@@ -49,13 +49,13 @@ const SCORED: usize = 48;
 /// weighs less than one naming a single event (the county that shook),
 /// by `ln(1 + events / events naming the word)`, as class TF-IDF does.
 pub fn telling_words(
-    results: &Results,
+    posts: &Posts,
     m: &Membership,
     t: &Timeline,
     background: Background,
 ) -> Result<Vec<Vec<u32>>> {
     let all = vec![true; m.rules().len()];
-    let scored = count_words(results, m, t, &all, Count::Rivals, |_, c| {
+    let scored = count_words(posts, m, t, &all, Count::Rivals, |_, c| {
         words_of(&c, background)
     })?;
     Ok(across_events(scored))
@@ -69,7 +69,7 @@ pub fn telling_words(
 /// while a common word's burst over unrelated posts shares nothing else.
 /// 0 for the rules not asked for.
 pub fn companion_cover(
-    results: &Results,
+    posts: &Posts,
     m: &Membership,
     t: &Timeline,
     (wanted, count): (&[bool], Count),
@@ -78,7 +78,7 @@ pub fn companion_cover(
     eligible: impl Fn(u32) -> bool,
 ) -> Result<Vec<f64>> {
     let rules = m.rules();
-    count_words(results, m, t, wanted, count, |e, c| {
+    count_words(posts, m, t, wanted, count, |e, c| {
         let n = f64::from(c.posts.max(1));
         let mut covers: Vec<(f64, u32)> =
             c.df.iter()
@@ -102,7 +102,7 @@ pub fn companion_cover(
 /// into `finish`'s result (given the rule's index) a month after its last
 /// day, so that memory holds the counts of about two months of events.
 fn count_words<R: Default>(
-    results: &Results,
+    posts: &Posts,
     m: &Membership,
     t: &Timeline,
     wanted: &[bool],
@@ -113,8 +113,8 @@ fn count_words<R: Default>(
     let mut counting: Vec<Option<Counting>> =
         wanted.iter().map(|&w| w.then(Counting::default)).collect();
     let mut out: Vec<R> = (0..rules.len()).map(|_| R::default()).collect();
-    results.each(|a| {
-        if let Some(earliest) = a.rows.iter().filter_map(|r| r.date).min() {
+    posts.each(|earliest, rows| {
+        if let Some(earliest) = earliest {
             // Rows still to come are at least in this segment's month.
             for (e, r) in rules.iter().enumerate() {
                 if t.end(r.last).0 + 31 < earliest.0 {
@@ -124,7 +124,7 @@ fn count_words<R: Default>(
                 }
             }
         }
-        for row in &a.rows {
+        for row in rows {
             let mut events: Vec<usize> = Vec::new();
             let mut add = |e: usize| {
                 for x in [Some(e), rules[e].parent].into_iter().flatten() {
@@ -135,12 +135,12 @@ fn count_words<R: Default>(
             };
             match count {
                 Count::Rivals => {
-                    if let Verdict::In(e, _) = m.verdict(row.date, &row.terms) {
+                    if let Verdict::In(e, _) = m.verdict(row.date, row.terms) {
                         add(e);
                     }
                 }
                 Count::Alone => {
-                    for (e, _) in m.alone(row.date, &row.terms) {
+                    for (e, _) in m.alone(row.date, row.terms) {
                         add(e);
                     }
                 }
@@ -148,7 +148,7 @@ fn count_words<R: Default>(
             for x in events {
                 if let Some(c) = counting[x].as_mut() {
                     c.posts += 1;
-                    for &k in &row.terms {
+                    for &k in row.terms {
                         *c.df.entry(k).or_default() += 1;
                     }
                 }

@@ -57,16 +57,24 @@
 //! 7. **Ids** ([`ids`]). Events are matched to the previous run's by seed
 //!    and words, near in time, and keep their ids.
 //!
+//! The counts read the posts many times: once from the assignment
+//! results, then from memory ([`posts`]: the posts holding a candidate
+//! word, four fields each, up to [`posts::HELD_BYTES`]; beyond that from
+//! the results each time); the final tally reads the results again for
+//! the events' themes and example titles.
+//!
 //! Memory: the daily counts (days × distinct words of a day), the
-//! candidate bursts and their co-occurrences, one month of results, and
-//! the word counts of about two months of events while their words (or a
-//! one-word candidate's companion) are counted.
+//! candidate bursts and their co-occurrences, the posts kept for the
+//! counts, two months of results while they are read, and the word counts
+//! of about two months of events while their words (or a one-word
+//! candidate's companion) are counted.
 
 pub mod bursts;
 pub mod grouping;
 pub mod ids;
 pub mod labels;
 pub mod membership;
+pub mod posts;
 pub mod tally;
 pub mod timeline;
 pub mod words;
@@ -322,7 +330,12 @@ pub fn detect(input: &EventInput) -> Result<Found> {
     let cands = Candidates::of(&bursts, &t, |k| {
         kinds.kind(&input.names[&k]) == words::Kind::Name
     });
-    let co = Cooccurrence::count(input.results, &cands, &t, None)?;
+    let budget = match crate::fault::injected(crate::fault::Point::EventsOverBudget, "events") {
+        true => 0,
+        false => posts::HELD_BYTES,
+    };
+    let posts = posts::Posts::read(input.results, &t, &cands.keys(), budget)?;
+    let co = Cooccurrence::count(&posts, &cands, &t, None)?;
     let first_pass = rules_of(
         &grouping::group(&cands, &co, params.event_min_posts),
         &cands,
@@ -337,7 +350,7 @@ pub fn detect(input: &EventInput) -> Result<Found> {
         first_pass.into_iter().map(|c| c.rule).collect(),
         (0..n).collect(),
     );
-    let co = Cooccurrence::count(input.results, &cands, &t, Some(&m))?;
+    let co = Cooccurrence::count(&posts, &cands, &t, Some(&m))?;
     let mut candidates = rules_of(
         &grouping::group(&cands, &co, params.event_min_posts),
         &cands,
@@ -374,7 +387,7 @@ pub fn detect(input: &EventInput) -> Result<Found> {
                               count: tally::Count|
      -> Result<()> {
         let covers = labels::companion_cover(
-            input.results,
+            &posts,
             m,
             &t,
             (which, count),
@@ -401,7 +414,7 @@ pub fn detect(input: &EventInput) -> Result<Found> {
             candidates.iter().map(|c| c.rule.clone()).collect(),
             (0..n).collect(),
         );
-        let alone = tally::tally(input.results, &m, tally::Count::Alone)?;
+        let alone = tally::tally(&posts, &m, tally::Count::Alone)?;
         let passes = |c: &Candidate, x: &Tally| {
             evidence(c, x, score(c, x, &totals, &t), alone.outlets, params)
         };
@@ -437,7 +450,7 @@ pub fn detect(input: &EventInput) -> Result<Found> {
             candidates.iter().map(|c| c.rule.clone()).collect(),
             (0..n).collect(),
         );
-        let tallies = tally::tally(input.results, &m, tally::Count::Rivals)?;
+        let tallies = tally::tally(&posts, &m, tally::Count::Rivals)?;
         let scores: Vec<f64> = candidates
             .iter()
             .zip(&tallies.events)
@@ -487,8 +500,13 @@ pub fn detect(input: &EventInput) -> Result<Found> {
         }
         candidates = retain(candidates, &keep);
     };
+    // The events' themes and example titles come from whole rows.
+    let tallies = match posts.held() {
+        true => tally::tally(&posts.stored(), &m, tally::Count::Rivals)?,
+        false => tallies,
+    };
     found.happenings.roundups = tallies.roundups;
-    let telling = labels::telling_words(input.results, &m, &t, background)?;
+    let telling = labels::telling_words(&posts, &m, &t, background)?;
 
     // Ids, then the events as the reports show them.
     let rules = m.rules();

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use super::membership::{Membership, Verdict};
+use super::posts::Posts;
 use crate::error::Result;
 use crate::ids::ThemeIdx;
-use crate::results::Results;
 use crate::time::Day;
 
 /// Representative titles per event.
@@ -80,28 +80,18 @@ pub enum Count {
     Alone,
 }
 
-/// Counts the events of `m` over the analysed posts.
-pub fn tally(results: &Results, m: &Membership, count: Count) -> Result<Tallies> {
+/// Counts the events of `m` over the analysed posts. Their themes and
+/// best titles are counted only from posts read as whole rows
+/// ([`Posts::stored`]).
+pub fn tally(posts: &Posts, m: &Membership, count: Count) -> Result<Tallies> {
     let mut out = Tallies {
         events: vec![Tally::default(); m.rules().len()],
+        outlets: usize::from(posts.outlets()),
         ..Default::default()
     };
-    let mut first_outlet: Option<String> = None;
-    results.each(|a| {
-        for row in &a.rows {
-            if out.outlets < 2 {
-                if let Some(o) = &row.outlet {
-                    match &first_outlet {
-                        None => {
-                            first_outlet = Some(o.clone());
-                            out.outlets = 1;
-                        }
-                        Some(f) if f != o => out.outlets = 2,
-                        Some(_) => {}
-                    }
-                }
-            }
-            let Some(day) = row.date else { continue };
+    posts.each(|_, rows| {
+        for post in rows {
+            let Some(day) = post.date else { continue };
             // The events the post counts for, each with the words it
             // shares: its event and the longer story that is a part of.
             let mut chain: Vec<(usize, usize)> = Vec::new();
@@ -113,7 +103,7 @@ pub fn tally(results: &Results, m: &Membership, count: Count) -> Result<Tallies>
                 }
             };
             match count {
-                Count::Rivals => match m.verdict(row.date, &row.terms) {
+                Count::Rivals => match m.verdict(post.date, post.terms) {
                     Verdict::In(e, shared) => add(e, shared),
                     Verdict::Roundup => {
                         out.roundups += 1;
@@ -122,7 +112,7 @@ pub fn tally(results: &Results, m: &Membership, count: Count) -> Result<Tallies>
                     Verdict::Outside => continue,
                 },
                 Count::Alone => {
-                    for (e, shared) in m.alone(row.date, &row.terms) {
+                    for (e, shared) in m.alone(post.date, post.terms) {
                         add(e, shared);
                     }
                 }
@@ -131,23 +121,23 @@ pub fn tally(results: &Results, m: &Membership, count: Count) -> Result<Tallies>
                 let t = &mut out.events[x];
                 t.posts += 1;
                 *t.days.entry(day).or_default() += 1;
-                if let Some(min) = row.minute {
+                if let Some(min) = post.minute {
                     let span = t.times.entry(day).or_insert((min, min));
                     span.0 = span.0.min(min);
                     span.1 = span.1.max(min);
                 }
-                if let Some(o) = &row.outlet {
+                if let Some(o) = post.outlet {
                     match t.outlets.get_mut(o) {
                         Some(n) => *n += 1,
                         None => {
-                            t.outlets.insert(o.clone(), 1);
+                            t.outlets.insert(o.to_string(), 1);
                         }
                     }
                 }
-                if count == Count::Alone {
-                    // The evidence needs no themes and no titles.
+                // The evidence needs no themes and no titles.
+                let Some(row) = post.row.filter(|_| count == Count::Rivals) else {
                     continue;
-                }
+                };
                 *t.themes.entry(row.theme).or_default() += 1;
                 if row.title.is_empty() || t.best.iter().any(|b| b.title == row.title) {
                     continue;
