@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::html;
-use super::interactive::DailyCounts;
+use super::interactive::{DailyCounter, DailyCounts};
 
 use polars::prelude::*;
 use polars_io::prelude::{CsvWriter, ParquetWriter};
@@ -95,7 +95,14 @@ fn write_themes(path: &Path, analysis: &Analysis) -> Result<()> {
     })
 }
 
-fn write_rejected(path: &Path, rows: &Results) -> Result<()> {
+/// `rejected.csv`: the paths the walk could not read, then each month's
+/// rejections as `each` hands them over (the pass that writes the
+/// assignments).
+fn write_rejected(
+    path: &Path,
+    problems: &[Rejection],
+    each: impl FnOnce(&mut dyn FnMut(&Assigned) -> Result<()>) -> Result<()>,
+) -> Result<()> {
     write_atomic(path, |w| {
         let mut csv = csv::Writer::from_writer(w);
         let err = csv_err(path);
@@ -105,10 +112,10 @@ fn write_rejected(path: &Path, rows: &Results) -> Result<()> {
             csv.write_record([csv_safe(&r.path).as_ref(), csv_safe(&reason).as_ref()])
                 .map_err(&err)
         };
-        for r in rows.problems {
+        for r in problems {
             put(r)?;
         }
-        rows.each(|a| a.rejected.iter().try_for_each(&mut put))?;
+        each(&mut |a| a.rejected.iter().try_for_each(&mut put))?;
         csv.flush().map_err(|e| Error::write(path, e))
     })
 }
@@ -237,14 +244,15 @@ fn assignments_frame(
     DataFrame::new(rows.len(), cols).map_err(|e| Error::polars("building assignments", e))
 }
 
-/// `assignments.csv` and `.parquet`, written segment by segment: never the
-/// whole table in memory.
+/// `assignments.csv` and `.parquet`, written month by month: never the
+/// whole table in memory. Each month's results are also handed to `also`.
 fn write_assignments(
     out: &Path,
     rows: &Results,
     ids: &[u32],
     columns: &[String],
     membership: &Membership,
+    also: &mut dyn FnMut(&Assigned) -> Result<()>,
 ) -> Result<()> {
     let csv_path = out.join("assignments.csv");
     let pq_path = out.join("assignments.parquet");
@@ -268,6 +276,7 @@ fn write_assignments(
                 .map_err(fail(&pq_path))?;
             let mut header = true;
             rows.each(|a| {
+                also(a)?;
                 if a.rows.is_empty() {
                     return Ok(());
                 }
@@ -436,23 +445,14 @@ fn write_text(path: &Path, text: &str) -> Result<()> {
 }
 
 /// `index.html`; its interactive charts take the posts of each theme per
-/// day, counted here in one more pass over the results.
+/// day (`daily`, counted in the pass that writes the assignments).
 fn write_index(
     path: &Path,
     cx: &Context,
     analysis: &Analysis,
-    rows: &Results,
+    daily: Option<DailyCounts>,
     charts: &[PathBuf],
 ) -> Result<()> {
-    let daily = match (&analysis.trends, &analysis.axis) {
-        (Some(_), Some(axis)) => Some(DailyCounts::count(
-            rows,
-            analysis.themes.len(),
-            axis,
-            cx.trend.get_granularity(),
-        )?),
-        _ => None,
-    };
     let page = html::render(cx.dir, cx.trend, cx.input, analysis, charts, daily.as_ref());
     write_atomic(path, |w| {
         w.write_all(page.as_bytes())
@@ -762,12 +762,32 @@ pub fn write_all(
     write_themes(&file("themes.csv"), analysis)?;
     written.push(file("themes.csv"));
     let ids: Vec<u32> = analysis.themes.iter().map(|t| t.id).collect();
-    write_assignments(out, rows, &ids, &analysis.columns, membership)?;
+    // One pass over the results writes the assignments and the rejections,
+    // and collects the event pages' posts and the index's daily counts.
+    let mut event_posts = html::EventPosts::new(analysis, membership);
+    let mut daily = match (&analysis.trends, &analysis.axis) {
+        (Some(_), Some(axis)) => Some(DailyCounter::new(
+            analysis.themes.len(),
+            axis,
+            cx.trend.get_granularity(),
+        )),
+        _ => None,
+    };
+    write_rejected(&file("rejected.csv"), rows.problems, |rejected| {
+        write_assignments(out, rows, &ids, &analysis.columns, membership, &mut |a| {
+            rejected(a)?;
+            event_posts.add(a);
+            if let Some(d) = daily.as_mut() {
+                d.add(a);
+            }
+            Ok(())
+        })
+    })?;
     written.extend([file("assignments.csv"), file("assignments.parquet")]);
     write_events(out, analysis)?;
     write_rising_terms(&file("rising_terms.csv"), analysis)?;
     written.extend(["events.csv", "events.parquet", "rising_terms.csv"].map(file));
-    written.extend(html::write_event_pages(out, analysis, rows, membership)?);
+    written.extend(html::write_event_pages(out, analysis, event_posts)?);
     let list = out.join("events").join("index.html");
     write_text(&list, &super::morning::list_page(analysis, html::STYLE))?;
     written.push(list);
@@ -803,11 +823,16 @@ pub fn write_all(
     }
     write_history(&file("themes_history.csv"), cx.published, analysis)?;
     written.push(file("themes_history.csv"));
-    write_rejected(&file("rejected.csv"), rows)?;
     written.push(file("rejected.csv"));
     write_run_json(&file("run.json"), cx, analysis)?;
     written.push(file("run.json"));
-    write_index(&file("index.html"), cx, analysis, rows, charts)?;
+    write_index(
+        &file("index.html"),
+        cx,
+        analysis,
+        daily.map(DailyCounter::finish),
+        charts,
+    )?;
     written.push(file("index.html"));
     Ok(written)
 }

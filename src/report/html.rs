@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::events::Membership;
 use crate::look::palette::theme_css;
 use crate::look::period_label;
-use crate::results::Results;
+use crate::results::Assigned;
 use crate::time::Granularity;
 use crate::trend::TrendParams;
 
@@ -299,39 +299,58 @@ fn what_happened(h: &mut String, out: &Path, a: &Analysis, g: Granularity) {
     }
 }
 
-/// One page per event (`events/event_ID.html`) listing its posts, linked
-/// to their files. Returns the pages written.
-pub fn write_event_pages(
-    out: &Path,
-    a: &Analysis,
-    rows: &Results,
-    membership: &Membership,
-) -> Result<Vec<PathBuf>> {
-    let events = &a.happenings.events;
-    let dir = out.join("events");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
-    let index: HashMap<u32, usize> = events.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
-    let mut posts: Vec<Vec<(Option<i32>, String, String)>> = vec![Vec::new(); events.len()];
-    rows.each(|res| {
+/// The posts each event's page lists (its first [`MAX_EVENT_POSTS`]),
+/// collected month by month as a pass over the results that also does
+/// other work reads them.
+pub struct EventPosts<'a> {
+    events: &'a [Event],
+    membership: &'a Membership,
+    index: HashMap<u32, usize>,
+    posts: Vec<Vec<(Option<i32>, String, String)>>,
+}
+
+impl<'a> EventPosts<'a> {
+    /// None collected yet, for the events of `a`.
+    pub fn new(a: &'a Analysis, membership: &'a Membership) -> Self {
+        let events = &a.happenings.events;
+        EventPosts {
+            events,
+            membership,
+            index: events.iter().enumerate().map(|(i, e)| (e.id, i)).collect(),
+            posts: vec![Vec::new(); events.len()],
+        }
+    }
+
+    /// Takes the posts of one month's results.
+    pub fn add(&mut self, res: &Assigned) {
         for r in &res.rows {
             // A part's posts are its story's too: the story's page lists
             // what its count holds.
-            let part = membership
+            let part = self
+                .membership
                 .event_id(r)
-                .and_then(|id| index.get(&id))
+                .and_then(|id| self.index.get(&id))
                 .copied();
             let story = part
-                .and_then(|i| events[i].parent)
-                .and_then(|p| index.get(&p))
+                .and_then(|i| self.events[i].parent)
+                .and_then(|p| self.index.get(&p))
                 .copied();
             for i in [part, story].into_iter().flatten() {
-                if posts[i].len() < MAX_EVENT_POSTS {
-                    posts[i].push((r.date.map(|d| d.0), r.title.clone(), r.path.clone()));
+                if self.posts[i].len() < MAX_EVENT_POSTS {
+                    self.posts[i].push((r.date.map(|d| d.0), r.title.clone(), r.path.clone()));
                 }
             }
         }
-        Ok(())
-    })?;
+    }
+}
+
+/// One page per event (`events/event_ID.html`) listing its posts, linked
+/// to their files. Returns the pages written.
+pub fn write_event_pages(out: &Path, a: &Analysis, posts: EventPosts) -> Result<Vec<PathBuf>> {
+    let events = &a.happenings.events;
+    let dir = out.join("events");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    let posts = posts.posts;
     let mut written = Vec::new();
     for (e, list) in events.iter().zip(posts) {
         let mut h = String::new();

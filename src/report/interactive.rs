@@ -33,10 +33,9 @@ use serde_json::{json, Value};
 use crate::aggregate::PERIOD_SAMPLE;
 use crate::analysis::{Analysis, SampledPost, Trends};
 use crate::cluster::group::MAX_BANDS;
-use crate::error::Result;
 use crate::look::html_escape as esc;
 use crate::look::palette::theme_css;
-use crate::results::Results;
+use crate::results::Assigned;
 use crate::time::{epoch_days, Granularity, TimeAxis};
 
 /// Apache ECharts, the full minified build (`data/echarts/README.md`).
@@ -81,39 +80,62 @@ pub struct DailyCounts {
     pub counts: Vec<Vec<u32>>,
 }
 
-impl DailyCounts {
-    /// Counts the analysed posts of `rows` by theme and day (one pass over
-    /// the results; memory: themes × days of the axis). Posts without a
-    /// date or off the axis are left out, as in the trends.
-    pub fn count(
-        rows: &Results,
-        themes: usize,
-        axis: &TimeAxis,
-        g: Granularity,
-    ) -> Result<DailyCounts> {
+/// [`DailyCounts`] counted month by month, as a pass over the results
+/// that also does other work reads them (memory: themes × days of the
+/// axis). Posts without a date or off the axis are left out, as in the
+/// trends.
+pub struct DailyCounter<'a> {
+    axis: &'a TimeAxis,
+    g: Granularity,
+    first_day: i32,
+    counts: DailyCounts,
+}
+
+impl<'a> DailyCounter<'a> {
+    /// No posts counted yet, for `themes` themes over `axis`.
+    pub fn new(themes: usize, axis: &'a TimeAxis, g: Granularity) -> Self {
         let first = axis.first_period;
         let end = g.next_start(axis.last_period);
         let days = (end - first).num_days().max(0) as usize;
-        let mut counts = vec![vec![0u32; days]; themes];
-        let first_day = epoch_days(first);
-        rows.each(|a| {
-            for r in &a.rows {
-                let Some(day) = r.date else { continue };
-                if !axis.holds_day(day, g) {
-                    continue;
-                }
-                let Ok(i) = usize::try_from(day.0 - first_day) else {
-                    continue;
-                };
-                if let Some(c) = counts.get_mut(r.theme.get()).and_then(|row| row.get_mut(i)) {
-                    *c += 1;
-                }
-            }
-            Ok(())
-        })?;
-        Ok(DailyCounts { first, counts })
+        DailyCounter {
+            axis,
+            g,
+            first_day: epoch_days(first),
+            counts: DailyCounts {
+                first,
+                counts: vec![vec![0u32; days]; themes],
+            },
+        }
     }
 
+    /// Counts the analysed posts of one month's results.
+    pub fn add(&mut self, a: &Assigned) {
+        for r in &a.rows {
+            let Some(day) = r.date else { continue };
+            if !self.axis.holds_day(day, self.g) {
+                continue;
+            }
+            let Ok(i) = usize::try_from(day.0 - self.first_day) else {
+                continue;
+            };
+            if let Some(c) = self
+                .counts
+                .counts
+                .get_mut(r.theme.get())
+                .and_then(|row| row.get_mut(i))
+            {
+                *c += 1;
+            }
+        }
+    }
+
+    /// The counts.
+    pub fn finish(self) -> DailyCounts {
+        self.counts
+    }
+}
+
+impl DailyCounts {
     /// The counts added up into periods of `unit`: the first period's
     /// first day and `[theme][period]`, every period from the first to the
     /// last (those without posts included).
