@@ -418,9 +418,9 @@ pub fn assign(
                 };
                 if let Some(prev) = previous {
                     let copies = |docs: &[DocId]| copies_hash(input.duplicates, docs);
-                    if let Some(a) = results::stored(prev, seg, &key, copies) {
+                    if let Some(sums) = results::stored(prev, seg, &key, copies) {
                         carry(prev, dir, seg)?;
-                        return Ok((a.aggregates, true));
+                        return Ok((sums, true));
                     }
                 }
                 let (a, docs) = assign_segment(seg, input)?;

@@ -22,7 +22,7 @@ use crate::store::SegmentRef;
 use crate::time::Day;
 
 /// Assignment output magic.
-pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x07";
+pub const ASSIGNED_MAGIC: &[u8; 8] = b"TTASG\x00\x00\x08";
 
 /// One analysed post, as `assignments.csv` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,28 +101,45 @@ pub fn output_path(dir: &Path, seg: &SegmentRef) -> PathBuf {
     dir.join(format!("{}.out", seg.entry.file.replace('/', "_")))
 }
 
-/// The stored result of `seg` in `dir`, if it was made with `key` and with
-/// the same copies among its posts (`copies` hashes them, given the
-/// segment's docs).
+/// The sums of the stored result of `seg` in `dir`, if it was made with
+/// `key` and with the same copies among its posts (`copies` hashes them,
+/// given the segment's docs). The rows are not decoded.
 pub fn stored(
     dir: &Path,
     seg: &SegmentRef,
     key: &ResultKey,
     copies: impl Fn(&[DocId]) -> u64,
-) -> Option<Assigned> {
+) -> Option<Aggregates> {
     let blocks = codec::read_blocks(&output_path(dir, seg), ASSIGNED_MAGIC).ok()?;
-    let [head, body] = blocks.as_slice() else {
+    let [head, _, sums] = blocks.as_slice() else {
         return None;
     };
     let head: Head = codec::decode(head).ok()?;
     if head.key != *key || head.copies != copies(&head.docs) {
         return None;
     }
-    codec::decode(body).ok()
+    codec::decode(sums).ok()
+}
+
+/// A result's rows and rejections as written (its sums are a block of
+/// their own).
+#[derive(Serialize)]
+struct BodyOut<'a> {
+    rows: &'a [Assignment],
+    rejected: &'a [Rejection],
+}
+
+/// See [`BodyOut`].
+#[derive(Deserialize)]
+struct BodyIn {
+    rows: Vec<Assignment>,
+    rejected: Vec<Rejection>,
 }
 
 /// Writes `a`, the result of `seg` made with `key` from `docs` whose copies
-/// hash to `copies`, into `dir`.
+/// hash to `copies`, into `dir`: its head, its rows and rejections, and its
+/// sums, three blocks, so that a re-run checks the head and takes the sums
+/// without decoding the rows.
 pub fn save(
     dir: &Path,
     seg: &SegmentRef,
@@ -135,8 +152,13 @@ pub fn save(
     let head = &head;
     let path = output_path(dir, seg);
     let h = codec::encode(head).map_err(|e| Error::write(&path, e))?;
-    let body = codec::encode(a).map_err(|e| Error::write(&path, e))?;
-    codec::write_blocks(&path, ASSIGNED_MAGIC, &[&h, &body])
+    let body = codec::encode(&BodyOut {
+        rows: &a.rows,
+        rejected: &a.rejected,
+    })
+    .map_err(|e| Error::write(&path, e))?;
+    let sums = codec::encode(&a.aggregates).map_err(|e| Error::write(&path, e))?;
+    codec::write_blocks(&path, ASSIGNED_MAGIC, &[&h, &body, &sums])
 }
 
 /// Assignment results kept in memory for the report of the same run (up
@@ -209,16 +231,17 @@ pub fn collect(segments: &[SegmentRef], dir: &Path, model: u64) -> Result<Aggreg
                 "made with another model; run `theme-trends assign` again".into(),
             ));
         }
-        let body: Assigned = blocks
-            .get(1)
+        let sums: Aggregates = blocks
+            .get(2)
             .ok_or_else(|| unassigned("incomplete".into()))
             .and_then(|b| codec::decode(b).map_err(unassigned))?;
-        total.merge(body.aggregates);
+        total.merge(sums);
     }
     Ok(total)
 }
 
-/// Reads the rows and rejections of a segment's stored result.
+/// Reads the rows and rejections of a segment's stored result (its sums
+/// are left empty).
 pub fn read_output(dir: &Path, seg: &SegmentRef) -> Result<Assigned> {
     let path = output_path(dir, seg);
     let blocks = codec::read_blocks(&path, ASSIGNED_MAGIC).map_err(|reason| Error::Damaged {
@@ -231,10 +254,15 @@ pub fn read_output(dir: &Path, seg: &SegmentRef) -> Result<Assigned> {
         path: path.clone(),
         reason: "incomplete".into(),
     })?;
-    codec::decode(body).map_err(|reason| Error::Damaged {
+    let body: BodyIn = codec::decode(body).map_err(|reason| Error::Damaged {
         what: "assignment result",
         path,
         reason,
+    })?;
+    Ok(Assigned {
+        rows: body.rows,
+        rejected: body.rejected,
+        aggregates: Aggregates::default(),
     })
 }
 

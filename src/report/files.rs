@@ -166,13 +166,14 @@ const ASSIGNMENT_COLUMNS: [&str; 10] = [
     "doc_id", "path", "date", "title", "theme_id", "score", "credit", "event_id", "outlet", "time",
 ];
 
-/// The assignments of one segment as a table; `for_csv` applies
-/// [`csv_safe`] to text. `ids[t]` is the id of theme index `t`.
+/// The assignments of one month as a table; `for_csv` applies
+/// [`csv_safe`] to text. `ids[t]` is the id of theme index `t`, `events`
+/// each row's event.
 fn assignments_frame(
     a: &Assigned,
     ids: &[u32],
     columns: &[String],
-    membership: &Membership,
+    events: &[Option<u32>],
     for_csv: bool,
 ) -> Result<DataFrame> {
     let rows = &a.rows;
@@ -213,12 +214,7 @@ fn assignments_frame(
             "credit".into(),
             text(&|x| x.credit.as_deref().unwrap_or("")),
         ),
-        Column::new(
-            "event_id".into(),
-            rows.iter()
-                .map(|x| membership.event_id(x))
-                .collect::<Vec<Option<u32>>>(),
-        ),
+        Column::new("event_id".into(), events.to_vec()),
         Column::new(
             "outlet".into(),
             text(&|x| x.outlet.as_deref().unwrap_or("")),
@@ -245,14 +241,15 @@ fn assignments_frame(
 }
 
 /// `assignments.csv` and `.parquet`, written month by month: never the
-/// whole table in memory. Each month's results are also handed to `also`.
+/// whole table in memory. Each month's results are also handed to `also`,
+/// with each row's event.
 fn write_assignments(
     out: &Path,
     rows: &Results,
     ids: &[u32],
     columns: &[String],
     membership: &Membership,
-    also: &mut dyn FnMut(&Assigned) -> Result<()>,
+    also: &mut dyn FnMut(&Assigned, &[Option<u32>]) -> Result<()>,
 ) -> Result<()> {
     let csv_path = out.join("assignments.csv");
     let pq_path = out.join("assignments.parquet");
@@ -267,7 +264,7 @@ fn write_assignments(
                 rejected: Vec::new(),
                 aggregates: Default::default(),
             };
-            let schema = assignments_frame(&empty, ids, columns, membership, false)?
+            let schema = assignments_frame(&empty, ids, columns, &[], false)?
                 .schema()
                 .as_ref()
                 .clone();
@@ -276,21 +273,23 @@ fn write_assignments(
                 .map_err(fail(&pq_path))?;
             let mut header = true;
             rows.each(|a| {
-                also(a)?;
+                let events: Vec<Option<u32>> =
+                    a.rows.iter().map(|r| membership.event_id(r)).collect();
+                also(a, &events)?;
                 if a.rows.is_empty() {
                     return Ok(());
                 }
-                let mut df = assignments_frame(a, ids, columns, membership, true)?;
+                let mut df = assignments_frame(a, ids, columns, &events, true)?;
                 CsvWriter::new(&mut *csv_w)
                     .include_header(header)
                     .finish(&mut df)
                     .map_err(fail(&csv_path))?;
                 header = false;
-                pq.write_batch(&assignments_frame(a, ids, columns, membership, false)?)
+                pq.write_batch(&assignments_frame(a, ids, columns, &events, false)?)
                     .map_err(fail(&pq_path))
             })?;
             if header {
-                let mut df = assignments_frame(&empty, ids, columns, membership, true)?;
+                let mut df = assignments_frame(&empty, ids, columns, &[], true)?;
                 CsvWriter::new(&mut *csv_w)
                     .include_header(true)
                     .finish(&mut df)
@@ -764,7 +763,7 @@ pub fn write_all(
     let ids: Vec<u32> = analysis.themes.iter().map(|t| t.id).collect();
     // One pass over the results writes the assignments and the rejections,
     // and collects the event pages' posts and the index's daily counts.
-    let mut event_posts = html::EventPosts::new(analysis, membership);
+    let mut event_posts = html::EventPosts::new(analysis);
     let mut daily = match (&analysis.trends, &analysis.axis) {
         (Some(_), Some(axis)) => Some(DailyCounter::new(
             analysis.themes.len(),
@@ -774,14 +773,21 @@ pub fn write_all(
         _ => None,
     };
     write_rejected(&file("rejected.csv"), rows.problems, |rejected| {
-        write_assignments(out, rows, &ids, &analysis.columns, membership, &mut |a| {
-            rejected(a)?;
-            event_posts.add(a);
-            if let Some(d) = daily.as_mut() {
-                d.add(a);
-            }
-            Ok(())
-        })
+        write_assignments(
+            out,
+            rows,
+            &ids,
+            &analysis.columns,
+            membership,
+            &mut |a, events| {
+                rejected(a)?;
+                event_posts.add(a, events);
+                if let Some(d) = daily.as_mut() {
+                    d.add(a);
+                }
+                Ok(())
+            },
+        )
     })?;
     written.extend([file("assignments.csv"), file("assignments.parquet")]);
     write_events(out, analysis)?;

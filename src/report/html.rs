@@ -22,7 +22,6 @@ use std::io::Write as _;
 use crate::analysis::Theme;
 use crate::analysis::{Analysis, Event, RisingTerm, Trends};
 use crate::error::{Error, Result};
-use crate::events::Membership;
 use crate::look::palette::theme_css;
 use crate::look::period_label;
 use crate::results::Assigned;
@@ -304,33 +303,28 @@ fn what_happened(h: &mut String, out: &Path, a: &Analysis, g: Granularity) {
 /// other work reads them.
 pub struct EventPosts<'a> {
     events: &'a [Event],
-    membership: &'a Membership,
     index: HashMap<u32, usize>,
     posts: Vec<Vec<(Option<i32>, String, String)>>,
 }
 
 impl<'a> EventPosts<'a> {
     /// None collected yet, for the events of `a`.
-    pub fn new(a: &'a Analysis, membership: &'a Membership) -> Self {
+    pub fn new(a: &'a Analysis) -> Self {
         let events = &a.happenings.events;
         EventPosts {
             events,
-            membership,
             index: events.iter().enumerate().map(|(i, e)| (e.id, i)).collect(),
             posts: vec![Vec::new(); events.len()],
         }
     }
 
-    /// Takes the posts of one month's results.
-    pub fn add(&mut self, res: &Assigned) {
-        for r in &res.rows {
+    /// Takes the posts of one month's results, each in the event of
+    /// `events` (its id).
+    pub fn add(&mut self, res: &Assigned, events: &[Option<u32>]) {
+        for (r, event) in res.rows.iter().zip(events) {
             // A part's posts are its story's too: the story's page lists
             // what its count holds.
-            let part = self
-                .membership
-                .event_id(r)
-                .and_then(|id| self.index.get(&id))
-                .copied();
+            let part = event.and_then(|id| self.index.get(&id)).copied();
             let story = part
                 .and_then(|i| self.events[i].parent)
                 .and_then(|p| self.index.get(&p))
