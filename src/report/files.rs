@@ -240,6 +240,10 @@ fn assignments_frame(
     DataFrame::new(rows.len(), cols).map_err(|e| Error::polars("building assignments", e))
 }
 
+/// What else a pass over the results does with each month: its results
+/// and each row's event.
+type MonthSink<'a> = dyn FnMut(&Assigned, &[Option<u32>]) -> Result<()> + 'a;
+
 /// `assignments.csv` and `.parquet`, written month by month: never the
 /// whole table in memory. Each month's results are also handed to `also`,
 /// with each row's event.
@@ -249,7 +253,7 @@ fn write_assignments(
     ids: &[u32],
     columns: &[String],
     membership: &Membership,
-    also: &mut dyn FnMut(&Assigned, &[Option<u32>]) -> Result<()>,
+    also: &mut MonthSink,
 ) -> Result<()> {
     let csv_path = out.join("assignments.csv");
     let pq_path = out.join("assignments.parquet");
