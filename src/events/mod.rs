@@ -294,12 +294,20 @@ pub fn detect(input: &EventInput) -> Result<Found> {
     if params.no_events {
         return Ok(found);
     }
-    let daily: BTreeMap<Day, Daily> = input
-        .daily
-        .iter()
-        .filter(|(_, d)| d.posts > 0)
-        .map(|(&d, x)| (d, x.clone()))
-        .collect();
+    // Days without posts are left out; copied only when there are any.
+    let daily: std::borrow::Cow<BTreeMap<Day, Daily>> =
+        match input.daily.values().all(|d| d.posts > 0) {
+            true => std::borrow::Cow::Borrowed(input.daily),
+            false => std::borrow::Cow::Owned(
+                input
+                    .daily
+                    .iter()
+                    .filter(|(_, d)| d.posts > 0)
+                    .map(|(&d, x)| (d, x.clone()))
+                    .collect(),
+            ),
+        };
+    let daily = daily.as_ref();
     let (unit, per_day) = timeline::unit_of(&daily);
     found.happenings.unit = unit;
     found.happenings.posts_per_day = per_day;
