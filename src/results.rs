@@ -284,7 +284,8 @@ impl Results<'_> {
     /// rejections in doc order: the segments of one month (from several
     /// parts, say) are merged, so the files do not depend on how the work
     /// was split. The next month is read (its segments in parallel) while
-    /// `f` works on this one. Memory: two months' rows.
+    /// `f` works on this one. Memory: the rows of two months, three while
+    /// a month of several segments is merged.
     pub fn each(&self, mut f: impl FnMut(&Assigned) -> Result<()>) -> Result<()> {
         let months: Vec<&[SegmentRef]> = self
             .segments
@@ -301,7 +302,14 @@ impl Results<'_> {
                 if let Some(&m) = months.get(i + 1) {
                     next = Some(scope.spawn(move || self.month(m)));
                 }
-                f(current.get())?;
+                if let Err(e) = f(current.get()) {
+                    // The month being read is waited for here, so that
+                    // its own failure cannot hide this error.
+                    if let Some(h) = next.take() {
+                        let _ = h.join();
+                    }
+                    return Err(e);
+                }
             }
             Ok(())
         })

@@ -270,8 +270,10 @@ mod tests {
         let store = store_of(dir.path(), &posts);
         let segments = store.segments();
         let tmp = dir.path().join("tmp");
-        let in_memory = exact_copies(&segments, &tmp, usize::MAX).unwrap().copies;
-        let spilled = exact_copies(&segments, &tmp, 1).unwrap().copies;
+        let in_memory = exact_copies(&segments, &tmp, usize::MAX, false)
+            .unwrap()
+            .copies;
+        let spilled = exact_copies(&segments, &tmp, 1, false).unwrap().copies;
         assert_eq!(in_memory.len(), 33);
         assert_eq!(spilled, in_memory);
         assert!(!tmp.exists(), "the spill folder is removed");
@@ -343,6 +345,64 @@ mod tests {
         assert!(
             matches!(dups.of(DocId(7)), Some(RejectReason::NearDuplicate { of, .. }) if of == "p5.md")
         );
+    }
+
+    #[test]
+    fn a_night_starts_from_the_state_a_night_left_and_a_removed_post_makes_a_whole_search() {
+        let dir = tempfile::tempdir().unwrap();
+        let store_dir = dir.path().join("store");
+        let states: Vec<std::path::PathBuf> =
+            (0..4).map(|i| dir.path().join(format!("s{i}"))).collect();
+        for s in &states {
+            std::fs::create_dir_all(s).unwrap();
+        }
+        let params = DedupParams {
+            near_duplicate: 0.75,
+            keep_near_duplicates: false,
+        };
+        let tmp = dir.path().join("tmp");
+        let edited = STORY.replace("今天", "今日");
+        let other_edited = OTHER.replace("秩序井然", "秩序良好");
+        let mut entries = segments_of(&store_dir, "a", &[(0, 1, "统计", STORY)]);
+        let first = entries.clone();
+        let search = |entries: &[crate::store::SegmentEntry], from: Option<usize>, to: usize| {
+            let store = open_store(&store_dir, entries.to_vec());
+            let (dups, how) = find_duplicates_since(
+                &store,
+                &params,
+                &tmp,
+                from.map(|i| states[i].as_path()),
+                Some(&states[to]),
+            )
+            .unwrap();
+            (dups, how, find_duplicates(&store, &params, &tmp).unwrap())
+        };
+        search(&entries, None, 0);
+        // Night one: a near copy and a new story; night two: copies of both.
+        entries.extend(segments_of(
+            &store_dir,
+            "b",
+            &[(1, 1, "统计", edited.as_str()), (2, 2, "春运", OTHER)],
+        ));
+        let (dups, how, whole) = search(&entries, Some(0), 1);
+        assert_eq!((how, &dups), (Search::Night { posts: 2 }, &whole));
+        entries.extend(segments_of(
+            &store_dir,
+            "c",
+            &[(3, 2, "统计", STORY), (4, 2, "春运", other_edited.as_str())],
+        ));
+        let (dups, how, whole) = search(&entries, Some(1), 2);
+        assert_eq!((how, &dups), (Search::Night { posts: 2 }, &whole));
+        let found: Vec<u64> = dups.copies.keys().map(|d| d.0).collect();
+        assert_eq!(found, [1, 3, 4]);
+        // The first segment gone: its post was removed from the archive.
+        let without: Vec<_> = entries[first.len()..].to_vec();
+        let (dups, how, whole) = search(&without, Some(2), 3);
+        assert!(
+            matches!(how, Search::All(Some(ref why)) if why.contains("removed")),
+            "{how:?}"
+        );
+        assert_eq!(dups, whole);
     }
 
     #[test]

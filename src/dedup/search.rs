@@ -36,21 +36,37 @@ fn month_code(p: Partition) -> i32 {
     }
 }
 
-/// The first post of each distinct text: its exact key and where it is
-/// (its segment's place in the list searched, its record among the
-/// segment's current records).
+/// The first post of each distinct text: its exact key (two halves, so
+/// that it takes 24 bytes) and where it is (its segment's place in the
+/// list searched, its record among the segment's current records).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Original {
-    pub key: u128,
+    hi: u64,
+    lo: u64,
     pub segment: u32,
     pub record: u32,
+}
+
+impl Original {
+    pub fn new(key: u128, segment: u32, record: u32) -> Self {
+        Original {
+            hi: (key >> 64) as u64,
+            lo: key as u64,
+            segment,
+            record,
+        }
+    }
+
+    pub fn key(&self) -> u128 {
+        (u128::from(self.hi) << 64) | u128::from(self.lo)
+    }
 }
 
 /// What the exact-copy pass found.
 pub(super) struct ExactPass {
     /// Each copy, and why.
     pub copies: std::collections::BTreeMap<DocId, RejectReason>,
-    /// The original of every distinct text, sorted by key.
+    /// The original of every distinct text, sorted by key (when kept).
     pub originals: Vec<Original>,
     /// The latest post searched, in the order posts count as earlier.
     pub last: Option<(Partition, DocId)>,
@@ -59,11 +75,13 @@ pub(super) struct ExactPass {
 /// Exact copies: every accepted post's key is spilled into one of
 /// [`BUCKETS`] files by its top bits; each bucket is sorted alone, and in
 /// each run of equal keys the earliest post is the original. Returns the
-/// copies and every original, sorted by key.
+/// copies and, with `keep_originals`, every original, sorted by key (24
+/// bytes a distinct post).
 pub(super) fn exact_copies(
     segments: &[SegmentRef],
     tmp: &Path,
     spill_at: usize,
+    keep_originals: bool,
 ) -> Result<ExactPass> {
     let bucket_path = |b: usize| tmp.join(format!("exact-{b:02}.bin"));
     // Keys are buffered per bucket and go to disk only when the buffers
@@ -148,11 +166,9 @@ pub(super) fn exact_copies(
         entries.sort_unstable();
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
             let first = run[0];
-            originals.push(Original {
-                key: first.0,
-                segment: first.3,
-                record: first.4,
-            });
+            if keep_originals {
+                originals.push(Original::new(first.0, first.3, first.4));
+            }
             for e in &run[1..] {
                 pending.push((DocId(e.2), first.3, first.4));
             }
@@ -163,7 +179,7 @@ pub(super) fn exact_copies(
     }
     // Buckets are taken by the keys' top bits, in order: the originals
     // come out sorted by key.
-    debug_assert!(originals.windows(2).all(|w| w[0].key < w[1].key));
+    debug_assert!(originals.windows(2).all(|w| w[0].key() < w[1].key()));
     let mut out = std::collections::BTreeMap::new();
     name_originals(segments, pending, &mut out)?;
     Ok(ExactPass {

@@ -40,6 +40,9 @@ pub const STATE_MAGIC: &[u8; 8] = b"TTDST\x00\x00\x01";
 pub const STATE_FILE: &str = "copies-state.bin";
 /// Bytes of one original in the state file: key, segment, record.
 const ORIGINAL_BYTES: usize = 24;
+/// The version of the search (`search.rs`): a state made by another
+/// version is not used. Raise it when the search may find other copies.
+const SEARCH_VERSION: u32 = 1;
 
 /// A segment as it was searched: its file and which of its records were
 /// current.
@@ -114,7 +117,12 @@ pub fn find(
     previous: Option<&Path>,
     save: Option<&Path>,
 ) -> Result<(Duplicates, Search)> {
-    let settings = crate::cache::key(params);
+    // The settings, and the version of the search that found the copies.
+    let settings = format!(
+        "{} {SEARCH_VERSION} {}",
+        env!("CARGO_PKG_VERSION"),
+        crate::cache::key(params)
+    );
     let night = match previous.map(|dir| load(&dir.join(STATE_FILE))) {
         None => Err(None),
         Some(Ok(None)) => Err(None),
@@ -123,7 +131,10 @@ pub fn find(
     };
     let (state, how) = match night {
         Ok((state, posts)) => (state, Search::Night { posts }),
-        Err(why) => (whole(segments, params, &settings, tmp)?, Search::All(why)),
+        Err(why) => (
+            whole(segments, params, &settings, tmp, save.is_some())?,
+            Search::All(why),
+        ),
     };
     if let Some(dir) = save {
         write(&dir.join(STATE_FILE), &state)?;
@@ -137,8 +148,9 @@ fn whole(
     params: &DedupParams,
     settings: &str,
     tmp: &Path,
+    keep_originals: bool,
 ) -> Result<State> {
-    let exact = exact_copies(segments, tmp, SPILL_AT)?;
+    let exact = exact_copies(segments, tmp, SPILL_AT, keep_originals)?;
     let mut copies = exact.copies;
     if !params.keep_near_duplicates {
         near_copies(
@@ -191,7 +203,7 @@ fn night(
     let fresh: Vec<usize> = (0..segments.len())
         .filter(|&i| !settled.contains(segments[i].entry.file.as_str()))
         .collect();
-    let failed = |e: crate::error::Error| Some(format!("a new segment: {e}"));
+    let failed = |e: crate::error::Error| Some(format!("reading the store: {e}"));
     // The new posts' keys: (key, month, doc, segment, record).
     let mut new: Vec<(u128, Partition, DocId, u32, u32)> = Vec::new();
     for &s in &fresh {
@@ -218,10 +230,7 @@ fn night(
     let mut originals: Vec<Original> = state
         .originals
         .into_iter()
-        .map(|o| Original {
-            segment: now[o.segment as usize],
-            ..o
-        })
+        .map(|o| Original::new(o.key(), now[o.segment as usize], o.record))
         .collect();
     // Exact copies: a new post whose text is known is a copy of its
     // original; among new posts of one text, the earliest is the original.
@@ -229,14 +238,10 @@ fn night(
     let mut pending = Vec::new();
     let mut added = Vec::new();
     for run in new.chunk_by(|a, b| a.0 == b.0) {
-        let (first, rest) = match originals.binary_search_by_key(&run[0].0, |o| o.key) {
+        let (first, rest) = match originals.binary_search_by_key(&run[0].0, Original::key) {
             Ok(i) => ((originals[i].segment, originals[i].record), run),
             Err(_) => {
-                added.push(Original {
-                    key: run[0].0,
-                    segment: run[0].3,
-                    record: run[0].4,
-                });
+                added.push(Original::new(run[0].0, run[0].3, run[0].4));
                 ((run[0].3, run[0].4), &run[1..])
             }
         };
@@ -293,7 +298,7 @@ fn write(path: &Path, state: &State) -> Result<()> {
         crate::codec::encode(&state.meta).map_err(|e| crate::error::Error::write(path, e))?;
     let mut originals = Vec::with_capacity(state.originals.len() * ORIGINAL_BYTES);
     for o in &state.originals {
-        originals.extend_from_slice(&o.key.to_le_bytes());
+        originals.extend_from_slice(&o.key().to_le_bytes());
         originals.extend_from_slice(&o.segment.to_le_bytes());
         originals.extend_from_slice(&o.record.to_le_bytes());
     }
@@ -317,14 +322,17 @@ fn load(path: &Path) -> std::result::Result<Option<State>, String> {
     let n = meta.segments.len() as u32;
     let originals: Vec<Original> = originals
         .chunks_exact(ORIGINAL_BYTES)
-        .map(|c| Original {
-            key: u128::from_le_bytes(c[..16].try_into().expect("16")),
-            segment: u32::from_le_bytes(c[16..20].try_into().expect("4")),
-            record: u32::from_le_bytes(c[20..24].try_into().expect("4")),
+        .map(|c| {
+            Original::new(
+                u128::from_le_bytes(c[..16].try_into().expect("16")),
+                u32::from_le_bytes(c[16..20].try_into().expect("4")),
+                u32::from_le_bytes(c[20..24].try_into().expect("4")),
+            )
         })
         .collect();
+    drop(blocks);
     if originals.iter().any(|o| o.segment >= n)
-        || originals.windows(2).any(|w| w[0].key >= w[1].key)
+        || originals.windows(2).any(|w| w[0].key() >= w[1].key())
     {
         return Err("originals out of order or out of range".into());
     }

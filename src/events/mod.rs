@@ -308,7 +308,7 @@ pub fn detect(input: &EventInput) -> Result<Found> {
             ),
         };
     let daily = daily.as_ref();
-    let (unit, per_day) = timeline::unit_of(&daily);
+    let (unit, per_day) = timeline::unit_of(daily);
     found.happenings.unit = unit;
     found.happenings.posts_per_day = per_day;
     found.happenings.unit_rule = timeline::unit_rule();
@@ -328,8 +328,8 @@ pub fn detect(input: &EventInput) -> Result<Found> {
     if t.n < 2 {
         return Ok(found);
     }
-    let totals = t.totals(&daily);
-    let mut bursts = bursts::word_bursts(&daily, &t, &totals, params.event_min_posts);
+    let totals = t.totals(daily);
+    let mut bursts = bursts::word_bursts(daily, &t, &totals, params.event_min_posts);
     bursts.retain(|b| input.names.contains_key(&b.key));
     found.happenings.rising = rising_terms(&bursts, &t, (first, last), input.names);
 
@@ -342,7 +342,8 @@ pub fn detect(input: &EventInput) -> Result<Found> {
         true => 0,
         false => posts::HELD_BYTES,
     };
-    let posts = posts::Posts::read(input.results, &t, &cands.keys(), budget)?;
+    let wanted = cands.keys();
+    let posts = posts::Posts::read(input.results, &t, &wanted, budget)?;
     let co = Cooccurrence::count(&posts, &cands, &t, None)?;
     let first_pass = rules_of(
         &grouping::group(&cands, &co, params.event_min_posts),

@@ -9,8 +9,10 @@
 //! take part in an event at all, those holding a candidate word and dated
 //! within the timeline, with only the four fields the counts read — while
 //! that stays within [`HELD_BYTES`]. Beyond it, every count reads the
-//! results again, as before. Either way each count sees the same posts in
-//! the same order, so the events do not depend on which it was.
+//! results again, as before, and is handed the same posts (a post without
+//! a candidate word, or dated outside the timeline, can join no event and
+//! is left out either way), in the same order: the events do not depend on
+//! which it was.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -44,6 +46,8 @@ pub struct Posts<'a> {
     results: &'a Results<'a>,
     held: Option<Held>,
     outlets: u8,
+    timeline: Timeline,
+    wanted: &'a HashSet<u32>,
 }
 
 /// The posts kept in memory, column by column.
@@ -61,9 +65,22 @@ struct Held {
 }
 
 impl Held {
+    /// The memory held, as allocated.
     fn bytes(&self) -> usize {
-        self.dates.len() * 32 + self.terms.len() * 4
+        self.dates.capacity() * std::mem::size_of::<Day>()
+            + self.minutes.capacity() * std::mem::size_of::<Option<u16>>()
+            + self.outlets.capacity() * std::mem::size_of::<Option<u32>>()
+            + self.offsets.capacity() * std::mem::size_of::<usize>()
+            + self.terms.capacity() * 4
+            + self.months.capacity() * std::mem::size_of::<(Option<Day>, usize, usize)>()
+            + self.names.iter().map(|n| 2 * n.len() + 64).sum::<usize>()
     }
+}
+
+/// Whether a post can join an event at all: dated within the timeline and
+/// holding a candidate word.
+fn eligible(t: &Timeline, wanted: &HashSet<u32>, date: Option<Day>, terms: &[u32]) -> bool {
+    date.is_some_and(|d| t.index(d).is_some()) && terms.iter().any(|k| wanted.contains(k))
 }
 
 impl<'a> Posts<'a> {
@@ -73,7 +90,7 @@ impl<'a> Posts<'a> {
     pub fn read(
         results: &'a Results<'a>,
         t: &Timeline,
-        wanted: &HashSet<u32>,
+        wanted: &'a HashSet<u32>,
         budget: usize,
     ) -> Result<Self> {
         let mut held = Some(Held::default());
@@ -97,12 +114,22 @@ impl<'a> Posts<'a> {
                 return Ok(());
             };
             let start = h.dates.len();
+            let mut over = false;
             for row in &a.rows {
-                let Some(day) = row.date.filter(|&d| t.index(d).is_some()) else {
+                if !eligible(t, wanted, row.date, &row.terms) {
                     continue;
-                };
-                if !row.terms.iter().any(|k| wanted.contains(k)) {
-                    continue;
+                }
+                let Some(day) = row.date else { continue };
+                // The words take most of the memory: they grow only while
+                // the grown buffer stays within the budget.
+                let need = h.terms.len() + row.terms.len();
+                if need > h.terms.capacity() {
+                    let grown = need.max(2 * h.terms.capacity()).max(1 << 16);
+                    if h.bytes() + (grown - h.terms.capacity()) * 4 > budget {
+                        over = true;
+                        break;
+                    }
+                    h.terms.reserve_exact(grown - h.terms.len());
                 }
                 h.dates.push(day);
                 h.minutes.push(row.minute);
@@ -118,7 +145,7 @@ impl<'a> Posts<'a> {
             }
             let earliest = a.rows.iter().filter_map(|r| r.date).min();
             h.months.push((earliest, start, h.dates.len()));
-            if h.bytes() > budget {
+            if over || h.bytes() > budget {
                 held = None;
             }
             Ok(())
@@ -127,6 +154,8 @@ impl<'a> Posts<'a> {
             results,
             held,
             outlets,
+            timeline: *t,
+            wanted,
         })
     }
 
@@ -146,12 +175,14 @@ impl<'a> Posts<'a> {
             results: self.results,
             held: None,
             outlets: self.outlets,
+            timeline: self.timeline,
+            wanted: self.wanted,
         }
     }
 
     /// Calls `f` with each month's earliest day (of all its posts) and its
-    /// posts, in doc order: the kept ones, or every analysed post when
-    /// none are kept.
+    /// posts that can join an event, in doc order: from memory, or from
+    /// the results when they are not kept.
     pub fn each(&self, mut f: impl FnMut(Option<Day>, &[Post]) -> Result<()>) -> Result<()> {
         match &self.held {
             Some(h) => {
@@ -173,6 +204,7 @@ impl<'a> Posts<'a> {
                 let posts: Vec<Post> = a
                     .rows
                     .iter()
+                    .filter(|r| eligible(&self.timeline, self.wanted, r.date, &r.terms))
                     .map(|r| Post {
                         date: r.date,
                         minute: r.minute,
