@@ -271,18 +271,17 @@ fn night(
         )
         .map_err(failed)?;
     }
+    // Two sorted runs (the new originals' keys are sorted, and none is
+    // among the old): the stable sort merges them in one pass.
     originals.extend(added);
-    originals.sort_unstable();
+    originals.sort();
     let posts = new.len();
     Ok((
         State {
             meta: Meta {
                 settings: settings.to_string(),
                 segments: segments.iter().map(Searched::of).collect(),
-                last: state
-                    .meta
-                    .last
-                    .max(first_new.and(new.iter().map(|e| (e.1, e.2)).max())),
+                last: state.meta.last.max(new.iter().map(|e| (e.1, e.2)).max()),
                 copies: Duplicates { copies },
             },
             originals,

@@ -121,7 +121,8 @@ impl<'a> FolderWalk<'a> {
             .follow_links(true)
             // Siblings share their parent's path, so their paths' bytes
             // sort as their names do; comparing the names instead parses
-            // both paths at every comparison (1.5 s of a million files).
+            // both paths at every comparison (most of the walk's CPU in a
+            // folder of a million files).
             .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
             .into_iter();
         FolderWalk {
