@@ -6,8 +6,11 @@
 //! occurrences in the theme, `A` the average of `|c|` over themes and `f(w)`
 //! the occurrences of `w` in all themes. Only words of the TF-IDF vocabulary
 //! count, so stop words, numbers and words outside the document-frequency
-//! bounds can never name a theme. The short label is the top three words,
-//! extended by the next ones where two themes would share a label.
+//! bounds can never name a theme. These weights rank a theme's
+//! characteristic words (`top_terms`). The short label is three of those
+//! words, the ones with the highest lift (how much more often the word
+//! occurs in the theme than in the archive), extended by the next ones
+//! where two themes would share a label.
 
 use rayon::prelude::*;
 
@@ -47,7 +50,7 @@ impl LabelParams {
 /// A theme's description.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThemeLabel {
-    /// Short label: the top words joined by `·`.
+    /// Short label: three characteristic words of the highest lift, joined by `·`.
     pub label: String,
     /// Characteristic words with their c-TF-IDF weight, strongest first.
     pub top_terms: Vec<(String, f32)>,
@@ -188,6 +191,46 @@ pub fn unique_labels(ranked: &[Vec<String>], n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Each word's lift in each theme: its share of the theme's words over its
+/// share of all words, `(tf(w, c) / |c|) / (f(w) / Σ|c|)`; 0 where the word
+/// or the theme is absent.
+pub fn lifts(counts: &[Vec<u32>]) -> Vec<Vec<f32>> {
+    let f = counts.first().map_or(0, Vec::len);
+    let mut total = vec![0f64; f];
+    for c in counts {
+        total.iter_mut().zip(c).for_each(|(t, &x)| *t += x as f64);
+    }
+    let all: f64 = total.iter().sum();
+    counts
+        .iter()
+        .map(|c| {
+            let size: f64 = c.iter().map(|&x| x as f64).sum();
+            c.iter()
+                .zip(&total)
+                .map(|(&x, &t)| {
+                    if x == 0 || size == 0.0 {
+                        0.0
+                    } else {
+                        (x as f64 / size / (t / all)) as f32
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A theme's characteristic features re-ordered for its label: the most
+/// theme-specific first (highest lift), ties in their c-TF-IDF order.
+/// c-TF-IDF ranks by frequency in the theme, so words common to the whole
+/// archive (发展, 公司, 中国) head many lists although they tell no theme
+/// apart; among the same characteristic words, lift puts first the ones
+/// that do (十五五 规划, 全资 子公司).
+fn by_lift(top: &[(usize, f32)], lift: &[f32]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..top.len()).collect();
+    order.sort_by(|&a, &b| lift[top[b].0].total_cmp(&lift[top[a].0]).then(a.cmp(&b)));
+    order.into_iter().map(|i| top[i].0).collect()
+}
+
 /// Labels every theme from its word counts ([`theme_term_counts`]).
 pub fn label_themes(
     lexicon: &Lexicon,
@@ -199,9 +242,11 @@ pub fn label_themes(
         .map(|w| top_features(w, params.top_terms))
         .collect();
     let word = |feat: usize| lexicon.words[feat].clone();
+    let lifts = lifts(counts);
     let ranked: Vec<Vec<String>> = tops
         .iter()
-        .map(|t| t.iter().map(|&(f, _)| word(f)).collect())
+        .zip(&lifts)
+        .map(|(t, lift)| by_lift(t, lift).into_iter().map(word).collect())
         .collect();
     let short = unique_labels(&ranked, LABEL_TERMS);
     tops.into_iter()
@@ -228,6 +273,25 @@ mod tests {
         assert_eq!(w[0][2], 0.0);
         assert_eq!(top_features(&w[0], 1)[0].0, 1);
         assert_eq!(top_features(&w[1], 5).len(), 2);
+    }
+
+    #[test]
+    fn a_label_puts_theme_specific_words_before_words_common_to_every_theme() {
+        // Feature 0 (发展) is the most frequent word of both themes; 1–3
+        // belong to theme 0 only, 4 to theme 1 only.
+        let words = ["发展", "十五五", "规划", "印发", "关税"];
+        let lexicon = Lexicon {
+            words: words.iter().map(|w| w.to_string()).collect(),
+            ..Lexicon::default()
+        };
+        let counts = vec![vec![40, 12, 10, 8, 0], vec![40, 0, 0, 0, 30]];
+        let params = LabelParams::default();
+        let labels = label_themes(&lexicon, &counts, &params);
+        // The characteristic words keep their c-TF-IDF order, 发展 first …
+        assert_eq!(labels[0].top_terms[0].0, "发展");
+        // … but the label is made of the words no other theme has.
+        assert_eq!(labels[0].label, "十五五·规划·印发");
+        assert_eq!(labels[1].label, "关税·发展");
     }
 
     #[test]
