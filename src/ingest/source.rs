@@ -12,6 +12,7 @@
 //! modulo `n`, so every part gets a share of every period and the ids stay
 //! those of the whole input.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -107,27 +108,116 @@ impl Source {
     }
 }
 
-/// The lazy walk of a folder.
+/// The cache key of a post file: its path below the input folder, so that
+/// `arch`, `./arch` and an absolute path all find the same entries.
+pub fn file_key(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Post files whose stat is taken at once, in parallel (the stat of a
+/// million files is most of a night's walk; one core waits on each).
+const STAT_AHEAD: usize = 2048;
+
+/// One entry of a folder being walked.
+struct Entry {
+    name: std::ffi::OsString,
+    entry: std::fs::DirEntry,
+    kind: std::fs::FileType,
+    /// Where the entry leads, once looked up (the link's target for a
+    /// symbolic link).
+    meta: Option<std::io::Result<Looked>>,
+}
+
+/// What the walk keeps of an entry's metadata (a `Metadata` is four times
+/// the size, and a folder can hold a million entries).
+#[derive(Debug, Clone, Copy)]
+struct Looked {
+    is_dir: bool,
+    is_file: bool,
+    /// Device and inode.
+    id: (u64, u64),
+    stat: FileStat,
+}
+
+impl Looked {
+    fn of(m: &std::fs::Metadata) -> Self {
+        Looked {
+            is_dir: m.is_dir(),
+            is_file: m.is_file(),
+            id: (m.dev(), m.ino()),
+            stat: FileStat::of(m),
+        }
+    }
+}
+
+impl Entry {
+    fn hidden(&self) -> bool {
+        self.name.as_encoded_bytes().first() == Some(&b'.')
+    }
+
+    /// A post file's format, from its extension; `None` for anything
+    /// else (and hidden files).
+    fn format(&self) -> Option<BodyFormat> {
+        if self.hidden() {
+            return None;
+        }
+        Path::new(&self.name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(BodyFormat::from_extension)
+    }
+
+    /// Whether the walk needs this entry's metadata: symbolic links (to
+    /// know where they lead), folders (to notice loops) and post files.
+    fn needs_meta(&self) -> bool {
+        self.kind.is_symlink() || self.kind.is_dir() || self.format().is_some()
+    }
+
+    /// The metadata, following a symbolic link. A plain entry is looked up
+    /// by its name in its open folder, not by its whole path.
+    fn look_up(&self, dir: &Path) -> std::io::Result<Looked> {
+        if self.kind.is_symlink() {
+            std::fs::metadata(dir.join(&self.name))
+        } else {
+            self.entry.metadata()
+        }
+        .map(|m| Looked::of(&m))
+    }
+}
+
+/// A folder being walked: its entries sorted by name.
+struct Frame {
+    dir: PathBuf,
+    /// Its path below the input folder, with a trailing `/` ("" for the
+    /// input folder itself).
+    rel: String,
+    /// Device and inode, to notice a link back to it.
+    id: (u64, u64),
+    entries: Vec<Entry>,
+    at: usize,
+}
+
+/// The lazy walk of a folder: depth first, each folder's entries in the
+/// order of their names' bytes, symbolic links followed (a link back to
+/// a folder being walked is reported and not followed), hidden folders
+/// skipped.
 struct FolderWalk<'a> {
     root: PathBuf,
-    walk: walkdir::IntoIter,
+    frames: Vec<Frame>,
+    started: bool,
     next_doc: u64,
     notes: &'a std::sync::Mutex<WalkNotes>,
 }
 
 impl<'a> FolderWalk<'a> {
     fn new(root: &Path, notes: &'a std::sync::Mutex<WalkNotes>) -> Self {
-        let walk = walkdir::WalkDir::new(root)
-            .follow_links(true)
-            // Siblings share their parent's path, so their paths' bytes
-            // sort as their names do; comparing the names instead parses
-            // both paths at every comparison (most of the walk's CPU in a
-            // folder of a million files).
-            .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
-            .into_iter();
         FolderWalk {
             root: root.to_path_buf(),
-            walk,
+            frames: Vec::new(),
+            started: false,
             next_doc: 0,
             notes,
         }
@@ -138,94 +228,228 @@ impl<'a> FolderWalk<'a> {
             f(&mut n);
         }
     }
-}
 
-/// The cache key of a post file: its path below the input folder, so that
-/// `arch`, `./arch` and an absolute path all find the same entries.
-pub fn file_key(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    fn unreadable(&self, path: &Path, err: &std::io::Error) {
+        let rejection = Rejection {
+            doc_id: None,
+            path: path.display().to_string(),
+            reason: RejectReason::Unreadable(err.to_string()),
+        };
+        self.note(|n| n.problems.push(rejection));
+    }
+
+    /// Opens `dir` as a frame (its entries read and sorted), or notes why
+    /// it cannot be read.
+    fn open(&self, dir: PathBuf, rel: String, id: (u64, u64)) -> Option<Frame> {
+        let read = match std::fs::read_dir(&dir) {
+            Ok(r) => r,
+            Err(e) => {
+                self.unreadable(&dir, &e);
+                return None;
+            }
+        };
+        let mut entries = Vec::new();
+        for e in read {
+            let entry = match e.and_then(|e| e.file_type().map(|t| (e, t))) {
+                Ok(x) => x,
+                Err(e) => {
+                    self.unreadable(&dir, &e);
+                    continue;
+                }
+            };
+            let (entry, kind) = entry;
+            entries.push(Entry {
+                name: entry.file_name(),
+                entry,
+                kind,
+                meta: None,
+            });
+        }
+        entries.sort_unstable_by(|a, b| a.name.as_encoded_bytes().cmp(b.name.as_encoded_bytes()));
+        Some(Frame {
+            dir,
+            rel,
+            id,
+            entries,
+            at: 0,
+        })
+    }
+
+    /// Looks up, in parallel, the metadata of the entries from `at` on
+    /// that need it, up to [`STAT_AHEAD`] of them.
+    fn look_ahead(frame: &mut Frame) {
+        use rayon::prelude::*;
+        let dir = &frame.dir;
+        let end = (frame.at + STAT_AHEAD).min(frame.entries.len());
+        frame.entries[frame.at..end]
+            .par_iter_mut()
+            .filter(|e| e.meta.is_none() && e.needs_meta())
+            .for_each(|e| e.meta = Some(e.look_up(dir)));
+    }
 }
 
 impl Iterator for FolderWalk<'_> {
     type Item = Item;
 
     fn next(&mut self) -> Option<Item> {
-        loop {
-            let entry = match self.walk.next()? {
-                Ok(e) => e,
-                Err(err) => {
-                    let path = err.path().unwrap_or(&self.root).to_path_buf();
-                    if let Some(ancestor) = err.loop_ancestor() {
-                        let msg = format!(
-                            "{}: symbolic link loop back to {}, not followed",
-                            path.display(),
-                            ancestor.display()
-                        );
-                        self.note(|n| n.warnings.push(msg));
-                    } else {
-                        let reason = RejectReason::Unreadable(
-                            err.io_error()
-                                .map(|e| e.to_string())
-                                .unwrap_or_else(|| err.to_string()),
-                        );
-                        self.note(|n| {
-                            n.problems.push(Rejection {
-                                doc_id: None,
-                                path: path.display().to_string(),
-                                reason,
-                            })
-                        });
-                    }
-                    continue;
+        if !self.started {
+            self.started = true;
+            let id = match std::fs::metadata(&self.root) {
+                Ok(m) => (m.dev(), m.ino()),
+                Err(e) => {
+                    self.unreadable(&self.root.clone(), &e);
+                    return None;
                 }
             };
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
-            if entry.file_type().is_dir() {
+            let frame = self.open(self.root.clone(), String::new(), id)?;
+            self.frames.push(frame);
+        }
+        loop {
+            let frame = self.frames.last_mut()?;
+            if frame.at == frame.entries.len() {
+                self.frames.pop();
+                continue;
+            }
+            if frame.entries[frame.at].meta.is_none() && frame.entries[frame.at].needs_meta() {
+                Self::look_ahead(frame);
+            }
+            let at = frame.at;
+            frame.at += 1;
+            let e = &mut frame.entries[at];
+            let path = frame.dir.join(&e.name);
+            let rel = format!("{}{}", frame.rel, e.name.to_string_lossy());
+            let meta = e.meta.take();
+            let hidden = e.hidden();
+            let format = e.format();
+            let is_link = e.kind.is_symlink();
+            // Where the entry leads: a link is followed; one that leads
+            // nowhere cannot be read.
+            let meta = match meta {
+                Some(Ok(m)) => Some(m),
+                Some(Err(err)) if is_link => {
+                    self.unreadable(&path, &err);
+                    continue;
+                }
+                Some(Err(err)) if e.kind.is_dir() => {
+                    self.unreadable(&path, &err);
+                    continue;
+                }
+                Some(Err(err)) => {
+                    // A post file gone or unreadable since its folder was
+                    // read: a post that cannot be read.
+                    let doc = DocId(self.next_doc);
+                    self.next_doc += 1;
+                    return Some(Item {
+                        doc,
+                        key: rel,
+                        path: path.display().to_string(),
+                        what: What::Bad(RejectReason::Unreadable(err.to_string())),
+                    });
+                }
+                None => None,
+            };
+            let is_dir = match &meta {
+                Some(m) => m.is_dir,
+                None => e.kind.is_dir(),
+            };
+            if is_dir {
                 // Hidden folders (.git, .cache) hold no posts.
-                if hidden && entry.depth() > 0 {
-                    self.walk.skip_current_dir();
+                if hidden {
+                    continue;
+                }
+                let Some(m) = meta else { continue };
+                let id = m.id;
+                if let Some(ancestor) = self.frames.iter().find(|f| f.id == id) {
+                    let msg = format!(
+                        "{}: symbolic link loop back to {}, not followed",
+                        path.display(),
+                        ancestor.dir.display()
+                    );
+                    self.note(|n| n.warnings.push(msg));
+                    continue;
+                }
+                if let Some(frame) = self.open(path, format!("{rel}/"), id) {
+                    self.frames.push(frame);
                 }
                 continue;
             }
-            let format = entry
-                .path()
-                .extension()
-                .and_then(|e| e.to_str())
-                .and_then(BodyFormat::from_extension)
-                .filter(|_| !hidden);
             let Some(format) = format else {
                 self.note(|n| n.ignored += 1);
                 continue;
             };
             let doc = DocId(self.next_doc);
             self.next_doc += 1;
-            let path = entry.path().to_path_buf();
-            let key = file_key(&self.root, &path);
             let shown = path.display().to_string();
             // A named pipe or device would block the reader: refuse it.
-            let what = if !entry.file_type().is_file() {
-                What::Bad(RejectReason::Unreadable(
+            let what = match meta {
+                Some(m) if m.is_file => What::File {
+                    path,
+                    format,
+                    stat: m.stat,
+                },
+                _ => What::Bad(RejectReason::Unreadable(
                     "not a regular file (a named pipe, socket or device)".into(),
-                ))
-            } else {
-                match entry.metadata() {
-                    Ok(m) => What::File {
-                        path,
-                        format,
-                        stat: FileStat::of(&m),
-                    },
-                    Err(e) => What::Bad(RejectReason::Unreadable(e.to_string())),
-                }
+                )),
             };
             return Some(Item {
                 doc,
-                key,
+                key: rel,
                 path: shown,
                 what,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_goes_depth_first_in_name_order_and_notes_what_it_skips() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("posts");
+        std::fs::create_dir_all(root.join("a/c")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        for f in [
+            "a-b.md",
+            "a/b.md",
+            "a/c/d.md",
+            "B.md",
+            "z.md",
+            "notes.txt",
+            ".x.md",
+            ".git/y.md",
+        ] {
+            std::fs::write(root.join(f), "x").unwrap();
+        }
+        std::os::unix::fs::symlink("z.md", root.join("link.md")).unwrap();
+        std::os::unix::fs::symlink("gone.md", root.join("dangling.md")).unwrap();
+        std::os::unix::fs::symlink("..", root.join("a/up")).unwrap();
+
+        let notes = std::sync::Mutex::new(WalkNotes::default());
+        let items: Vec<Item> = FolderWalk::new(&root, &notes).collect();
+        let keys: Vec<&str> = items.iter().map(|i| i.key.as_str()).collect();
+        // A folder's files come right after it, before its next sibling
+        // ("a/…" before "a-b.md"), and names sort by their bytes ("B" < "a").
+        assert_eq!(
+            keys,
+            ["B.md", "a/b.md", "a/c/d.md", "a-b.md", "link.md", "z.md"]
+        );
+        let docs: Vec<u64> = items.iter().map(|i| i.doc.0).collect();
+        assert_eq!(docs, [0, 1, 2, 3, 4, 5]);
+        let (link, z) = (&items[4].what, &items[5].what);
+        let (What::File { stat: a, .. }, What::File { stat: b, .. }) = (link, z) else {
+            panic!("{link:?} {z:?}");
+        };
+        assert_eq!(a, b, "a link to a post is the post it leads to");
+        assert_eq!(items[0].path, root.join("B.md").display().to_string());
+
+        let notes = notes.into_inner().unwrap();
+        assert_eq!(notes.ignored, 2, "notes.txt and .x.md");
+        assert_eq!(notes.problems.len(), 1, "{:?}", notes.problems);
+        assert!(notes.problems[0].path.ends_with("dangling.md"));
+        assert_eq!(notes.warnings.len(), 1, "{:?}", notes.warnings);
+        assert!(notes.warnings[0].contains("symbolic link loop"));
     }
 }
