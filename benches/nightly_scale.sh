@@ -10,6 +10,12 @@
 #
 #   benches/nightly_scale.sh
 #   FILES=200000 DAYS=66 RUNS=3 benches/nightly_scale.sh
+#   OLD_BIN=/path/to/older/theme-trends benches/nightly_scale.sh
+#
+# With OLD_BIN, each re-run of BIN is followed by one of OLD_BIN from the
+# same copy of the cold output (the two builds must read each other's
+# cache), and both medians and their prepare stages are printed: a ratio
+# within one run, on a machine whose speed drifts.
 #
 # Target (issue "Ten million posts in bounded memory"): the re-run takes at
 # most 10% of the cold run (medians of RUNS re-runs, each from a copy of the
@@ -39,11 +45,12 @@ fi
 per_day=$(( FILES / DAYS ))
 echo "archive: $(find "$WORK/archive/_posts" -type f | wc -l) post files, about $per_day a day"
 
-seconds() { # seconds of one run: seconds OUT [flags]
+OLD_BIN="${OLD_BIN:-}"
+seconds() { # seconds of one run: [RUN_BIN=bin] seconds OUT [flags]
     local out=$1; shift
     local t0 t1
     t0=$(date +%s.%N)
-    "$BIN" run --input "$WORK/archive/_posts" --out "$out" -q "$@" >/dev/null
+    "${RUN_BIN:-$BIN}" run --input "$WORK/archive/_posts" --out "$out" -q "$@" >/dev/null
     t1=$(date +%s.%N)
     echo "$t1 - $t0" | bc
 }
@@ -59,12 +66,18 @@ cp "$WORK"/new-day/_posts/*.md "$WORK/archive/_posts/"
 rm -f "$WORK/.complete"   # the archive now holds the new day
 echo "added one day: $per_day posts"
 
-: >"$WORK/rerun.txt"; : >"$WORK/refit.txt"; : >"$WORK/verify.txt"
+: >"$WORK/rerun.txt"; : >"$WORK/refit.txt"; : >"$WORK/verify.txt"; : >"$WORK/old.txt"; : >"$WORK/prepare.txt"
 for i in $(seq "$RUNS"); do
     rm -rf "$WORK/out"; cp -a "$WORK/cold" "$WORK/out"
     seconds "$WORK/out" >>"$WORK/rerun.txt"
+    python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('new', r['seconds']['prepare'])" "$WORK/out/run.json" >>"$WORK/prepare.txt"
+    cp "$WORK/out/run.json" "$WORK/rerun.run.json"
+    if [ -n "$OLD_BIN" ]; then
+        rm -rf "$WORK/out"; cp -a "$WORK/cold" "$WORK/out"
+        RUN_BIN="$OLD_BIN" seconds "$WORK/out" >>"$WORK/old.txt"
+        python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('old', r['seconds']['prepare'])" "$WORK/out/run.json" >>"$WORK/prepare.txt"
+    fi
 done
-cp "$WORK/out/run.json" "$WORK/rerun.run.json"
 rm -rf "$WORK/out"; cp -a "$WORK/cold" "$WORK/out"
 seconds "$WORK/out" --refit >>"$WORK/refit.txt"
 rm -rf "$WORK/out"; cp -a "$WORK/cold" "$WORK/out"
@@ -83,6 +96,14 @@ print(f"re-runs: {', '.join(f'{x:.2f}' for x in rerun)} s; median {m:.2f} s = {1
 print(f"re-run read anew: {c['new_or_changed']} of {c['posts']} post files; model {run['model']['source']}; stages: {run['seconds']}")
 print(f"re-run with --refit: {refit[0]:.2f} s = {100 * refit[0] / cold:.1f}% of the cold run")
 print(f"re-run with --verify: {verify[0]:.2f} s = {100 * verify[0] / cold:.1f}% of the cold run")
+old = read("old.txt")
+if old:
+    mo = statistics.median(old)
+    prep = [l.split() for l in open(f"{work}/prepare.txt")]
+    pn = statistics.median(float(v) for k, v in prep if k == "new")
+    po = statistics.median(float(v) for k, v in prep if k == "old")
+    print(f"OLD_BIN re-runs (alternating): {', '.join(f'{x:.2f}' for x in old)} s; median {mo:.2f} s; "
+          f"new/old {m / mo:.3f}; prepare median new {pn:.2f} s, old {po:.2f} s")
 cold_run = json.load(open(f"{work}/cold.run.json"))
 print(f"cold run stages: {cold_run['seconds']}")
 PY

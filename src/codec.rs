@@ -45,7 +45,13 @@ fn inflate(block: &[u8]) -> std::result::Result<Vec<u8>, String> {
         .flatten();
     match claimed {
         Some(n) if n <= MAX_RATIO * block.len() as u64 + (1 << 20) => {
-            zstd::bulk::decompress(block, n as usize).map_err(|e| e.to_string())
+            let mut raw: Vec<u8> = Vec::new();
+            raw.try_reserve_exact(n as usize)
+                .map_err(|_| format!("a block of {n} bytes does not fit in memory"))?;
+            zstd::bulk::Decompressor::new()
+                .and_then(|mut d| d.decompress_to_buffer(block, &mut raw))
+                .map_err(|e| e.to_string())?;
+            Ok(raw)
         }
         _ => zstd::stream::decode_all(block).map_err(|e| e.to_string()),
     }

@@ -9,8 +9,8 @@
 //! bounds can never name a theme. These weights rank a theme's
 //! characteristic words (`top_terms`). The short label is three of those
 //! words, the ones with the highest lift (how much more often the word
-//! occurs in the theme than in the archive), extended by the next ones
-//! where two themes would share a label.
+//! occurs in the theme than in the archive, [`lifts`]), extended by the
+//! next ones where two themes would share a label.
 
 use rayon::prelude::*;
 
@@ -191,9 +191,18 @@ pub fn unique_labels(ranked: &[Vec<String>], n: usize) -> Vec<String> {
         .collect()
 }
 
-/// Each word's lift in each theme: its share of the theme's words over its
-/// share of all words, `(tf(w, c) / |c|) / (f(w) / Σ|c|)`; 0 where the word
-/// or the theme is absent.
+/// Occurrences of its prior a word's lift starts from: a word must be
+/// seen about this often before how its occurrences spread over the
+/// themes is believed (a word seen twice, both times in one theme, is no
+/// more that theme's than one seen 40 times, 36 of them there).
+pub const LIFT_PRIOR: f64 = 10.0;
+
+/// Each word's lift in each theme: the share of its occurrences that fall
+/// in the theme over the theme's share of all words, the first smoothed
+/// towards the second by [`LIFT_PRIOR`] occurrences:
+/// `((tf(w, c) + K·s_c) / (f(w) + K)) / s_c` with `s_c = |c| / Σ|c|`.
+/// 1 for a word spread like all words, up to `1 / s_c` for one found only
+/// in the theme (and often); 0 where the theme is empty.
 pub fn lifts(counts: &[Vec<u32>]) -> Vec<Vec<f32>> {
     let f = counts.first().map_or(0, Vec::len);
     let mut total = vec![0f64; f];
@@ -205,15 +214,13 @@ pub fn lifts(counts: &[Vec<u32>]) -> Vec<Vec<f32>> {
         .iter()
         .map(|c| {
             let size: f64 = c.iter().map(|&x| x as f64).sum();
+            if size == 0.0 {
+                return vec![0.0; f];
+            }
+            let share = size / all;
             c.iter()
                 .zip(&total)
-                .map(|(&x, &t)| {
-                    if x == 0 || size == 0.0 {
-                        0.0
-                    } else {
-                        (x as f64 / size / (t / all)) as f32
-                    }
-                })
+                .map(|(&x, &t)| ((x as f64 + LIFT_PRIOR * share) / (t + LIFT_PRIOR) / share) as f32)
                 .collect()
         })
         .collect()
@@ -292,6 +299,17 @@ mod tests {
         // … but the label is made of the words no other theme has.
         assert_eq!(labels[0].label, "十五五·规划·印发");
         assert_eq!(labels[1].label, "关税·发展");
+    }
+
+    #[test]
+    fn a_word_seen_twice_is_not_more_specific_than_one_seen_often() {
+        // Word 0: 36 of its 40 occurrences in theme 0; word 1: 2 of 2;
+        // word 2 fills both themes alike.
+        let counts = vec![vec![36, 2, 100], vec![4, 0, 100]];
+        let l = lifts(&counts);
+        assert!(l[0][0] > l[0][1], "{:?}", l[0]);
+        assert!(l[0][1] > l[0][2], "{:?}", l[0]);
+        assert!((l[0][2] - 1.0).abs() < 0.15, "{:?}", l[0]);
     }
 
     #[test]

@@ -108,11 +108,24 @@ pub struct FileStat {
 impl FileStat {
     /// The stat of file metadata.
     pub fn of(m: &std::fs::Metadata) -> Self {
+        Self::from_parts(
+            m.len(),
+            (m.mtime(), m.mtime_nsec()),
+            (m.ctime(), m.ctime_nsec()),
+            m.ino(),
+        )
+    }
+
+    /// From size, modification and change times (seconds, nanoseconds)
+    /// and inode. A time past what nanoseconds since the epoch can hold
+    /// (a file dated after 2262) is held at the limit, not wrapped.
+    pub fn from_parts(size: u64, mtime: (i64, i64), ctime: (i64, i64), ino: u64) -> Self {
+        let ns = |(s, n): (i64, i64)| s.saturating_mul(1_000_000_000).saturating_add(n);
         FileStat {
-            size: m.len(),
-            mtime_ns: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
-            ctime_ns: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
-            ino: m.ino(),
+            size,
+            mtime_ns: ns(mtime),
+            ctime_ns: ns(ctime),
+            ino,
         }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! The input is either a folder of Jekyll posts (`*.md`, `*.markdown`,
 //! `*.html`, searched recursively in sorted path order, symlinks followed
-//! but never into a loop) or a table file (`.csv`, `.tsv`, `.parquet`,
+//! but never into a loop or above the input folder) or a table file (`.csv`, `.tsv`, `.parquet`,
 //! `.jsonl`), streamed by [`source`]: never loaded whole. A post's
 //! [`DocId`](crate::ids::DocId) is its 0-based place among the post files
 //! (or table rows) in that order, rejected ones included, so ids do not move

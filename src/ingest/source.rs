@@ -124,7 +124,6 @@ const STAT_AHEAD: usize = 2048;
 /// One entry of a folder being walked.
 struct Entry {
     name: std::ffi::OsString,
-    entry: std::fs::DirEntry,
     kind: std::fs::FileType,
     /// Where the entry leads, once looked up (the link's target for a
     /// symbolic link).
@@ -151,6 +150,38 @@ impl Looked {
             stat: FileStat::of(m),
         }
     }
+
+    /// The entry `name` of the open folder `dir`, looked up by its name
+    /// (`fstatat`), not by its whole path: a path is resolved folder by
+    /// folder, and for a million files that was most of the walk's time.
+    /// `follow`: where a symbolic link leads, not the link.
+    fn at(dir: &std::fs::File, name: &std::ffi::OsStr, follow: bool) -> std::io::Result<Self> {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::CString::new(name.as_bytes())?;
+        let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: the folder's descriptor is open for the call, the name is
+        // a NUL-terminated string, and `st` is written by the call before
+        // it is read (only when the call succeeds).
+        let rc = unsafe { libc::fstatat(dir.as_raw_fd(), name.as_ptr(), st.as_mut_ptr(), flags) };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let st = unsafe { st.assume_init() };
+        let kind = st.st_mode & libc::S_IFMT;
+        Ok(Looked {
+            is_dir: kind == libc::S_IFDIR,
+            is_file: kind == libc::S_IFREG,
+            id: (st.st_dev, st.st_ino),
+            stat: FileStat::from_parts(
+                st.st_size as u64,
+                (st.st_mtime, st.st_mtime_nsec),
+                (st.st_ctime, st.st_ctime_nsec),
+                st.st_ino,
+            ),
+        })
+    }
 }
 
 impl Entry {
@@ -171,24 +202,16 @@ impl Entry {
     }
 
     /// Whether the walk needs this entry's metadata: symbolic links (to
-    /// know where they lead), folders (to notice loops) and post files.
+    /// know where they lead), folders it walks (to notice loops) and post
+    /// files.
     fn needs_meta(&self) -> bool {
-        self.kind.is_symlink() || self.kind.is_dir() || self.format().is_some()
-    }
-
-    /// The metadata, following a symbolic link. A plain entry is looked up
-    /// by its name in its open folder, not by its whole path.
-    fn look_up(&self, dir: &Path) -> std::io::Result<Looked> {
-        if self.kind.is_symlink() {
-            std::fs::metadata(dir.join(&self.name))
-        } else {
-            self.entry.metadata()
-        }
-        .map(|m| Looked::of(&m))
+        self.kind.is_symlink() || (self.kind.is_dir() && !self.hidden()) || self.format().is_some()
     }
 }
 
-/// A folder being walked: its entries sorted by name.
+/// A folder being walked: its entries sorted by name. Only names and
+/// types are kept, no open handle (a deep tree must not run out of file
+/// descriptors).
 struct Frame {
     dir: PathBuf,
     /// Its path below the input folder, with a trailing `/` ("" for the
@@ -201,12 +224,14 @@ struct Frame {
 }
 
 /// The lazy walk of a folder: depth first, each folder's entries in the
-/// order of their names' bytes, symbolic links followed (a link back to
-/// a folder being walked is reported and not followed), hidden folders
-/// skipped.
+/// order of their names' bytes, symbolic links followed, hidden folders
+/// skipped. A link back to a folder being walked, or to a folder above
+/// the input folder, is reported and not followed.
 struct FolderWalk<'a> {
     root: PathBuf,
     frames: Vec<Frame>,
+    /// The folders above the input folder: (device and inode, path).
+    above: Vec<((u64, u64), PathBuf)>,
     started: bool,
     next_doc: u64,
     notes: &'a std::sync::Mutex<WalkNotes>,
@@ -217,6 +242,7 @@ impl<'a> FolderWalk<'a> {
         FolderWalk {
             root: root.to_path_buf(),
             frames: Vec::new(),
+            above: Vec::new(),
             started: false,
             next_doc: 0,
             notes,
@@ -238,7 +264,33 @@ impl<'a> FolderWalk<'a> {
         self.note(|n| n.problems.push(rejection));
     }
 
-    /// Opens `dir` as a frame (its entries read and sorted), or notes why
+    /// Opens the input folder as the first frame, and notes the folders
+    /// above it.
+    fn start(&mut self) -> Option<()> {
+        let root = self.root.clone();
+        let id = match std::fs::metadata(&root) {
+            Ok(m) => (m.dev(), m.ino()),
+            Err(e) => {
+                self.unreadable(&root, &e);
+                return None;
+            }
+        };
+        if let Ok(real) = root.canonicalize() {
+            self.above = real
+                .ancestors()
+                .skip(1)
+                .filter_map(|a| {
+                    let m = std::fs::metadata(a).ok()?;
+                    Some(((m.dev(), m.ino()), a.to_path_buf()))
+                })
+                .collect();
+        }
+        let frame = self.open(root, String::new(), id)?;
+        self.frames.push(frame);
+        Some(())
+    }
+
+    /// Reads `dir` as a frame (its entries read and sorted), or notes why
     /// it cannot be read.
     fn open(&self, dir: PathBuf, rel: String, id: (u64, u64)) -> Option<Frame> {
         let read = match std::fs::read_dir(&dir) {
@@ -250,20 +302,21 @@ impl<'a> FolderWalk<'a> {
         };
         let mut entries = Vec::new();
         for e in read {
-            let entry = match e.and_then(|e| e.file_type().map(|t| (e, t))) {
-                Ok(x) => x,
+            let entry = match e {
+                Ok(e) => e,
                 Err(e) => {
                     self.unreadable(&dir, &e);
                     continue;
                 }
             };
-            let (entry, kind) = entry;
-            entries.push(Entry {
-                name: entry.file_name(),
-                entry,
-                kind,
-                meta: None,
-            });
+            match entry.file_type() {
+                Ok(kind) => entries.push(Entry {
+                    name: entry.file_name(),
+                    kind,
+                    meta: None,
+                }),
+                Err(e) => self.unreadable(&entry.path(), &e),
+            }
         }
         entries.sort_unstable_by(|a, b| a.name.as_encoded_bytes().cmp(b.name.as_encoded_bytes()));
         Some(Frame {
@@ -276,15 +329,30 @@ impl<'a> FolderWalk<'a> {
     }
 
     /// Looks up, in parallel, the metadata of the entries from `at` on
-    /// that need it, up to [`STAT_AHEAD`] of them.
+    /// that need it, up to [`STAT_AHEAD`] of them. The folder is opened
+    /// for the look-up and closed after it.
     fn look_ahead(frame: &mut Frame) {
         use rayon::prelude::*;
-        let dir = &frame.dir;
         let end = (frame.at + STAT_AHEAD).min(frame.entries.len());
-        frame.entries[frame.at..end]
+        let batch = &mut frame.entries[frame.at..end];
+        let dir = match std::fs::File::open(&frame.dir) {
+            Ok(d) => d,
+            Err(e) => {
+                // The folder went away or closed since it was read: every
+                // entry of the batch that needs looking up cannot be.
+                for entry in batch
+                    .iter_mut()
+                    .filter(|e| e.meta.is_none() && e.needs_meta())
+                {
+                    entry.meta = Some(Err(std::io::Error::new(e.kind(), e.to_string())));
+                }
+                return;
+            }
+        };
+        batch
             .par_iter_mut()
             .filter(|e| e.meta.is_none() && e.needs_meta())
-            .for_each(|e| e.meta = Some(e.look_up(dir)));
+            .for_each(|e| e.meta = Some(Looked::at(&dir, &e.name, e.kind.is_symlink())));
     }
 }
 
@@ -294,15 +362,7 @@ impl Iterator for FolderWalk<'_> {
     fn next(&mut self) -> Option<Item> {
         if !self.started {
             self.started = true;
-            let id = match std::fs::metadata(&self.root) {
-                Ok(m) => (m.dev(), m.ino()),
-                Err(e) => {
-                    self.unreadable(&self.root.clone(), &e);
-                    return None;
-                }
-            };
-            let frame = self.open(self.root.clone(), String::new(), id)?;
-            self.frames.push(frame);
+            self.start()?;
         }
         loop {
             let frame = self.frames.last_mut()?;
@@ -310,33 +370,37 @@ impl Iterator for FolderWalk<'_> {
                 self.frames.pop();
                 continue;
             }
-            if frame.entries[frame.at].meta.is_none() && frame.entries[frame.at].needs_meta() {
+            let e = &frame.entries[frame.at];
+            if e.meta.is_none() && e.needs_meta() {
                 Self::look_ahead(frame);
             }
             let at = frame.at;
             frame.at += 1;
             let e = &mut frame.entries[at];
+            let meta = e.meta.take();
+            let (hidden, format, kind) = (e.hidden(), e.format(), e.kind);
+            if !kind.is_symlink() && !kind.is_dir() && format.is_none() {
+                // Not a post file (nor a way to one): nothing to look at.
+                self.note(|n| n.ignored += 1);
+                continue;
+            }
+            if kind.is_dir() && hidden {
+                // Hidden folders (.git, .cache) hold no posts.
+                continue;
+            }
             let path = frame.dir.join(&e.name);
             let rel = format!("{}{}", frame.rel, e.name.to_string_lossy());
-            let meta = e.meta.take();
-            let hidden = e.hidden();
-            let format = e.format();
-            let is_link = e.kind.is_symlink();
-            // Where the entry leads: a link is followed; one that leads
-            // nowhere cannot be read.
             let meta = match meta {
-                Some(Ok(m)) => Some(m),
-                Some(Err(err)) if is_link => {
+                Some(Ok(m)) => m,
+                // A link that leads nowhere, or a folder that cannot be
+                // looked at: reported, with no post id.
+                Some(Err(err)) if kind.is_symlink() || kind.is_dir() => {
                     self.unreadable(&path, &err);
                     continue;
                 }
-                Some(Err(err)) if e.kind.is_dir() => {
-                    self.unreadable(&path, &err);
-                    continue;
-                }
+                // A post file gone or unreadable since its folder was
+                // read: a post that cannot be read.
                 Some(Err(err)) => {
-                    // A post file gone or unreadable since its folder was
-                    // read: a post that cannot be read.
                     let doc = DocId(self.next_doc);
                     self.next_doc += 1;
                     return Some(Item {
@@ -346,29 +410,40 @@ impl Iterator for FolderWalk<'_> {
                         what: What::Bad(RejectReason::Unreadable(err.to_string())),
                     });
                 }
-                None => None,
+                None => match std::fs::metadata(&path) {
+                    // (Every entry that gets here was looked up ahead;
+                    // this only keeps a slip from losing a folder.)
+                    Ok(m) => Looked::of(&m),
+                    Err(err) => {
+                        self.unreadable(&path, &err);
+                        continue;
+                    }
+                },
             };
-            let is_dir = match &meta {
-                Some(m) => m.is_dir,
-                None => e.kind.is_dir(),
-            };
-            if is_dir {
-                // Hidden folders (.git, .cache) hold no posts.
-                if hidden {
-                    continue;
-                }
-                let Some(m) = meta else { continue };
-                let id = m.id;
-                if let Some(ancestor) = self.frames.iter().find(|f| f.id == id) {
-                    let msg = format!(
-                        "{}: symbolic link loop back to {}, not followed",
-                        path.display(),
-                        ancestor.dir.display()
-                    );
+            if meta.is_dir {
+                let walked = self.frames.iter().map(|f| (f.id, &f.dir));
+                let above = self.above.iter().map(|(id, p)| (*id, p));
+                if let Some((_, ancestor)) = walked.chain(above).find(|(id, _)| *id == meta.id) {
+                    let msg = if kind.is_symlink() {
+                        format!(
+                            "{}: symbolic link loop back to {}, not followed",
+                            path.display(),
+                            ancestor.display()
+                        )
+                    } else {
+                        format!(
+                            "{}: the folder {} again (a mount inside itself?), not walked twice",
+                            path.display(),
+                            ancestor.display()
+                        )
+                    };
                     self.note(|n| n.warnings.push(msg));
                     continue;
                 }
-                if let Some(frame) = self.open(path, format!("{rel}/"), id) {
+                if hidden {
+                    continue;
+                }
+                if let Some(frame) = self.open(path, format!("{rel}/"), meta.id) {
                     self.frames.push(frame);
                 }
                 continue;
@@ -381,15 +456,16 @@ impl Iterator for FolderWalk<'_> {
             self.next_doc += 1;
             let shown = path.display().to_string();
             // A named pipe or device would block the reader: refuse it.
-            let what = match meta {
-                Some(m) if m.is_file => What::File {
+            let what = if meta.is_file {
+                What::File {
                     path,
                     format,
-                    stat: m.stat,
-                },
-                _ => What::Bad(RejectReason::Unreadable(
+                    stat: meta.stat,
+                }
+            } else {
+                What::Bad(RejectReason::Unreadable(
                     "not a regular file (a named pipe, socket or device)".into(),
-                )),
+                ))
             };
             return Some(Item {
                 doc,
@@ -426,6 +502,11 @@ mod tests {
         std::os::unix::fs::symlink("z.md", root.join("link.md")).unwrap();
         std::os::unix::fs::symlink("gone.md", root.join("dangling.md")).unwrap();
         std::os::unix::fs::symlink("..", root.join("a/up")).unwrap();
+        // A link above the input folder: its files are not the input's.
+        std::fs::write(dir.path().join("outside.md"), "x").unwrap();
+        std::os::unix::fs::symlink("..", root.join("above")).unwrap();
+        // A hidden link back, and a hidden folder that is not walked.
+        std::os::unix::fs::symlink(".", root.join(".self")).unwrap();
 
         let notes = std::sync::Mutex::new(WalkNotes::default());
         let items: Vec<Item> = FolderWalk::new(&root, &notes).collect();
@@ -449,7 +530,20 @@ mod tests {
         assert_eq!(notes.ignored, 2, "notes.txt and .x.md");
         assert_eq!(notes.problems.len(), 1, "{:?}", notes.problems);
         assert!(notes.problems[0].path.ends_with("dangling.md"));
-        assert_eq!(notes.warnings.len(), 1, "{:?}", notes.warnings);
-        assert!(notes.warnings[0].contains("symbolic link loop"));
+        assert_eq!(notes.warnings.len(), 3, "{:?}", notes.warnings);
+        assert!(notes
+            .warnings
+            .iter()
+            .all(|w| w.contains("symbolic link loop")));
+        for link in [".self", "above", "a/up"] {
+            assert!(
+                notes
+                    .warnings
+                    .iter()
+                    .any(|w| w.starts_with(&root.join(link).display().to_string())),
+                "{link}: {:?}",
+                notes.warnings
+            );
+        }
     }
 }
