@@ -31,8 +31,10 @@
 //! **Form words** ([`form_words`]): the words of a genre's formulas are
 //! used alike in posts of every subject, so their vectors lie along the
 //! archive's common direction (the first principal direction of the post
-//! vectors, the component SIF removes). The fit lists them in run.json and,
-//! with `--form-weight` below 1, weighs them down.
+//! vectors, the component SIF removes), and the posts that hold them are
+//! spread like the archive's (the mean of their vectors lies near the mean
+//! of all: [`spread_distances`]). The fit lists them in run.json and, with
+//! `--form-weight` below 1, weighs them down.
 //!
 //! Measured (docs/quality.md): the vector side raises NMI on short texts
 //! of both labelled sets; weighing form words down lowered it on both, so
@@ -47,7 +49,7 @@
 
 use std::path::PathBuf;
 
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -707,21 +709,32 @@ fn ppmi(pairs: &CountRows, v: usize) -> Result<crate::vectorize::SparseMatrix> {
     })
 }
 
+/// A form word's posts lie, on average, at most as far from all posts as
+/// those of this share of the candidates do ([`form_words`]).
+pub const FORM_SPREAD_SHARE: f64 = 0.25;
+
 /// Form words: among `candidates` (indexes of words with a vector, e.g.
-/// the lexicon's frequent features), those whose vector lies closest to the
-/// common direction of the post vectors `posts` (its first principal
-/// direction, uncentred: the direction every post shares, whatever its
-/// subject), at most `max`, most formulaic first. A word qualifies when
-/// its cosine to that direction stands out among the candidates': at least
-/// `z` standard deviations above their mean.
+/// the lexicon's frequent features), those used alike in posts of every
+/// subject, at most `max`, most formulaic first. A word qualifies on two
+/// counts:
+/// - its vector lies along the common direction of the post vectors
+///   `common` (their first principal direction, uncentred: the direction
+///   every post shares, whatever its subject): its cosine to it is at
+///   least `z` standard deviations above the candidates' mean;
+/// - the posts that hold it are spread like the archive: `spread`
+///   ([`spread_distances`], one per candidate) is within the lowest
+///   [`FORM_SPREAD_SHARE`] of the candidates'. A subject word can lie along
+///   the common direction too (a word of the archive's main subject), but
+///   its posts are that subject's.
 pub fn form_words(
     vectors: &WordVectors,
     common: ArrayView1<f32>,
     candidates: &[u32],
+    spread: &[f32],
     z: f32,
     max: usize,
 ) -> Vec<(u32, f32)> {
-    if vectors.dims() == 0 || candidates.len() < 10 {
+    if vectors.dims() == 0 || candidates.len() < 10 || spread.len() != candidates.len() {
         return Vec::new();
     }
     let cos: Vec<(u32, f32)> = candidates
@@ -732,10 +745,75 @@ pub fn form_words(
     let mean = cos.iter().map(|c| c.1 as f64).sum::<f64>() / n;
     let sd = (cos.iter().map(|c| (c.1 as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
     let threshold = (mean + z as f64 * sd) as f32;
-    let mut scored: Vec<(u32, f32)> = cos.into_iter().filter(|&(_, c)| c >= threshold).collect();
+    let mut known: Vec<f32> = spread.iter().copied().filter(|d| d.is_finite()).collect();
+    if known.is_empty() {
+        return Vec::new();
+    }
+    known.sort_by(f32::total_cmp);
+    let spread_max = known[((known.len() - 1) as f64 * FORM_SPREAD_SHARE) as usize];
+    let mut scored: Vec<(u32, f32)> = cos
+        .into_iter()
+        .zip(spread)
+        .filter(|&((_, c), &d)| c >= threshold && d <= spread_max)
+        .map(|(c, _)| c)
+        .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     scored.truncate(max);
     scored
+}
+
+/// For each of `candidates` (word indexes), how far the posts that hold it
+/// lie from all posts: the distance between the mean of their vectors and
+/// the mean of every post vector. `posts` holds one vector per post and
+/// `words[i]` the word indexes of post `i` (repeats allowed); `n_words`
+/// bounds the indexes. Infinite for a candidate no post holds.
+pub fn spread_distances(
+    posts: ArrayView2<f32>,
+    words: &[Vec<u32>],
+    candidates: &[u32],
+    n_words: usize,
+) -> Vec<f32> {
+    let dims = posts.ncols();
+    let mut slot = vec![u32::MAX; n_words];
+    for (i, &w) in candidates.iter().enumerate() {
+        if let Some(s) = slot.get_mut(w as usize) {
+            *s = i as u32;
+        }
+    }
+    let mut sums = Array2::<f32>::zeros((candidates.len(), dims));
+    let mut held = vec![0u32; candidates.len()];
+    let mut seen: Vec<u32> = Vec::new();
+    for (row, ws) in posts.axis_iter(Axis(0)).zip(words) {
+        seen.clear();
+        seen.extend(
+            ws.iter()
+                .filter_map(|&w| slot.get(w as usize).copied())
+                .filter(|&s| s != u32::MAX),
+        );
+        seen.sort_unstable();
+        seen.dedup();
+        for &s in &seen {
+            let mut sum = sums.row_mut(s as usize);
+            sum += &row;
+            held[s as usize] += 1;
+        }
+    }
+    let all = posts
+        .mean_axis(Axis(0))
+        .unwrap_or_else(|| Array1::zeros(dims));
+    sums.axis_iter(Axis(0))
+        .zip(&held)
+        .map(|(sum, &n)| {
+            if n == 0 {
+                return f32::INFINITY;
+            }
+            sum.iter()
+                .zip(&all)
+                .map(|(&x, &m)| (x / n as f32 - m).powi(2))
+                .sum::<f32>()
+                .sqrt()
+        })
+        .collect()
 }
 
 /// Removes from a post vector its component along the unit vector
@@ -794,6 +872,67 @@ mod tests {
             }
         }
         m.into_iter().map(|((a, b), c)| (a, b, c)).collect()
+    }
+
+    #[test]
+    fn a_word_along_the_common_direction_is_form_only_when_its_posts_are_of_every_subject() {
+        // Two subjects; every post leans along e0 (the common direction).
+        let norm = |v: [f32; 3]| {
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            [v[0] / n, v[1] / n, v[2] / n]
+        };
+        let (one, two) = (norm([1.0, 1.0, 0.0]), norm([1.0, 0.0, 1.0]));
+        // Words 0–9 lie off the common direction; 10 and 11 along it.
+        let mut vectors = Array2::<f32>::zeros((12, 3));
+        for w in 0..10 {
+            vectors
+                .row_mut(w)
+                .assign(&Array1::from(norm([0.1, 1.0, w as f32 * 0.1]).to_vec()));
+        }
+        vectors
+            .row_mut(10)
+            .assign(&Array1::from(vec![1.0, 0.0, 0.0]));
+        vectors
+            .row_mut(11)
+            .assign(&Array1::from(vec![1.0, 0.0, 0.0]));
+        let wv = WordVectors {
+            words: (0..12).map(|w| format!("w{w:02}")).collect(),
+            vectors,
+            weight: vec![1.0; 12],
+            posts: 0,
+            pairs: 0,
+            source: "test".into(),
+        };
+        // 40 posts, alternating subjects. Word 10 (a formula) is in posts of
+        // both; word 11 (the first subject's own word) only in the first's;
+        // fillers 0–4 in both, 5–9 in the second's only.
+        let mut posts = Array2::<f32>::zeros((40, 3));
+        let mut words: Vec<Vec<u32>> = Vec::new();
+        for i in 0..40 {
+            let first = i % 2 == 0;
+            posts
+                .row_mut(i)
+                .assign(&Array1::from((if first { one } else { two }).to_vec()));
+            let mut w = vec![10, (i % 5) as u32];
+            if first {
+                w.push(11);
+            } else {
+                w.push(5 + (i % 5) as u32);
+            }
+            words.push(w);
+        }
+        let candidates: Vec<u32> = (0..12).collect();
+        let spread = spread_distances(posts.view(), &words, &candidates, 12);
+        assert!(spread[10] < 1e-6, "{spread:?}");
+        assert!(spread[11] > 0.3, "{spread:?}");
+        let common = Array1::from(vec![1.0f32, 0.0, 0.0]);
+        let found = form_words(&wv, common.view(), &candidates, &spread, 1.0, 10);
+        let found: Vec<u32> = found.iter().map(|f| f.0).collect();
+        assert_eq!(
+            found,
+            [10],
+            "the subject word along the common direction is no form word"
+        );
     }
 
     #[test]

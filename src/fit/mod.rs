@@ -353,7 +353,21 @@ fn weigh_down_form_words(
         .filter_map(|w| vectors.index(w))
         .collect();
     let common = embed::common_direction(&posts)?;
-    let found = embed::form_words(vectors, common.view(), &candidates, FORM_Z, FORM_MAX);
+    let post_words: Vec<Vec<u32>> = scan
+        .sample
+        .iter()
+        .map(|s| s.words.iter().filter_map(|&w| vmap[w as usize]).collect())
+        .collect();
+    let spread =
+        embed::spread_distances(posts.view(), &post_words, &candidates, vectors.words.len());
+    let found = embed::form_words(
+        vectors,
+        common.view(),
+        &candidates,
+        &spread,
+        FORM_Z,
+        FORM_MAX,
+    );
     let words: Vec<String> = found
         .iter()
         .map(|&(w, _)| vectors.words[w as usize].clone())
