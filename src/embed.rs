@@ -734,6 +734,7 @@ pub fn form_words(
     z: f32,
     max: usize,
 ) -> Vec<(u32, f32)> {
+    debug_assert_eq!(spread.len(), candidates.len(), "one spread per candidate");
     if vectors.dims() == 0 || candidates.len() < 10 || spread.len() != candidates.len() {
         return Vec::new();
     }
@@ -763,16 +764,28 @@ pub fn form_words(
 }
 
 /// For each of `candidates` (word indexes), how far the posts that hold it
-/// lie from all posts: the distance between the mean of their vectors and
-/// the mean of every post vector. `posts` holds one vector per post and
-/// `words[i]` the word indexes of post `i` (repeats allowed); `n_words`
-/// bounds the indexes. Infinite for a candidate no post holds.
-pub fn spread_distances(
+/// lie from the posts that do not, apart from what every post shares: the
+/// distance between the mean vectors of the two groups, with its
+/// component along the common direction `common` removed (post length and
+/// the word's own pull lie along it, not a subject), less the distance two
+/// random groups of the same sizes would show (so a word held by a hundred
+/// posts is not made to look like a subject's by chance alone), never
+/// below 0.
+///
+/// `posts` holds one vector per post; `words_of(i, buf)` fills `buf` with
+/// the word indexes of post `i` (repeats allowed), below `n_words`. Posts
+/// with no vector (a zero row) count in neither group. A candidate held by
+/// no post is `INFINITY`; one held by every post, 0.
+pub fn spread_distances<F>(
     posts: ArrayView2<f32>,
-    words: &[Vec<u32>],
+    words_of: F,
     candidates: &[u32],
     n_words: usize,
-) -> Vec<f32> {
+    common: ArrayView1<f32>,
+) -> Vec<f32>
+where
+    F: Fn(usize, &mut Vec<u32>) + Sync,
+{
     let dims = posts.ncols();
     let mut slot = vec![u32::MAX; n_words];
     for (i, &w) in candidates.iter().enumerate() {
@@ -780,38 +793,111 @@ pub fn spread_distances(
             *s = i as u32;
         }
     }
-    let mut sums = Array2::<f32>::zeros((candidates.len(), dims));
-    let mut held = vec![0u32; candidates.len()];
-    let mut seen: Vec<u32> = Vec::new();
-    for (row, ws) in posts.axis_iter(Axis(0)).zip(words) {
-        seen.clear();
-        seen.extend(
-            ws.iter()
-                .filter_map(|&w| slot.get(w as usize).copied())
-                .filter(|&s| s != u32::MAX),
-        );
-        seen.sort_unstable();
-        seen.dedup();
-        for &s in &seen {
-            let mut sum = sums.row_mut(s as usize);
-            sum += &row;
-            held[s as usize] += 1;
-        }
+    let live: Vec<bool> = posts
+        .axis_iter(Axis(0))
+        .map(|r| r.iter().any(|&x| x != 0.0))
+        .collect();
+    let n_all = live.iter().filter(|&&l| l).count();
+    if n_all == 0 || dims == 0 {
+        return vec![f32::INFINITY; candidates.len()];
     }
-    let all = posts
-        .mean_axis(Axis(0))
-        .unwrap_or_else(|| Array1::zeros(dims));
-    sums.axis_iter(Axis(0))
-        .zip(&held)
-        .map(|(sum, &n)| {
+    let along = |v: ArrayView1<f32>| -> f64 {
+        if common.len() == dims {
+            v.iter()
+                .zip(&common)
+                .map(|(&x, &c)| x as f64 * c as f64)
+                .sum()
+        } else {
+            0.0
+        }
+    };
+    // The sum of all live posts, and the variance (trace) of a post off
+    // the common direction.
+    let mut total = vec![0f64; dims];
+    let mut square = 0f64;
+    for (r, _) in posts.axis_iter(Axis(0)).zip(&live).filter(|(_, &l)| l) {
+        total.iter_mut().zip(r).for_each(|(t, &x)| *t += x as f64);
+        let a = along(r);
+        square += r.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() - a * a;
+    }
+    let mean_all: Vec<f64> = total.iter().map(|t| t / n_all as f64).collect();
+    let mean_along = along(ArrayView1::from(
+        &mean_all.iter().map(|&x| x as f32).collect::<Vec<_>>()[..],
+    ));
+    let variance = (square / n_all as f64
+        - (mean_all.iter().map(|x| x * x).sum::<f64>() - mean_along.powi(2)))
+    .max(0.0);
+    // Each candidate's sum over the live posts that hold it, in parallel.
+    let (sums, held) = (0..posts.nrows())
+        .into_par_iter()
+        .filter(|&i| live[i])
+        .fold(
+            || {
+                (
+                    vec![0f64; candidates.len() * dims],
+                    vec![0u32; candidates.len()],
+                    Vec::<u32>::new(),
+                )
+            },
+            |(mut sums, mut held, mut buf), i| {
+                buf.clear();
+                words_of(i, &mut buf);
+                for w in buf.iter_mut() {
+                    *w = slot.get(*w as usize).copied().unwrap_or(u32::MAX);
+                }
+                buf.sort_unstable();
+                buf.dedup();
+                let row = posts.row(i);
+                for &s in buf.iter().take_while(|&&s| s != u32::MAX) {
+                    let at = s as usize * dims;
+                    sums[at..at + dims]
+                        .iter_mut()
+                        .zip(row)
+                        .for_each(|(t, &x)| *t += x as f64);
+                    held[s as usize] += 1;
+                }
+                (sums, held, buf)
+            },
+        )
+        .map(|(s, h, _)| (s, h))
+        .reduce(
+            || {
+                (
+                    vec![0f64; candidates.len() * dims],
+                    vec![0u32; candidates.len()],
+                )
+            },
+            |(mut s, mut h), (s2, h2)| {
+                s.iter_mut().zip(&s2).for_each(|(a, b)| *a += b);
+                h.iter_mut().zip(&h2).for_each(|(a, b)| *a += b);
+                (s, h)
+            },
+        );
+    (0..candidates.len())
+        .map(|c| {
+            let n = held[c] as usize;
             if n == 0 {
                 return f32::INFINITY;
             }
-            sum.iter()
-                .zip(&all)
-                .map(|(&x, &m)| (x / n as f32 - m).powi(2))
-                .sum::<f32>()
-                .sqrt()
+            if n >= n_all {
+                return 0.0;
+            }
+            let sum = &sums[c * dims..(c + 1) * dims];
+            let rest = n_all - n;
+            let mut diff: Vec<f64> = sum
+                .iter()
+                .zip(&total)
+                .map(|(&s, &t)| s / n as f64 - (t - s) / rest as f64)
+                .collect();
+            if common.len() == dims {
+                let a: f64 = diff.iter().zip(&common).map(|(d, &c)| d * c as f64).sum();
+                diff.iter_mut()
+                    .zip(&common)
+                    .for_each(|(d, &c)| *d -= a * c as f64);
+            }
+            let chance = variance * (1.0 / n as f64 + 1.0 / rest as f64);
+            let d2 = diff.iter().map(|d| d * d).sum::<f64>() - chance;
+            d2.max(0.0).sqrt() as f32
         })
         .collect()
 }
@@ -879,15 +965,15 @@ mod tests {
         // Two subjects; every post leans along e0 (the common direction).
         let norm = |v: [f32; 3]| {
             let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            [v[0] / n, v[1] / n, v[2] / n]
+            vec![v[0] / n, v[1] / n, v[2] / n]
         };
         let (one, two) = (norm([1.0, 1.0, 0.0]), norm([1.0, 0.0, 1.0]));
-        // Words 0–9 lie off the common direction; 10 and 11 along it.
-        let mut vectors = Array2::<f32>::zeros((12, 3));
-        for w in 0..10 {
+        // Words 0–9 and 12 lie off the common direction; 10 and 11 along it.
+        let mut vectors = Array2::<f32>::zeros((13, 3));
+        for w in (0..10).chain([12]) {
             vectors
                 .row_mut(w)
-                .assign(&Array1::from(norm([0.1, 1.0, w as f32 * 0.1]).to_vec()));
+                .assign(&Array1::from(norm([0.1, 1.0, w as f32 * 0.1])));
         }
         vectors
             .row_mut(10)
@@ -896,36 +982,61 @@ mod tests {
             .row_mut(11)
             .assign(&Array1::from(vec![1.0, 0.0, 0.0]));
         let wv = WordVectors {
-            words: (0..12).map(|w| format!("w{w:02}")).collect(),
+            words: (0..13).map(|w| format!("w{w:02}")).collect(),
             vectors,
-            weight: vec![1.0; 12],
+            weight: vec![1.0; 13],
             posts: 0,
             pairs: 0,
             source: "test".into(),
         };
-        // 40 posts, alternating subjects. Word 10 (a formula) is in posts of
-        // both; word 11 (the first subject's own word) only in the first's;
-        // fillers 0–4 in both, 5–9 in the second's only.
-        let mut posts = Array2::<f32>::zeros((40, 3));
-        let mut words: Vec<Vec<u32>> = Vec::new();
+        // 40 posts, alternating subjects, and one with no vector at all.
+        let mut posts = Array2::<f32>::zeros((41, 3));
         for i in 0..40 {
-            let first = i % 2 == 0;
-            posts
-                .row_mut(i)
-                .assign(&Array1::from((if first { one } else { two }).to_vec()));
-            let mut w = vec![10, (i % 5) as u32];
-            if first {
-                w.push(11);
+            posts.row_mut(i).assign(&Array1::from(if i % 2 == 0 {
+                one.clone()
             } else {
-                w.push(5 + (i % 5) as u32);
-            }
-            words.push(w);
+                two.clone()
+            }));
         }
-        let candidates: Vec<u32> = (0..12).collect();
-        let spread = spread_distances(posts.view(), &words, &candidates, 12);
-        assert!(spread[10] < 1e-6, "{spread:?}");
-        assert!(spread[11] > 0.3, "{spread:?}");
+        let firsts: Vec<usize> = (0..40).step_by(2).collect();
+        let seconds: Vec<usize> = (1..40).step_by(2).collect();
+        let mut words: Vec<Vec<u32>> = vec![Vec::new(); 41];
+        for i in 0..40 {
+            // Word 10, a formula: in three posts of four, of both subjects.
+            if (i / 2) % 4 != 3 {
+                words[i].push(10);
+            }
+        }
+        for &i in &firsts {
+            // Word 11, the first subject's own word: in all of its posts.
+            words[i].push(11);
+        }
+        for f in 0..5 {
+            // Fillers 0–4: three posts of the first subject to one of the second.
+            for &i in &firsts[f * 3..f * 3 + 3] {
+                words[i].push(f as u32);
+            }
+            words[seconds[f]].push(f as u32);
+            // Fillers 5–9: three posts of the second subject only.
+            for &i in &seconds[5 + f * 3..8 + f * 3] {
+                words[i].push(5 + f as u32);
+            }
+        }
+        // Word 12 is in no post; the post without a vector holds word 11.
+        words[40].push(11);
+        let candidates: Vec<u32> = (0..13).collect();
         let common = Array1::from(vec![1.0f32, 0.0, 0.0]);
+        let spread = spread_distances(
+            posts.view(),
+            |i, buf| buf.extend(&words[i]),
+            &candidates,
+            13,
+            common.view(),
+        );
+        assert!(spread[10] < 1e-6, "{spread:?}");
+        assert!(spread[11] > 0.9, "{spread:?}");
+        assert!(spread[0] > 0.0 && spread[0] < spread[5], "{spread:?}");
+        assert_eq!(spread[12], f32::INFINITY);
         let found = form_words(&wv, common.view(), &candidates, &spread, 1.0, 10);
         let found: Vec<u32> = found.iter().map(|f| f.0).collect();
         assert_eq!(

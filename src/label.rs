@@ -191,9 +191,9 @@ pub fn unique_labels(ranked: &[Vec<String>], n: usize) -> Vec<String> {
         .collect()
 }
 
-/// Occurrences of its prior a word's lift starts from: a word must be
-/// seen about this often before how its occurrences spread over the
-/// themes is believed (a word seen twice, both times in one theme, is no
+/// Pseudo-occurrences added to each word, spread over the themes like all
+/// words: a word must be seen about this often before how its occurrences
+/// spread over the themes is believed (a word seen twice, both times in one theme, is no
 /// more that theme's than one seen 40 times, 36 of them there).
 pub const LIFT_PRIOR: f64 = 10.0;
 
@@ -303,13 +303,16 @@ mod tests {
 
     #[test]
     fn a_word_seen_twice_is_not_more_specific_than_one_seen_often() {
-        // Word 0: 36 of its 40 occurrences in theme 0; word 1: 2 of 2;
-        // word 2 fills both themes alike.
-        let counts = vec![vec![36, 2, 100], vec![4, 0, 100]];
+        // Theme 0 holds 150 of the 250 words (a share of 0.6). Word 0: 36 of
+        // its 40 occurrences in theme 0; word 1: 2 of 2; word 3 is spread
+        // exactly like all words (60 of 100).
+        let counts = vec![vec![36, 2, 52, 60], vec![4, 0, 56, 40]];
         let l = lifts(&counts);
         assert!(l[0][0] > l[0][1], "{:?}", l[0]);
-        assert!(l[0][1] > l[0][2], "{:?}", l[0]);
-        assert!((l[0][2] - 1.0).abs() < 0.15, "{:?}", l[0]);
+        // ((2 + 10 · 0.6) / (2 + 10)) / 0.6
+        assert!((l[0][1] - 10.0 / 9.0).abs() < 1e-6, "{:?}", l[0]);
+        assert!((l[0][3] - 1.0).abs() < 1e-6, "{:?}", l[0]);
+        assert!((l[1][3] - 1.0).abs() < 1e-6, "{:?}", l[1]);
     }
 
     #[test]

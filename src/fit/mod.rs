@@ -315,6 +315,41 @@ fn word_vectors(scan: &Scan, params: &FitParams, log: &Log) -> Result<Option<Wor
     Ok(Some(v))
 }
 
+/// The form words of the vectors (none without vectors), weighed down as
+/// `--form-weight` says, and the common direction when
+/// `--vector-remove-common` asks for it.
+fn form_words_of(
+    scan: &Scan,
+    lexicon: &mut Lexicon,
+    vectors: Option<&mut WordVectors>,
+    vmap: &[Option<u32>],
+    params: &Checked<FitParams>,
+    log: &Log,
+) -> Result<(Vec<String>, Vec<f32>)> {
+    let Some(v) = vectors else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let (words, common) = weigh_down_form_words(scan, lexicon, v, vmap, &params.embed)?;
+    if !words.is_empty() {
+        let how = if params.embed.form_weight < 1.0 {
+            format!("weighed down ×{}", params.embed.form_weight)
+        } else {
+            "found, not weighed down (--form-weight 1)".to_string()
+        };
+        log.info(&format!(
+            "{} form words {how} (run.json lists them): {}",
+            words.len(),
+            words.iter().take(12).cloned().collect::<Vec<_>>().join(" ")
+        ));
+    }
+    let common = if params.embed.vector_remove_common {
+        common.to_vec()
+    } else {
+        Vec::new()
+    };
+    Ok((words, common))
+}
+
 /// Finds the form words among the lexicon's frequent features, and weighs
 /// them down: their idf (the LSA side) and their weight in a post's vector
 /// (the vector side) times `--form-weight` (1, the default: found and
@@ -353,13 +388,21 @@ fn weigh_down_form_words(
         .filter_map(|w| vectors.index(w))
         .collect();
     let common = embed::common_direction(&posts)?;
-    let post_words: Vec<Vec<u32>> = scan
-        .sample
-        .iter()
-        .map(|s| s.words.iter().filter_map(|&w| vmap[w as usize]).collect())
-        .collect();
-    let spread =
-        embed::spread_distances(posts.view(), &post_words, &candidates, vectors.words.len());
+    let words_of = |i: usize, buf: &mut Vec<u32>| {
+        buf.extend(
+            scan.sample[i]
+                .words
+                .iter()
+                .filter_map(|&w| vmap[w as usize]),
+        );
+    };
+    let spread = embed::spread_distances(
+        posts.view(),
+        words_of,
+        &candidates,
+        vectors.words.len(),
+        common.view(),
+    );
     let found = embed::form_words(
         vectors,
         common.view(),
@@ -452,33 +495,14 @@ pub fn fit(
             ),
         ));
     }
-    let mut word_vecs = timings.time("vectors", log, || word_vectors(&scan, params, log))?;
-    let vmap = vector_map(&scan, word_vecs.as_ref());
-    let (form_words, common) = match word_vecs.as_mut() {
-        Some(v) => {
-            let (words, common) =
-                weigh_down_form_words(&scan, &mut lexicon, v, &vmap, &params.embed)?;
-            if !words.is_empty() {
-                let how = if params.embed.form_weight < 1.0 {
-                    format!("weighed down ×{}", params.embed.form_weight)
-                } else {
-                    "found, not weighed down (--form-weight 1)".to_string()
-                };
-                log.info(&format!(
-                    "{} form words {how} (run.json lists them): {}",
-                    words.len(),
-                    words.iter().take(12).cloned().collect::<Vec<_>>().join(" ")
-                ));
-            }
-            let common = if params.embed.vector_remove_common {
-                common.to_vec()
-            } else {
-                Vec::new()
-            };
-            (words, common)
-        }
-        None => (Vec::new(), Vec::new()),
-    };
+    // The vectors and their form words, timed together as `vectors`.
+    let (word_vecs, vmap, form_words, common) = timings.time("vectors", log, || {
+        let mut word_vecs = word_vectors(&scan, params, log)?;
+        let vmap = vector_map(&scan, word_vecs.as_ref());
+        let (form_words, common) =
+            form_words_of(&scan, &mut lexicon, word_vecs.as_mut(), &vmap, params, log)?;
+        Ok::<_, Error>((word_vecs, vmap, form_words, common))
+    })?;
     let sample = sample_rows(&scan, &lexicon, params.vectorize.title_weight, &vmap);
     if sample.rows.len() < 2 {
         return Err(too_few(
