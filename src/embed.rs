@@ -1001,10 +1001,10 @@ mod tests {
         let firsts: Vec<usize> = (0..40).step_by(2).collect();
         let seconds: Vec<usize> = (1..40).step_by(2).collect();
         let mut words: Vec<Vec<u32>> = vec![Vec::new(); 41];
-        for i in 0..40 {
+        for (i, w) in words.iter_mut().enumerate().take(40) {
             // Word 10, a formula: in three posts of four, of both subjects.
             if (i / 2) % 4 != 3 {
-                words[i].push(10);
+                w.push(10);
             }
         }
         for &i in &firsts {
