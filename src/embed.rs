@@ -763,6 +763,9 @@ pub fn form_words(
     scored
 }
 
+/// The fixed point of [`spread_distances`]' sums: 2^24 steps per unit.
+const FIXED: f64 = (1u64 << 24) as f64;
+
 /// For each of `candidates` (word indexes), how far the posts that hold it
 /// lie from the posts that do not, apart from what every post shares: the
 /// distance between the mean vectors of the two groups, with its
@@ -821,20 +824,29 @@ where
         square += r.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() - a * a;
     }
     let mean_all: Vec<f64> = total.iter().map(|t| t / n_all as f64).collect();
-    let mean_along = along(ArrayView1::from(
-        &mean_all.iter().map(|&x| x as f32).collect::<Vec<_>>()[..],
-    ));
+    let mean_along: f64 = if common.len() == dims {
+        mean_all
+            .iter()
+            .zip(&common)
+            .map(|(m, &c)| m * c as f64)
+            .sum()
+    } else {
+        0.0
+    };
     let variance = (square / n_all as f64
         - (mean_all.iter().map(|x| x * x).sum::<f64>() - mean_along.powi(2)))
     .max(0.0);
-    // Each candidate's sum over the live posts that hold it, in parallel.
+    // Each candidate's sum over the live posts that hold it, in parallel,
+    // in fixed point: integer sums do not depend on the order the threads
+    // add them in, so the list is the same on any number of threads.
+    let fixed = |x: f32| (x as f64 * FIXED).round() as i64;
     let (sums, held) = (0..posts.nrows())
         .into_par_iter()
         .filter(|&i| live[i])
         .fold(
             || {
                 (
-                    vec![0f64; candidates.len() * dims],
+                    vec![0i64; candidates.len() * dims],
                     vec![0u32; candidates.len()],
                     Vec::<u32>::new(),
                 )
@@ -853,7 +865,7 @@ where
                     sums[at..at + dims]
                         .iter_mut()
                         .zip(row)
-                        .for_each(|(t, &x)| *t += x as f64);
+                        .for_each(|(t, &x)| *t += fixed(x));
                     held[s as usize] += 1;
                 }
                 (sums, held, buf)
@@ -863,7 +875,7 @@ where
         .reduce(
             || {
                 (
-                    vec![0f64; candidates.len() * dims],
+                    vec![0i64; candidates.len() * dims],
                     vec![0u32; candidates.len()],
                 )
             },
@@ -887,7 +899,10 @@ where
             let mut diff: Vec<f64> = sum
                 .iter()
                 .zip(&total)
-                .map(|(&s, &t)| s / n as f64 - (t - s) / rest as f64)
+                .map(|(&s, &t)| {
+                    let s = s as f64 / FIXED;
+                    s / n as f64 - (t - s) / rest as f64
+                })
                 .collect();
             if common.len() == dims {
                 let a: f64 = diff.iter().zip(&common).map(|(d, &c)| d * c as f64).sum();
