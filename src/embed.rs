@@ -709,8 +709,8 @@ fn ppmi(pairs: &CountRows, v: usize) -> Result<crate::vectorize::SparseMatrix> {
     })
 }
 
-/// A form word's posts lie, on average, at most as far from all posts as
-/// those of this share of the candidates do ([`form_words`]).
+/// A form word's spread ([`spread_distances`]) is at most this quantile of
+/// the candidates' (ties pass; 0, within chance, always does).
 pub const FORM_SPREAD_SHARE: f64 = 0.25;
 
 /// Form words: among `candidates` (indexes of words with a vector, e.g.
@@ -763,22 +763,24 @@ pub fn form_words(
     scored
 }
 
-/// The fixed point of [`spread_distances`]' sums: 2^24 steps per unit.
-const FIXED: f64 = (1u64 << 24) as f64;
+/// The fixed point of [`spread_distances`]' sums: 2^32 steps per unit (a
+/// post vector's parts are at most 1, so 2^31 posts fit in an `i64`).
+const FIXED: f64 = (1u64 << 32) as f64;
 
 /// For each of `candidates` (word indexes), how far the posts that hold it
 /// lie from the posts that do not, apart from what every post shares: the
-/// distance between the mean vectors of the two groups, with its
-/// component along the common direction `common` removed (post length and
-/// the word's own pull lie along it, not a subject), less the distance two
-/// random groups of the same sizes would show (so a word held by a hundred
-/// posts is not made to look like a subject's by chance alone), never
-/// below 0.
+/// distance `d` between the mean vectors of the two groups, with its
+/// component along the common direction `common` removed (longer posts
+/// lean further along it, whatever their subject), and
+/// `sqrt(max(0, d² − E))`, where `E` is the squared distance two random
+/// groups of the same sizes would show (so a word held by a hundred posts
+/// is not made to look like a subject's by chance alone). 0: within chance.
 ///
 /// `posts` holds one vector per post; `words_of(i, buf)` fills `buf` with
-/// the word indexes of post `i` (repeats allowed), below `n_words`. Posts
-/// with no vector (a zero row) count in neither group. A candidate held by
-/// no post is `INFINITY`; one held by every post, 0.
+/// the word indexes of post `i` (repeats allowed), below `n_words`. Only
+/// posts with a vector (a non-zero row) count. A candidate held by no such
+/// post is `INFINITY`; one held by all, 0. The sums are exact integers, so
+/// the result does not depend on the number of threads.
 pub fn spread_distances<F>(
     posts: ArrayView2<f32>,
     words_of: F,
@@ -816,14 +818,23 @@ where
     };
     // The sum of all live posts, and the variance (trace) of a post off
     // the common direction.
-    let mut total = vec![0f64; dims];
+    // In the fixed point of the per-word sums below, so that the posts
+    // without a word are exactly all posts less those with it.
+    let fixed = |x: f32| (x as f64 * FIXED).round() as i64;
+    let mut total_fixed = vec![0i64; dims];
     let mut square = 0f64;
     for (r, _) in posts.axis_iter(Axis(0)).zip(&live).filter(|(_, &l)| l) {
-        total.iter_mut().zip(r).for_each(|(t, &x)| *t += x as f64);
+        total_fixed
+            .iter_mut()
+            .zip(r)
+            .for_each(|(t, &x)| *t += fixed(x));
         let a = along(r);
         square += r.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() - a * a;
     }
-    let mean_all: Vec<f64> = total.iter().map(|t| t / n_all as f64).collect();
+    let mean_all: Vec<f64> = total_fixed
+        .iter()
+        .map(|&t| t as f64 / FIXED / n_all as f64)
+        .collect();
     let mean_along: f64 = if common.len() == dims {
         mean_all
             .iter()
@@ -839,7 +850,6 @@ where
     // Each candidate's sum over the live posts that hold it, in parallel,
     // in fixed point: integer sums do not depend on the order the threads
     // add them in, so the list is the same on any number of threads.
-    let fixed = |x: f32| (x as f64 * FIXED).round() as i64;
     let (sums, held) = (0..posts.nrows())
         .into_par_iter()
         .filter(|&i| live[i])
@@ -898,11 +908,8 @@ where
             let rest = n_all - n;
             let mut diff: Vec<f64> = sum
                 .iter()
-                .zip(&total)
-                .map(|(&s, &t)| {
-                    let s = s as f64 / FIXED;
-                    s / n as f64 - (t - s) / rest as f64
-                })
+                .zip(&total_fixed)
+                .map(|(&s, &t)| (s as f64 / n as f64 - (t - s) as f64 / rest as f64) / FIXED)
                 .collect();
             if common.len() == dims {
                 let a: f64 = diff.iter().zip(&common).map(|(d, &c)| d * c as f64).sum();
@@ -1059,6 +1066,54 @@ mod tests {
             [10],
             "the subject word along the common direction is no form word"
         );
+    }
+
+    #[test]
+    fn the_spread_is_the_same_on_any_number_of_threads() {
+        // 5,000 pseudo-random unit rows of 8 dimensions, 40 words.
+        let mut x = 12345u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut posts = Array2::<f32>::zeros((5000, 8));
+        let mut words: Vec<Vec<u32>> = Vec::new();
+        for mut row in posts.axis_iter_mut(Axis(0)) {
+            for v in row.iter_mut() {
+                *v = (next() % 2001) as f32 / 1000.0 - 1.0;
+            }
+            let n = row.dot(&row).sqrt();
+            row.mapv_inplace(|v| v / n);
+            words.push((0..6).map(|_| (next() % 40) as u32).collect());
+        }
+        let candidates: Vec<u32> = (0..40).collect();
+        let common = Array1::from(vec![0.5f32, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0]);
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    spread_distances(
+                        posts.view(),
+                        |i, buf| buf.extend(&words[i]),
+                        &candidates,
+                        40,
+                        common.view(),
+                    )
+                })
+        };
+        let one = on(1);
+        for threads in [2, 4, 7] {
+            let other = on(threads);
+            let same = one
+                .iter()
+                .zip(&other)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{threads} threads: {one:?} against {other:?}");
+        }
     }
 
     #[test]
