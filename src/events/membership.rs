@@ -69,6 +69,9 @@ pub struct Membership {
     rules: Vec<Rule>,
     ids: Vec<u32>,
     by_term: HashMap<u32, Vec<u32>>,
+    /// Whether some event runs in each unit: a post of a unit with none
+    /// is outside every event without a look at its words.
+    busy: Vec<bool>,
 }
 
 impl Membership {
@@ -80,11 +83,18 @@ impl Membership {
                 by_term.entry(k).or_default().push(e as u32);
             }
         }
+        let mut busy = vec![false; timeline.n];
+        for r in &rules {
+            for b in busy.iter_mut().take(r.last + 1).skip(r.first) {
+                *b = true;
+            }
+        }
         Membership {
             timeline: Some(timeline),
             rules,
             ids,
             by_term,
+            busy,
         }
     }
 
@@ -104,6 +114,9 @@ impl Membership {
         let Some(unit) = self.timeline.zip(date).and_then(|(t, d)| t.index(d)) else {
             return Vec::new();
         };
+        if !self.busy.get(unit).copied().unwrap_or(false) {
+            return Vec::new();
+        }
         let mut tally: Vec<(u32, usize, bool, f64)> = Vec::new();
         for t in terms {
             for &e in self.by_term.get(t).into_iter().flatten() {
@@ -222,6 +235,17 @@ mod tests {
         assert_eq!(m.verdict(Some(Day(101)), &[2]), Verdict::Outside);
         assert_eq!(m.verdict(Some(Day(140)), &[1, 2]), Verdict::Outside);
         assert_eq!(m.verdict(None, &[1, 2]), Verdict::Outside);
+    }
+
+    #[test]
+    fn a_post_of_a_day_without_events_is_outside_and_one_of_an_events_day_is_in() {
+        let t = Timeline::new(EventUnit::Day, Day(100), Day(129));
+        let m = Membership::new(t, vec![rule(10, &[10, 11], 5, 6, None)], vec![3]);
+        assert_eq!(m.verdict(Some(Day(105)), &[10, 11]), Verdict::In(0, 2));
+        assert_eq!(m.verdict(Some(Day(106)), &[10]), Verdict::In(0, 1));
+        assert_eq!(m.verdict(Some(Day(104)), &[10, 11]), Verdict::Outside);
+        assert_eq!(m.verdict(Some(Day(120)), &[10, 11]), Verdict::Outside);
+        assert_eq!(m.alone(Some(Day(104)), &[10, 11]), []);
     }
 
     #[test]
