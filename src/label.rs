@@ -9,7 +9,7 @@
 //! bounds can never name a theme. These weights rank a theme's
 //! characteristic words (`top_terms`). The short label is three of those
 //! words, the ones with the highest lift (how much more often the word
-//! occurs in the theme than in the archive, [`lifts`]), extended by the
+//! occurs in the theme than in the archive, [`lift`]), extended by the
 //! next ones where two themes would share a label.
 
 use rayon::prelude::*;
@@ -112,12 +112,17 @@ pub fn ctfidf(counts: &[Vec<u32>]) -> Vec<Vec<f32>> {
 
 /// The class-based idf of every feature: `ln(1 + A / f(w))`.
 pub fn class_idf(counts: &[Vec<u32>]) -> Vec<f64> {
+    class_idf_of_totals(&feature_totals(counts), counts.len())
+}
+
+/// Each feature's count over all themes, `f(w)`.
+fn feature_totals(counts: &[Vec<u32>]) -> Vec<f64> {
     let f = counts.first().map_or(0, Vec::len);
     let mut total = vec![0f64; f];
     for c in counts {
         total.iter_mut().zip(c).for_each(|(t, &x)| *t += x as f64);
     }
-    class_idf_of_totals(&total, counts.len())
+    total
 }
 
 /// The class-based idf from each feature's total count `f(w)` over `k`
@@ -197,33 +202,14 @@ pub fn unique_labels(ranked: &[Vec<String>], n: usize) -> Vec<String> {
 /// more that theme's than one seen 40 times, 36 of them there).
 pub const LIFT_PRIOR: f64 = 10.0;
 
-/// Each word's lift in each theme: the share of its occurrences that fall
-/// in the theme over the theme's share of all words, the first smoothed
-/// towards the second by [`LIFT_PRIOR`] occurrences:
-/// `((tf(w, c) + K·s_c) / (f(w) + K)) / s_c` with `s_c = |c| / Σ|c|`.
-/// 1 for a word spread like all words, up to `1 / s_c` for one found only
-/// in the theme (and often); 0 where the theme is empty.
-pub fn lifts(counts: &[Vec<u32>]) -> Vec<Vec<f32>> {
-    let f = counts.first().map_or(0, Vec::len);
-    let mut total = vec![0f64; f];
-    for c in counts {
-        total.iter_mut().zip(c).for_each(|(t, &x)| *t += x as f64);
-    }
-    let all: f64 = total.iter().sum();
-    counts
-        .iter()
-        .map(|c| {
-            let size: f64 = c.iter().map(|&x| x as f64).sum();
-            if size == 0.0 {
-                return vec![0.0; f];
-            }
-            let share = size / all;
-            c.iter()
-                .zip(&total)
-                .map(|(&x, &t)| ((x as f64 + LIFT_PRIOR * share) / (t + LIFT_PRIOR) / share) as f32)
-                .collect()
-        })
-        .collect()
+/// A word's lift in a theme: the share of its occurrences that fall in
+/// the theme over the theme's share of all words (`share`), the first
+/// smoothed towards the second by [`LIFT_PRIOR`] occurrences:
+/// `((tf(w, c) + K·share) / (f(w) + K)) / share`, with `count` = tf(w, c)
+/// and `total` = f(w). 1 for a word spread like all words, up to
+/// `1 / share` for one found only in the theme (and often).
+pub fn lift(count: u32, total: f64, share: f64) -> f64 {
+    (count as f64 + LIFT_PRIOR * share) / (total + LIFT_PRIOR) / share
 }
 
 /// A theme's characteristic features re-ordered for its label: the most
@@ -232,9 +218,10 @@ pub fn lifts(counts: &[Vec<u32>]) -> Vec<Vec<f32>> {
 /// archive (发展, 公司, 中国) head many lists although they tell no theme
 /// apart; among the same characteristic words, lift puts first the ones
 /// that do (十五五 规划, 全资 子公司).
-fn by_lift(top: &[(usize, f32)], lift: &[f32]) -> Vec<usize> {
+fn by_lift(top: &[(usize, f32)], lift_of: impl Fn(usize) -> f64) -> Vec<usize> {
+    let lifts: Vec<f64> = top.iter().map(|&(f, _)| lift_of(f)).collect();
     let mut order: Vec<usize> = (0..top.len()).collect();
-    order.sort_by(|&a, &b| lift[top[b].0].total_cmp(&lift[top[a].0]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| lifts[b].total_cmp(&lifts[a]).then(a.cmp(&b)));
     order.into_iter().map(|i| top[i].0).collect()
 }
 
@@ -249,11 +236,18 @@ pub fn label_themes(
         .map(|w| top_features(w, params.top_terms))
         .collect();
     let word = |feat: usize| lexicon.words[feat].clone();
-    let lifts = lifts(counts);
+    let total = feature_totals(counts);
+    let all: f64 = total.iter().sum();
     let ranked: Vec<Vec<String>> = tops
         .iter()
-        .zip(&lifts)
-        .map(|(t, lift)| by_lift(t, lift).into_iter().map(word).collect())
+        .zip(counts)
+        .map(|(t, c)| {
+            let share = c.iter().map(|&x| x as f64).sum::<f64>() / all;
+            by_lift(t, |f| lift(c[f], total[f], share))
+                .into_iter()
+                .map(word)
+                .collect()
+        })
         .collect();
     let short = unique_labels(&ranked, LABEL_TERMS);
     tops.into_iter()
@@ -304,15 +298,14 @@ mod tests {
     #[test]
     fn a_word_seen_twice_is_not_more_specific_than_one_seen_often() {
         // Theme 0 holds 150 of the 250 words (a share of 0.6). Word 0: 36 of
-        // its 40 occurrences in theme 0; word 1: 2 of 2; word 3 is spread
-        // exactly like all words (60 of 100).
-        let counts = vec![vec![36, 2, 52, 60], vec![4, 0, 56, 40]];
-        let l = lifts(&counts);
-        assert!(l[0][0] > l[0][1], "{:?}", l[0]);
+        // its 40 occurrences in theme 0; word 1: 2 of 2; a word spread
+        // exactly like all words: 60 of 100.
+        let share = 0.6;
+        assert!(lift(36, 40.0, share) > lift(2, 2.0, share));
         // ((2 + 10 · 0.6) / (2 + 10)) / 0.6
-        assert!((l[0][1] - 10.0 / 9.0).abs() < 1e-6, "{:?}", l[0]);
-        assert!((l[0][3] - 1.0).abs() < 1e-6, "{:?}", l[0]);
-        assert!((l[1][3] - 1.0).abs() < 1e-6, "{:?}", l[1]);
+        assert!((lift(2, 2.0, share) - 10.0 / 9.0).abs() < 1e-12);
+        assert!((lift(60, 100.0, share) - 1.0).abs() < 1e-12);
+        assert!((lift(40, 100.0, 0.4) - 1.0).abs() < 1e-12);
     }
 
     #[test]

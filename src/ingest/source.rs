@@ -108,15 +108,6 @@ impl Source {
     }
 }
 
-/// The cache key of a post file: its path below the input folder, so that
-/// `arch`, `./arch` and an absolute path all find the same entries.
-pub fn file_key(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
-
 /// Post files whose stat is taken at once, in parallel (the stat of a
 /// million files is most of a night's walk; one core waits on each).
 const STAT_AHEAD: usize = 2048;
@@ -215,7 +206,8 @@ impl Entry {
 struct Frame {
     dir: PathBuf,
     /// Its path below the input folder, with a trailing `/` ("" for the
-    /// input folder itself).
+    /// input folder itself): the start of its files' cache keys, so that
+    /// `arch`, `./arch` and an absolute path all find the same entries.
     rel: String,
     /// Device and inode, to notice a link back to it.
     id: (u64, u64),
