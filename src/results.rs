@@ -18,7 +18,7 @@ use crate::codec;
 use crate::error::{Error, Result};
 use crate::ids::{DocId, ThemeIdx};
 use crate::ingest::Rejection;
-use crate::store::{Partition, SegmentRef};
+use crate::store::SegmentRef;
 use crate::time::Day;
 
 /// Assignment output magic.
@@ -286,21 +286,10 @@ impl Results<'_> {
     /// was split. The next month is read (its segments in parallel) while
     /// `f` works on this one. Memory: the rows of two months, three while
     /// a month of several segments is merged.
-    pub fn each(&self, f: impl FnMut(&Assigned) -> Result<()>) -> Result<()> {
-        self.each_where(|_| true, f)
-    }
-
-    /// [`Results::each`] over the partitions `keep` accepts only: the
-    /// others are not read.
-    pub fn each_where(
-        &self,
-        keep: impl Fn(Partition) -> bool,
-        mut f: impl FnMut(&Assigned) -> Result<()>,
-    ) -> Result<()> {
+    pub fn each(&self, mut f: impl FnMut(&Assigned) -> Result<()>) -> Result<()> {
         let months: Vec<&[SegmentRef]> = self
             .segments
             .chunk_by(|a, b| a.entry.partition == b.entry.partition)
-            .filter(|m| keep(m[0].entry.partition))
             .collect();
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<MonthRows>>| {
             h.join()

@@ -13,7 +13,6 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::timeline::Timeline;
 use crate::results::Assignment;
-use crate::store::Partition;
 use crate::time::Day;
 
 /// A post in the events of this many different stories (a story and its
@@ -102,24 +101,6 @@ impl Membership {
     /// The rules.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
-    }
-
-    /// The month partitions in which some event runs, sorted, each once:
-    /// a post of any other month is outside every event.
-    pub fn busy_months(&self) -> Vec<Partition> {
-        let Some(t) = self.timeline else {
-            return Vec::new();
-        };
-        let mut months: Vec<Partition> = (0..self.busy.len())
-            .filter(|&u| self.busy[u])
-            // A unit is a day or a week: its first and last days hold
-            // every month it touches.
-            .flat_map(|u| [t.start(u), t.end(u)])
-            .map(|d| Partition::of(Some(d.date()), false))
-            .collect();
-        months.sort_unstable();
-        months.dedup();
-        months
     }
 
     fn root(&self, e: usize) -> usize {
@@ -265,29 +246,6 @@ mod tests {
         assert_eq!(m.verdict(Some(Day(104)), &[10, 11]), Verdict::Outside);
         assert_eq!(m.verdict(Some(Day(120)), &[10, 11]), Verdict::Outside);
         assert_eq!(m.alone(Some(Day(104)), &[10, 11]), []);
-    }
-
-    #[test]
-    fn the_busy_months_are_every_month_an_event_touches() {
-        let date = |m, d| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap();
-        let t = Timeline::new(EventUnit::Week, Day::of(date(1, 6)), Day::of(date(6, 30)));
-        let unit = |m, d| t.index(Day::of(date(m, d))).unwrap();
-        // The week of Monday 27 January ends on 2 February; the second
-        // event runs from March into May, all through April; June has
-        // none.
-        let m = Membership::new(
-            t,
-            vec![
-                rule(10, &[10, 11], unit(1, 27), unit(1, 27), None),
-                rule(20, &[20, 21], unit(3, 3), unit(5, 5), None),
-            ],
-            vec![1, 2],
-        );
-        let months: Vec<Partition> = [1, 2, 3, 4, 5]
-            .map(|m| Partition::of(Some(date(m, 1)), false))
-            .to_vec();
-        assert_eq!(m.busy_months(), months);
-        assert_eq!(Membership::default().busy_months(), vec![]);
     }
 
     #[test]

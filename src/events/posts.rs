@@ -3,9 +3,8 @@
 //!
 //! The stage counts over the posts many times (the co-occurrences twice,
 //! the tallies once per round, the words of the events' posts). Each
-//! count would read the assignment results of the whole archive (a
-//! tally, of the months in which an event runs), which on a night re-run
-//! come from disk and cost a decoding of every post. So the
+//! count reads the assignment results of the whole archive, which on a
+//! night re-run come from disk and cost a decoding of every post. So the
 //! first read keeps in memory what the counts look at — the posts that can
 //! take part in an event at all, those holding a candidate word and dated
 //! within the timeline, with only the four fields the counts read — while
@@ -20,7 +19,6 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::timeline::Timeline;
 use crate::error::Result;
 use crate::results::{Assignment, Results};
-use crate::store::Partition;
 use crate::time::Day;
 
 /// Memory the posts kept for the counts may take (about 200 bytes a post
@@ -185,28 +183,11 @@ impl<'a> Posts<'a> {
     /// Calls `f` with each month's earliest day (of all its posts) and its
     /// posts that can join an event, in doc order: from memory, or from
     /// the results when they are not kept.
-    pub fn each(&self, f: impl FnMut(Option<Day>, &[Post]) -> Result<()>) -> Result<()> {
-        self.each_in(None, f)
-    }
-
-    /// [`Posts::each`] over the month partitions `months` (sorted) only,
-    /// or over all with `None`: the other months' results are not read.
-    pub fn each_in(
-        &self,
-        months: Option<&[Partition]>,
-        mut f: impl FnMut(Option<Day>, &[Post]) -> Result<()>,
-    ) -> Result<()> {
-        let in_months = |p: Partition| months.is_none_or(|ms| ms.binary_search(&p).is_ok());
+    pub fn each(&self, mut f: impl FnMut(Option<Day>, &[Post]) -> Result<()>) -> Result<()> {
         match &self.held {
             Some(h) => {
                 let mut posts = Vec::new();
                 for &(earliest, start, end) in &h.months {
-                    // A held month is one partition; one without a dated
-                    // post (undated, rejected) holds no post kept.
-                    let month = Partition::of(earliest.map(|d| d.date()), false);
-                    if !in_months(month) {
-                        continue;
-                    }
                     posts.clear();
                     posts.extend((start..end).map(|i| Post {
                         date: Some(h.dates[i]),
@@ -219,7 +200,7 @@ impl<'a> Posts<'a> {
                 }
                 Ok(())
             }
-            None => self.results.each_where(in_months, |a| {
+            None => self.results.each(|a| {
                 let posts: Vec<Post> = a
                     .rows
                     .iter()

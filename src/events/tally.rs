@@ -89,10 +89,7 @@ pub fn tally(posts: &Posts, m: &Membership, count: Count) -> Result<Tallies> {
         outlets: usize::from(posts.outlets()),
         ..Default::default()
     };
-    // A post of a month in which no event runs is outside every event:
-    // those months are not read.
-    let months = m.busy_months();
-    posts.each_in(Some(&months), |_, rows| {
+    posts.each(|_, rows| {
         for post in rows {
             let Some(day) = post.date else { continue };
             // The events the post counts for, each with the words it
