@@ -12,10 +12,11 @@
 #   FILES=200000 DAYS=66 RUNS=3 benches/nightly_scale.sh
 #   OLD_BIN=/path/to/older/theme-trends benches/nightly_scale.sh
 #
-# With OLD_BIN, each re-run of BIN is followed by one of OLD_BIN from the
+# With OLD_BIN, each re-run of BIN is paired with one of OLD_BIN from the
 # same copy of the cold output (the two builds must read each other's
-# cache), and both medians and their prepare stages are printed: a ratio
-# within one run, on a machine whose speed drifts.
+# cache), the two taking turns going first, and both medians and those of
+# their prepare and events stages are printed: a ratio within one run, on a
+# machine whose speed drifts.
 #
 # Target (issue "Ten million posts in bounded memory"): the re-run takes at
 # most 10% of the cold run (medians of RUNS re-runs, each from a copy of the
@@ -55,6 +56,10 @@ seconds() { # seconds of one run: [RUN_BIN=bin] seconds OUT [flags]
     echo "$t1 - $t0" | bc
 }
 
+stages() { # BUILD: the build's name and the stages of the last run's run.json
+    python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['seconds']; print(sys.argv[2], r['prepare'], r['events'])" "$WORK/out/run.json" "$1"
+}
+
 rm -rf "$WORK/cold" "$WORK/new-day"
 cold=$(seconds "$WORK/cold")
 echo "cold run: $cold s"
@@ -67,15 +72,23 @@ rm -f "$WORK/.complete"   # the archive now holds the new day
 echo "added one day: $per_day posts"
 
 : >"$WORK/rerun.txt"; : >"$WORK/refit.txt"; : >"$WORK/verify.txt"; : >"$WORK/old.txt"; : >"$WORK/prepare.txt"
-for i in $(seq "$RUNS"); do
+rerun_new() {
     rm -rf "$WORK/out"; cp -a "$WORK/cold" "$WORK/out"
     seconds "$WORK/out" >>"$WORK/rerun.txt"
-    python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('new', r['seconds']['prepare'])" "$WORK/out/run.json" >>"$WORK/prepare.txt"
+    stages new >>"$WORK/prepare.txt"
     cp "$WORK/out/run.json" "$WORK/rerun.run.json"
-    if [ -n "$OLD_BIN" ]; then
-        rm -rf "$WORK/out"; cp -a "$WORK/cold" "$WORK/out"
-        RUN_BIN="$OLD_BIN" seconds "$WORK/out" >>"$WORK/old.txt"
-        python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('old', r['seconds']['prepare'])" "$WORK/out/run.json" >>"$WORK/prepare.txt"
+}
+rerun_old() {
+    rm -rf "$WORK/out"; cp -a "$WORK/cold" "$WORK/out"
+    RUN_BIN="$OLD_BIN" seconds "$WORK/out" >>"$WORK/old.txt"
+    stages old >>"$WORK/prepare.txt"
+}
+# With OLD_BIN the builds take turns going first, so that a machine
+# speeding up or slowing down through the bench favours neither.
+for i in $(seq "$RUNS"); do
+    if [ -z "$OLD_BIN" ]; then rerun_new
+    elif [ $((i % 2)) -eq 1 ]; then rerun_new; rerun_old
+    else rerun_old; rerun_new
     fi
 done
 rm -rf "$WORK/out"; cp -a "$WORK/cold" "$WORK/out"
@@ -100,10 +113,10 @@ old = read("old.txt")
 if old:
     mo = statistics.median(old)
     prep = [l.split() for l in open(f"{work}/prepare.txt")]
-    pn = statistics.median(float(v) for k, v in prep if k == "new")
-    po = statistics.median(float(v) for k, v in prep if k == "old")
+    med = lambda build, i: statistics.median(float(p[i]) for p in prep if p[0] == build)
     print(f"OLD_BIN re-runs (alternating): {', '.join(f'{x:.2f}' for x in old)} s; median {mo:.2f} s; "
-          f"new/old {m / mo:.3f}; prepare median new {pn:.2f} s, old {po:.2f} s")
+          f"new/old {m / mo:.3f}; prepare median new {med('new', 1):.2f} s, old {med('old', 1):.2f} s; "
+          f"events median new {med('new', 2):.2f} s, old {med('old', 2):.2f} s")
 cold_run = json.load(open(f"{work}/cold.run.json"))
 print(f"cold run stages: {cold_run['seconds']}")
 PY
