@@ -18,6 +18,7 @@
 //! Themes are numbered by size, largest first. A post's score is the cosine
 //! similarity of its row to its theme's centre.
 
+pub mod distance;
 pub mod group;
 pub mod named;
 pub mod select;
@@ -32,6 +33,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use distance::LaneL2;
 pub use select::{KChoice, KRange};
 
 /// Parameters of the cluster stage, as flags.
@@ -370,9 +372,12 @@ pub fn nearest_centre(row: ArrayView1<f32>, centres: ArrayView2<f32>) -> Option<
         .map(|(t, _)| t)
 }
 
-/// The squared Euclidean distance of two rows.
+/// The squared Euclidean distance of two rows: the one linfa's k-means
+/// runs on ([`distance::LaneL2`]), so that a post goes to the centre k-means
+/// would give it.
 pub fn squared_distance(a: ArrayView1<f32>, b: ArrayView1<f32>) -> f32 {
-    a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum()
+    use linfa_nn::distance::Distance;
+    distance::LaneL2.rdistance(a, b)
 }
 
 /// Each row's cosine similarity to its theme's centre (`labels[r]`).
@@ -424,7 +429,7 @@ fn best_run(
     params: &KMeans,
     runs: usize,
     start: Start,
-) -> Result<LinfaKMeans<f32, linfa_nn::distance::L2Dist>> {
+) -> Result<LinfaKMeans<f32, LaneL2>> {
     let data = DatasetBase::from(records.view());
     let fits: Vec<std::result::Result<LinfaKMeans<f32, _>, String>> = (0..runs)
         .into_par_iter()
@@ -438,9 +443,10 @@ fn best_run(
                 )),
                 Start::Given(c) => KMeansInit::Precomputed(c.clone()),
             };
-            LinfaKMeans::params_with_rng(
+            LinfaKMeans::params_with(
                 params.k,
                 Xoshiro256Plus::seed_from_u64(run_seed(params.seed, r)),
+                LaneL2,
             )
             .n_runs(1)
             .max_n_iterations(params.max_iter)
