@@ -595,8 +595,15 @@ impl RowSums {
 /// One block's pair counts by row, both directions.
 fn block_counts(block: &[&[u32]], local: &[u32], v: usize, window: usize) -> CountRows {
     let mut ids: Vec<u32> = Vec::new();
-    // Calls `f(a, b, weight)` for each pair occurrence, both ways.
-    let each = |ids: &mut Vec<u32>, f: &mut dyn FnMut(u32, u32, u32)| {
+    // Calls `f(a, b, weight)` for each pair occurrence, both ways; generic
+    // in `f`, so that each pass's closure is inlined into the loop.
+    fn each(
+        block: &[&[u32]],
+        local: &[u32],
+        window: usize,
+        ids: &mut Vec<u32>,
+        mut f: impl FnMut(u32, u32, u32),
+    ) {
         for p in block {
             ids.clear();
             ids.extend(p.iter().map(|&w| local[w as usize]));
@@ -614,9 +621,11 @@ fn block_counts(block: &[&[u32]], local: &[u32], v: usize, window: usize) -> Cou
                 }
             }
         }
-    };
+    }
     let mut offsets = vec![0usize; v + 1];
-    each(&mut ids, &mut |a, _, _| offsets[a as usize + 1] += 1);
+    each(block, local, window, &mut ids, |a, _, _| {
+        offsets[a as usize + 1] += 1
+    });
     for a in 0..v {
         offsets[a + 1] += offsets[a];
     }
@@ -624,7 +633,7 @@ fn block_counts(block: &[&[u32]], local: &[u32], v: usize, window: usize) -> Cou
     let total = offsets[v];
     let mut cols = vec![0u32; total];
     let mut counts = vec![0u32; total];
-    each(&mut ids, &mut |a, b, w| {
+    each(block, local, window, &mut ids, |a, b, w| {
         let at = &mut cursor[a as usize];
         cols[*at] = b;
         counts[*at] = w;
