@@ -1,7 +1,9 @@
 //! Cluster (an algorithm of `fit`, layer 8): group the reduced posts into `k` themes with
 //! linfa-clustering's k-means, started from our greedy k-means++ seeding
 //! ([`plus_plus`]: n · k · (2 + ln k) distances, where linfa's seeding
-//! takes n · k² / 2).
+//! takes n · k² / 2), and measuring with our squared distance
+//! ([`distance::LaneL2`], summed in eight lanes where linfa's `L2Dist` sums
+//! one element after another).
 //!
 //! The rows are unit vectors, so Euclidean k-means here ranks posts by
 //! cosine similarity. Several independent runs (different seeds derived from
