@@ -9,14 +9,13 @@
 //! the end: the compiler turns it into SIMD, and the result depends on the
 //! two rows alone, never on the thread count. linfa still runs every step
 //! of k-means; it is handed this distance as its `dist_fn`, the way linfa
-//! lets a caller choose the metric. Every distance of the themes (seeding
-//! aside, which uses norms and dot products) is this one, so a post is
-//! assigned to the same centre by linfa's `predict`, by `assign` and by a
-//! refine.
+//! lets a caller choose the metric. Every distance to a clustered centre
+//! (seeding aside, which uses norms and dot products; named themes and lone
+//! posts are placed by cosine) is this one, so a post is assigned to the
+//! same centre by linfa's `predict`, by `assign` and by a refine.
 
 use linfa_nn::distance::Distance;
 use ndarray::{ArrayView, Dimension};
-use serde::{Deserialize, Serialize};
 
 /// Lanes of the partial sums.
 const LANES: usize = 8;
@@ -49,7 +48,7 @@ pub fn squared(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// Euclidean distance for linfa's k-means, summed by [`squared`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LaneL2;
 
 impl Distance<f32> for LaneL2 {
@@ -60,7 +59,7 @@ impl Distance<f32> for LaneL2 {
 
     #[inline]
     fn rdistance<D: Dimension>(&self, a: ArrayView<f32, D>, b: ArrayView<f32, D>) -> f32 {
-        assert_eq!(a.shape(), b.shape(), "rows of different shapes");
+        assert_eq!(a.shape(), b.shape(), "points of different shapes");
         match (a.as_slice(), b.as_slice()) {
             (Some(x), Some(y)) => squared(x, y),
             // Views that are not contiguous: the same sum, on copies.
@@ -123,8 +122,30 @@ mod tests {
     }
 
     #[test]
+    fn a_column_major_matrix_gets_the_same_distance_as_a_row_major_one() {
+        // linfa's convergence test measures whole centre matrices.
+        let c = Array2::from_shape_fn((3, 11), |(r, k)| (r * 11 + k) as f32 / 3.0);
+        let mut f = Array2::<f32>::zeros((3, 11).f());
+        f.assign(&c);
+        let g = c.mapv(|x| x * 0.5 + 1.0);
+        assert!(f.as_slice().is_none());
+        assert_eq!(
+            LaneL2.rdistance(c.view(), g.view()).to_bits(),
+            LaneL2.rdistance(f.view(), g.view()).to_bits()
+        );
+    }
+
+    #[test]
     #[should_panic(expected = "different")]
     fn rows_of_different_lengths_are_refused() {
         squared(&[1.0, 2.0], &[1.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "different shapes")]
+    fn matrices_of_different_shapes_are_refused() {
+        let a = Array2::<f32>::zeros((2, 3));
+        let b = Array2::<f32>::zeros((3, 2));
+        LaneL2.rdistance(a.view(), b.view());
     }
 }

@@ -599,6 +599,33 @@ mod tests {
     }
 
     #[test]
+    fn every_post_is_labelled_with_the_centre_nearest_to_it() {
+        // Rows spread without groups, so that many lie near the border of
+        // two themes: linfa's labels and `nearest_centre` (which `assign`
+        // and the refine use) must agree on every one.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        let mut x = Array2::from_shape_simple_fn((600, 10), &mut next);
+        for mut row in x.rows_mut() {
+            let norm = row.dot(&row).sqrt();
+            row /= norm;
+        }
+        let c = cluster(x.view(), &KMeans::default().k(7).unwrap()).unwrap();
+        for (r, &label) in c.labels.iter().enumerate() {
+            assert_eq!(
+                nearest_centre(x.row(r), c.centroids.view()),
+                Some(label),
+                "row {r}"
+            );
+        }
+    }
+
+    #[test]
     fn more_themes_than_the_centres_sample_holds_is_a_clear_error() {
         let x = blobs_of(1500);
         let p = KMeans::default().k(1200).unwrap().fit_sample(1000).unwrap();
