@@ -1,9 +1,10 @@
 //! The squared Euclidean distance k-means runs on, summed in eight lanes.
 //!
-//! linfa's `L2Dist` sums `(a − b)²` one element after another through
-//! ndarray-stats' generic `Zip` fold; a float sum in a fixed sequence cannot
-//! be vectorised, and that distance was the largest single cost of a run
-//! (about 15% of the CPU time of an xwlb `--k 20` run, docs/scaling.md).
+//! linfa's `L2Dist` sums `(a − b)²` one element after another into one
+//! accumulator (ndarray-stats' generic `Zip` loop); a float sum in a fixed
+//! sequence cannot be vectorised, and that distance was the second largest
+//! single cost of a run, after the SVD's sparse products (about 15% of the
+//! CPU time of an xwlb `--k 20` run, docs/scaling.md).
 //! [`LaneL2`] is the same distance summed in eight interleaved partial sums
 //! (lane `i` takes the elements `i, i + 8, …`), added in a fixed order at
 //! the end: the compiler turns it into SIMD, and the result depends on the
